@@ -1,0 +1,179 @@
+import middy from "@middy/core";
+import httpHeaderNormalizer from "@middy/http-header-normalizer";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import {
+  DomainError,
+  type ErrorCode,
+  PayloadTooLargeError,
+  ValidationError,
+} from "../../shared/domain/errors.js";
+import type { Actor } from "../../shared/domain/lifecycle.js";
+import type { Role } from "../../shared/domain/ticket.js";
+import { errorFields } from "../../shared/log.js";
+import type { Core } from "../../shared/services/context.js";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+  requestId: string;
+  actor: Actor;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Route = (req: HttpRequest, core: Core) => Promise<HttpResponse>;
+
+/** What every HTTP handler needs at run time: the core and the key check. Built once per process. */
+export interface Runtime {
+  core: Core;
+  authenticate(rawKey: string | undefined): Promise<Actor>;
+}
+
+const STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  illegal_transition: 422,
+  too_many_requests: 429,
+};
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+
+export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
+  if (err instanceof DomainError) {
+    return {
+      statusCode: STATUS[err.code],
+      headers: JSON_HEADERS,
+      body: JSON.stringify({
+        error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
+      }),
+    };
+  }
+  if (
+    (err as { name?: string })?.name === "ThrottlingException" ||
+    (err as { name?: string })?.name === "ProvisionedThroughputExceededException"
+  ) {
+    return {
+      statusCode: 429,
+      headers: { ...JSON_HEADERS, "retry-after": "1" },
+      body: JSON.stringify({
+        error: { code: "too_many_requests", message: "请稍后重试 / please retry shortly" },
+      }),
+    };
+  }
+  return {
+    statusCode: 500,
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ error: { code: "internal", message: "服务器内部错误 / internal error" } }),
+  };
+}
+
+function parseBody(event: APIGatewayProxyEventV2): unknown {
+  if (event.body === undefined || event.body === null || event.body === "") return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+  if (raw.byteLength > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const type = event.headers?.["content-type"] ?? "application/json";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new ValidationError("请求体须为 JSON / body must be application/json", "content-type");
+  }
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw new ValidationError("请求体不是合法的 JSON / body is not valid JSON", "(body)");
+  }
+}
+
+function presentedKey(headers: Record<string, string | undefined>): string | undefined {
+  const auth = headers.authorization;
+  if (auth?.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim();
+  return headers["x-api-key"];
+}
+
+/**
+ * Wraps a route as an API Gateway v2 Lambda handler: header normalisation (middy), body size and JSON checks,
+ * API-key auth with the allowed roles, and the one mapping of typed errors to HTTP. No 5xx carries details.
+ */
+export function httpHandler(
+  route: Route,
+  roles: readonly Role[] | "public",
+  runtime: () => Promise<Runtime>,
+) {
+  const base = async (
+    event: APIGatewayProxyEventV2,
+    context?: Context,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
+    const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? "local";
+    let rt: Runtime | undefined;
+    try {
+      rt = await runtime();
+      const headers = Object.fromEntries(
+        Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? ""]),
+      ) as Record<string, string>;
+      let actor: Actor = { id: "anonymous", role: "system" };
+      if (roles !== "public") {
+        actor = await rt.authenticate(presentedKey(headers));
+        if (!roles.includes(actor.role)) {
+          throw new DomainError(
+            "forbidden",
+            `角色 ${actor.role} 无权调用此接口 / role ${actor.role} may not call this endpoint`,
+          );
+        }
+      }
+      const req: HttpRequest = {
+        method: event.requestContext?.http?.method ?? "GET",
+        path: event.rawPath ?? "/",
+        params: (event.pathParameters ?? {}) as Record<string, string>,
+        query: (event.queryStringParameters ?? {}) as Record<string, string>,
+        headers,
+        body: parseBody(event),
+        requestId,
+        actor,
+      };
+      const res = await route(req, rt.core);
+      return {
+        statusCode: res.statusCode,
+        headers: { ...JSON_HEADERS, "x-request-id": requestId, ...res.headers },
+        body: res.body === undefined ? "" : JSON.stringify(res.body),
+      };
+    } catch (err) {
+      if (!(err instanceof DomainError)) {
+        rt?.core.log.log("error", "request failed", { requestId, path: event.rawPath, ...errorFields(err) });
+      }
+      const res = errorResponse(err);
+      return { ...res, headers: { ...res.headers, "x-request-id": requestId } };
+    }
+  };
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(base).use(httpHeaderNormalizer());
+}
+
+export function queryInt(
+  query: Record<string, string>,
+  name: string,
+  def: number,
+  min: number,
+  max: number,
+): number {
+  const raw = query[name];
+  if (raw === undefined || raw === "") return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ValidationError(
+      `${name} 须为 ${min}–${max} 的整数 / ${name} must be an integer ${min}–${max}`,
+      name,
+    );
+  }
+  return n;
+}

@@ -1,0 +1,51 @@
+import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
+import cityJson from "../../shared/config/city.json" with { type: "json" };
+import { parseCityConfig } from "../../shared/config/load.js";
+import type { CityConfig } from "../../shared/config/schema.js";
+import { createLogger } from "../../shared/log.js";
+import { createAuthenticator } from "../../shared/services/auth.js";
+import { buildClassifier } from "../../shared/services/classifier-setup.js";
+import type { Runtime } from "./http.js";
+
+/** Reads the deployment's settings once, at initialisation. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
+  const need = (name: string) => {
+    const v = env[name];
+    if (!v) throw new Error(`missing environment variable ${name}`);
+    return v;
+  };
+  return {
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+    tableName: need("TABLE_NAME"),
+    queueUrlBase: need("QUEUE_URL_BASE"),
+    queuePrefix: need("QUEUE_PREFIX"),
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    sqsEndpoint: env.SQS_ENDPOINT || undefined,
+  };
+}
+
+/** The bundled city configuration (validated), unless CITY_CONFIG_JSON overrides it. */
+export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
+  return env.CITY_CONFIG_JSON
+    ? parseCityConfig(JSON.parse(env.CITY_CONFIG_JSON), "CITY_CONFIG_JSON")
+    : parseCityConfig(cityJson, "shared/config/city.json");
+}
+
+export async function createRuntime(
+  settings: AwsSettings,
+  config: CityConfig,
+  extra: { quiet?: boolean } = {},
+) {
+  const log = extra.quiet ? undefined : createLogger({ service: "intake" });
+  const core = createAwsCore(settings, config, { log, classifier: await buildClassifier(config) });
+  const runtime: Runtime = { core, authenticate: createAuthenticator(core.keys) };
+  return runtime;
+}
+
+let lambdaRuntime: Promise<Runtime> | undefined;
+
+/** The Lambda's runtime: built on the first invocation of a container, reused after. */
+export function fromEnvironment(): Promise<Runtime> {
+  lambdaRuntime ??= createRuntime(settingsFromEnv(process.env), bundledConfig(process.env));
+  return lambdaRuntime;
+}

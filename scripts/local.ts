@@ -1,0 +1,90 @@
+/**
+ * `npm start`: the whole system on one machine with no AWS account — DynamoDB Local (data in .data/), the
+ * in-process SQS server, the Lambda handlers behind an API-Gateway-shaped HTTP server, and the sweeper on a timer.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { ConfigError, parseCityConfig } from "../shared/config/load.js";
+import { errorFields } from "../shared/log.js";
+import { sweepPending } from "../shared/services/delivery.js";
+import { startDynamoLocal, startSqsLocal } from "./local/stand-ins.js";
+import { type DemoKeys, demoKeysValid, issueDemoKeys, startLocalSystem } from "./local/system.js";
+
+const DATA_DIR = resolve(process.env.DATA_DIR ?? ".data");
+const KEYS_FILE = resolve(DATA_DIR, "local-keys.json");
+const PORT = Number(process.env.PORT ?? 3000);
+const CONFIG_PATH = resolve(process.env.CITY_CONFIG ?? "shared/config/city.json");
+const SWEEP_SECONDS = Number(process.env.SWEEP_INTERVAL_SECONDS ?? 10);
+
+async function main() {
+  let config: ReturnType<typeof parseCityConfig>;
+  try {
+    config = parseCityConfig(JSON.parse(readFileSync(CONFIG_PATH, "utf8")), CONFIG_PATH);
+  } catch (err) {
+    console.error(
+      err instanceof ConfigError ? err.message : `cannot read configuration ${CONFIG_PATH}: ${String(err)}`,
+    );
+    process.exit(1);
+  }
+  mkdirSync(resolve(DATA_DIR, "dynamodb"), { recursive: true });
+
+  const dynamo = await startDynamoLocal({ dbPath: resolve(DATA_DIR, "dynamodb") });
+  const sqs = await startSqsLocal();
+  const system = await startLocalSystem({
+    config,
+    dynamoEndpoint: dynamo.endpoint,
+    sqsEndpoint: sqs.endpoint,
+    sqsUrlBase: sqs.urlBase,
+    tableName: "intake-local",
+    queuePrefix: "intake-local",
+    port: PORT,
+    host: process.env.HOST ?? "127.0.0.1",
+  });
+
+  let keys: DemoKeys | null = null;
+  if (existsSync(KEYS_FILE)) {
+    const saved = JSON.parse(readFileSync(KEYS_FILE, "utf8")) as { keys?: DemoKeys };
+    if (saved.keys && (await demoKeysValid(system.runtime, saved.keys))) keys = saved.keys;
+  }
+  keys ??= await issueDemoKeys(system.runtime);
+  writeFileSync(KEYS_FILE, `${JSON.stringify({ apiUrl: system.baseUrl, keys }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(KEYS_FILE, 0o600);
+
+  const sweeper = setInterval(() => {
+    sweepPending(system.runtime.core, { graceSeconds: SWEEP_SECONDS }).catch((err) =>
+      system.runtime.core.log.log("error", "sweep failed", errorFields(err)),
+    );
+  }, SWEEP_SECONDS * 1000);
+
+  console.log(`
+citizen request intake — running locally
+  API          ${system.baseUrl}   (health: ${system.baseUrl}/health)
+  DynamoDB     ${dynamo.endpoint}  (DynamoDB Local, data in ${resolve(DATA_DIR, "dynamodb")})
+  SQS          ${sqs.endpoint}  (local-aws-sqs, in memory; re-offered from the table at start)
+  demo keys    ${KEYS_FILE} (mode 600)
+    operator    ${keys.operator}
+    dispatcher  ${keys.dispatcher}
+    department  water: ${keys.departments.water ?? "(none)"}   (all departments in the file)
+  try          npm run cli -- inbox --dept water
+  stop         Ctrl-C
+`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    clearInterval(sweeper);
+    await system.stop();
+    await sqs.stop();
+    await dynamo.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((err) => {
+  console.error(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

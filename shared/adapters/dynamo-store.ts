@@ -1,0 +1,272 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { ConflictError, ValidationError } from "../domain/errors.js";
+import type { HistoryEvent, Ticket, TicketStatus } from "../domain/ticket.js";
+import type {
+  ApiKeyRecord,
+  CreateOutcome,
+  IdempotencyRecord,
+  KeyStore,
+  Page,
+  TicketStore,
+} from "../ports.js";
+import {
+  eventItem,
+  IDEMPOTENCY_TTL_DAYS,
+  keys,
+  PK,
+  SK,
+  TTL_ATTRIBUTE,
+  ticketFromItems,
+  ticketItem,
+} from "./table.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ValidationError("cursor 无效 / invalid cursor", "cursor");
+}
+
+function cancellationCodes(err: unknown): (string | undefined)[] | null {
+  if (
+    err instanceof TransactionCanceledException ||
+    (err as { name?: string })?.name === "TransactionCanceledException"
+  ) {
+    return ((err as TransactionCanceledException).CancellationReasons ?? []).map((r) => r.Code);
+  }
+  return null;
+}
+
+/** TicketStore and KeyStore on one DynamoDB table (see table.ts for the layout). */
+export class DynamoTicketStore implements TicketStore, KeyStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome> {
+    const items = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: ticketItem(ticket),
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": PK },
+        },
+      },
+      ...ticket.history.map((e) => ({ Put: { TableName: this.tableName, Item: eventItem(ticket.id, e) } })),
+    ];
+    if (idempotency) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...keys.idempotency(idempotency.key),
+            entity: "idempotency",
+            ticketId: idempotency.ticketId,
+            requestHash: idempotency.requestHash,
+            [TTL_ATTRIBUTE]: Math.floor(Date.parse(ticket.createdAt) / 1000) + IDEMPOTENCY_TTL_DAYS * 86400,
+          },
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": PK },
+        },
+      });
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return { outcome: "created" };
+      } catch (err) {
+        const codes = cancellationCodes(err);
+        if (!codes) throw err;
+        if (idempotency && codes[codes.length - 1] === "ConditionalCheckFailed") {
+          const record = await this.getIdempotency(idempotency.key);
+          if (record) return { outcome: "duplicate", record };
+        }
+        if (codes.includes("TransactionConflict") && attempt < 8) {
+          await sleep(20 * 2 ** attempt * Math.random());
+          // A concurrent create with the same key may have just committed.
+          if (idempotency) {
+            const record = await this.getIdempotency(idempotency.key);
+            if (record) return { outcome: "duplicate", record };
+          }
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  async get(id: string): Promise<Ticket | null> {
+    let meta: Record<string, unknown> | undefined;
+    const events: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": PK },
+          ExpressionAttributeValues: { ":pk": keys.ticketPartition(id) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        if (item[SK] === "META") meta = item;
+        else if (item.entity === "event") events.push(item);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return meta ? ticketFromItems(meta, events) : null;
+  }
+
+  async getIdempotency(key: string): Promise<IdempotencyRecord | null> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.idempotency(key), ConsistentRead: true }),
+    );
+    if (!out.Item) return null;
+    return { key, ticketId: String(out.Item.ticketId), requestHash: String(out.Item.requestHash) };
+  }
+
+  async save(ticket: Ticket, events: HistoryEvent[], expectedVersion: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: ticketItem(ticket),
+                ConditionExpression: "#v = :expected",
+                ExpressionAttributeNames: { "#v": "version" },
+                ExpressionAttributeValues: { ":expected": expectedVersion },
+              },
+            },
+            ...events.map((e) => ({
+              Put: {
+                TableName: this.tableName,
+                Item: eventItem(ticket.id, e),
+                ConditionExpression: "attribute_not_exists(#pk)",
+                ExpressionAttributeNames: { "#pk": PK },
+              },
+            })),
+          ],
+        }),
+      );
+    } catch (err) {
+      const codes = cancellationCodes(err);
+      if (codes && (codes.includes("ConditionalCheckFailed") || codes.includes("TransactionConflict"))) {
+        throw new ConflictError("工单已被他人修改，请重试 / the ticket changed meanwhile; retry");
+      }
+      throw err;
+    }
+  }
+
+  async clearDispatchPending(id: string, version: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.ticket(id),
+          UpdateExpression: "SET #t.#dp = :false REMOVE GSI1PK, GSI1SK",
+          ConditionExpression: "#v = :v",
+          ExpressionAttributeNames: { "#t": "ticket", "#dp": "dispatchPending", "#v": "version" },
+          ExpressionAttributeValues: { ":false": false, ":v": version },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  private async queryIndex(
+    index: string,
+    pkName: string,
+    pkValue: string,
+    limit: number,
+    cursor?: string,
+    forward = true,
+  ): Promise<Page<Ticket>> {
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName: index,
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": pkName },
+      ExpressionAttributeValues: { ":pk": pkValue },
+      Limit: limit,
+      ScanIndexForward: forward,
+      ExclusiveStartKey: decodeCursor(cursor),
+    };
+    const out = await this.doc.send(new QueryCommand(input));
+    return {
+      items: (out.Items ?? []).map((item) => ticketFromItems(item)),
+      cursor: encodeCursor(out.LastEvaluatedKey),
+    };
+  }
+
+  async listPending(limit: number): Promise<Ticket[]> {
+    return (await this.queryIndex("GSI1", "GSI1PK", keys.pendingPartition, limit)).items;
+  }
+
+  listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>> {
+    return this.queryIndex("GSI2", "GSI2PK", keys.statusPartition(status), limit, cursor);
+  }
+
+  listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
+    return this.queryIndex("GSI4", "GSI4PK", keys.phonePartition(phone), limit, cursor, false);
+  }
+
+  async nextSequence(day: string): Promise<number> {
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.counter(day),
+        UpdateExpression: "ADD #n :one",
+        ExpressionAttributeNames: { "#n": "n" },
+        ExpressionAttributeValues: { ":one": 1 },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(out.Attributes?.n);
+  }
+
+  async putKey(record: ApiKeyRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.apiKey(record.hash), entity: "apikey", ...record },
+        ConditionExpression: "attribute_not_exists(#pk)",
+        ExpressionAttributeNames: { "#pk": PK },
+      }),
+    );
+  }
+
+  async getKey(hash: string): Promise<ApiKeyRecord | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hash) }));
+    if (!out.Item) return null;
+    const { role, department, label, createdAt } = out.Item as ApiKeyRecord;
+    return { hash, role, label, createdAt, ...(department ? { department } : {}) };
+  }
+}

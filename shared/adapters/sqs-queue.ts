@@ -1,0 +1,63 @@
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { QueueMessage } from "../domain/ticket.js";
+import type { Queue, QueueTarget, ReceivedMessage } from "../ports.js";
+
+/** Physical queue names: `<prefix>-<target>` and its dead-letter queue `<prefix>-<target>-dlq`. */
+export function queueName(prefix: string, target: QueueTarget): string {
+  return `${prefix}-${target}`;
+}
+
+export function dlqName(prefix: string, target: QueueTarget): string {
+  return `${prefix}-${target}-dlq`;
+}
+
+/** Queue port on SQS. `urlBase` is "https://sqs.<region>.amazonaws.com/<account>/" (or the local server's). */
+export class SqsQueue implements Queue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly urlBase: string,
+    private readonly prefix: string,
+  ) {}
+
+  url(target: QueueTarget): string {
+    return `${this.urlBase}${queueName(this.prefix, target)}`;
+  }
+
+  async send(target: QueueTarget, message: QueueMessage): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({ QueueUrl: this.url(target), MessageBody: JSON.stringify(message) }),
+    );
+  }
+
+  async receive(
+    target: QueueTarget,
+    options: { max: number; waitSeconds: number; visibilitySeconds?: number },
+  ): Promise<ReceivedMessage[]> {
+    const out = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.url(target),
+        MaxNumberOfMessages: options.max,
+        WaitTimeSeconds: options.waitSeconds,
+        ...(options.visibilitySeconds !== undefined ? { VisibilityTimeout: options.visibilitySeconds } : {}),
+      }),
+    );
+    return (out.Messages ?? []).map((m) => {
+      let message: unknown = null;
+      try {
+        message = JSON.parse(m.Body ?? "null");
+      } catch {
+        message = null;
+      }
+      return { message, lease: m.ReceiptHandle ?? "" };
+    });
+  }
+
+  async delete(target: QueueTarget, lease: string): Promise<void> {
+    await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.url(target), ReceiptHandle: lease }));
+  }
+}

@@ -1,0 +1,162 @@
+import { z } from "zod";
+import { Urgency } from "../domain/ticket.js";
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "must be lower-case letters, digits and '-' (max 40)");
+
+export const Duration = z.union([
+  z.object({ hours: z.number().positive() }).strict(),
+  z.object({ workingDays: z.number().int().positive() }).strict(),
+]);
+export type Duration = z.infer<typeof Duration>;
+
+export const Department = z
+  .object({
+    id,
+    name: z.string().min(1),
+    kind: z.enum(["bureau", "street-office", "centre"]).default("bureau"),
+    district: id.optional(),
+  })
+  .strict();
+export type Department = z.infer<typeof Department>;
+
+export const Community = z.object({ id, name: z.string().min(1), grids: z.array(id).default([]) }).strict();
+export const Street = z
+  .object({ id, name: z.string().min(1), communities: z.array(Community).default([]) })
+  .strict();
+export const District = z
+  .object({ id, name: z.string().min(1), streets: z.array(Street).default([]) })
+  .strict();
+export type District = z.infer<typeof District>;
+
+export const Category = z
+  .object({
+    id,
+    name: z.string().min(1),
+    kind: z.enum(["component", "event"]),
+    parent: id.optional(),
+    keywords: z.array(z.string().min(1)).default([]),
+    deadline: Duration.optional(),
+  })
+  .strict();
+export type Category = z.infer<typeof Category>;
+
+/** 派单规则: (category, area) → department. `area` is a path prefix "district[/street[/community[/grid]]]". */
+export const RoutingRule = z
+  .object({
+    category: id,
+    area: z
+      .string()
+      .regex(/^[a-z0-9-]+(\/[a-z0-9-]+){0,3}$/, "must be district[/street[/community[/grid]]]")
+      .optional(),
+    department: id,
+  })
+  .strict();
+export type RoutingRule = z.infer<typeof RoutingRule>;
+
+export const CityConfig = z
+  .object({
+    city: z
+      .object({ id, name: z.string().min(1), timezoneOffsetMinutes: z.number().int().default(480) })
+      .strict(),
+    departments: z.array(Department).min(1),
+    districts: z.array(District).default([]),
+    categories: z.array(Category).min(1),
+    routing: z.array(RoutingRule).default([]),
+    deadlines: z
+      .object({
+        byUrgency: z.record(Urgency, Duration),
+      })
+      .strict(),
+    calendar: z
+      .object({
+        holidays: z.array(z.iso.date()).default([]),
+        makeupWorkdays: z.array(z.iso.date()).default([]),
+      })
+      .strict()
+      .default({ holidays: [], makeupWorkdays: [] }),
+    classifier: z
+      .object({
+        /** Below this confidence the intake sends the ticket to triage instead of guessing. */
+        threshold: z.number().min(0).max(1).default(0.5),
+        /** Optional trained model file (see docs/classifier.md); without it the keyword lexicon is used. */
+        modelPath: z.string().optional(),
+        /** Maps a trained model's labels to categories. */
+        labels: z.record(z.string(), id).default({}),
+      })
+      .strict()
+      .default({ threshold: 0.5, labels: {} }),
+    queues: z
+      .object({
+        visibilityTimeoutSeconds: z.number().int().min(0).max(43200).default(300),
+        maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+        retentionDays: z.number().int().min(1).max(14).default(14),
+      })
+      .strict()
+      .default({ visibilityTimeoutSeconds: 300, maxReceiveCount: 5, retentionDays: 14 }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const depts = new Set(cfg.departments.map((d) => d.id));
+    const cats = new Set(cfg.categories.map((c) => c.id));
+    const areas = new Set<string>();
+    for (const d of cfg.districts) {
+      areas.add(d.id);
+      for (const s of d.streets) {
+        areas.add(`${d.id}/${s.id}`);
+        for (const c of s.communities) {
+          areas.add(`${d.id}/${s.id}/${c.id}`);
+          for (const g of c.grids) areas.add(`${d.id}/${s.id}/${c.id}/${g}`);
+        }
+      }
+    }
+    const dup = (list: { id: string }[], key: string) => {
+      const seen = new Set<string>();
+      list.forEach((item, i) => {
+        if (seen.has(item.id))
+          ctx.addIssue({ code: "custom", path: [key, i, "id"], message: `duplicate id ${item.id}` });
+        seen.add(item.id);
+      });
+    };
+    dup(cfg.departments, "departments");
+    dup(cfg.categories, "categories");
+    dup(cfg.districts, "districts");
+    cfg.categories.forEach((c, i) => {
+      if (c.parent && !cats.has(c.parent))
+        ctx.addIssue({
+          code: "custom",
+          path: ["categories", i, "parent"],
+          message: `unknown category ${c.parent}`,
+        });
+    });
+    cfg.departments.forEach((d, i) => {
+      if (d.id === "triage")
+        ctx.addIssue({ code: "custom", path: ["departments", i, "id"], message: "'triage' is reserved" });
+    });
+    cfg.routing.forEach((r, i) => {
+      if (!cats.has(r.category))
+        ctx.addIssue({
+          code: "custom",
+          path: ["routing", i, "category"],
+          message: `unknown category ${r.category}`,
+        });
+      if (!depts.has(r.department))
+        ctx.addIssue({
+          code: "custom",
+          path: ["routing", i, "department"],
+          message: `unknown department ${r.department}`,
+        });
+      if (r.area && !areas.has(r.area))
+        ctx.addIssue({ code: "custom", path: ["routing", i, "area"], message: `unknown area ${r.area}` });
+    });
+    for (const [label, cat] of Object.entries(cfg.classifier.labels)) {
+      if (!cats.has(cat))
+        ctx.addIssue({
+          code: "custom",
+          path: ["classifier", "labels", label],
+          message: `unknown category ${cat}`,
+        });
+    }
+  });
+export type CityConfig = z.infer<typeof CityConfig>;

@@ -1,0 +1,57 @@
+import { createHash, randomBytes } from "node:crypto";
+import { UnauthorizedError, ValidationError } from "../domain/errors.js";
+import type { Actor } from "../domain/lifecycle.js";
+import type { ApiKeyRecord, KeyStore } from "../ports.js";
+
+export type PrincipalRole = ApiKeyRecord["role"];
+
+export function hashKey(raw: string): string {
+  return createHash("sha256").update(raw, "utf8").digest("hex");
+}
+
+/** Issues a new API key. The plain key is returned once; only its hash is stored. */
+export async function issueApiKey(
+  keys: KeyStore,
+  opts: { role: PrincipalRole; department?: string; label?: string; departments?: ReadonlySet<string> },
+  now = new Date(),
+): Promise<{ key: string; record: ApiKeyRecord }> {
+  if (opts.role === "department") {
+    if (!opts.department)
+      throw new ValidationError("department 角色需要 --dept / a department key needs --dept", "dept");
+    if (opts.departments && !opts.departments.has(opts.department)) {
+      throw new ValidationError(`未知承办单位 ${opts.department} / unknown department`, "dept");
+    }
+  }
+  const key = `cri_${opts.role.slice(0, 4)}_${randomBytes(24).toString("base64url")}`;
+  const record: ApiKeyRecord = {
+    hash: hashKey(key),
+    role: opts.role,
+    ...(opts.role === "department" ? { department: opts.department } : {}),
+    label: opts.label ?? (opts.role === "department" ? `department:${opts.department}` : opts.role),
+    createdAt: now.toISOString(),
+  };
+  await keys.putKey(record);
+  return { key, record };
+}
+
+/** Looks a presented key up by its hash (with a short in-memory cache per process). */
+export function createAuthenticator(keys: KeyStore, ttlMs = 60_000, now = () => Date.now()) {
+  const cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
+  return async function authenticate(raw: string | undefined): Promise<Actor> {
+    if (!raw || raw.length > 200) throw new UnauthorizedError();
+    const hash = hashKey(raw);
+    let hit = cache.get(hash);
+    if (!hit || hit.until < now()) {
+      hit = { record: await keys.getKey(hash), until: now() + ttlMs };
+      if (cache.size > 1000) cache.clear();
+      cache.set(hash, hit);
+    }
+    const record = hit.record;
+    if (!record) throw new UnauthorizedError();
+    return {
+      id: `${record.label}#${hash.slice(0, 8)}`,
+      role: record.role,
+      ...(record.department ? { department: record.department } : {}),
+    };
+  };
+}

@@ -1,0 +1,99 @@
+import type { QueueMessage, Ticket } from "../domain/ticket.js";
+import { errorFields } from "../log.js";
+import { TRIAGE } from "../ports.js";
+import type { Core } from "./context.js";
+
+export function queueMessageFor(ticket: Ticket): { target: string; message: QueueMessage } | null {
+  const target =
+    ticket.status === "triage" ? TRIAGE : ticket.status === "dispatched" ? ticket.department : null;
+  if (!target) return null;
+  return {
+    target,
+    message: {
+      ticketId: ticket.id,
+      ticketNo: ticket.ticketNo,
+      version: ticket.version,
+      department: target,
+      status: ticket.status,
+      categoryId: ticket.categoryId,
+      title: ticket.title,
+      urgency: ticket.urgency,
+      dueAt: ticket.dueAt,
+    },
+  };
+}
+
+/**
+ * Sends a dispatch-pending ticket to its queue and clears the mark. A failed send is logged and left for the
+ * sweeper: the table keeps the mark, so nothing is lost. Returns true when the ticket was delivered.
+ */
+export async function deliver(core: Core, ticket: Ticket): Promise<boolean> {
+  const out = queueMessageFor(ticket);
+  if (!out) {
+    if (ticket.dispatchPending) await core.store.clearDispatchPending(ticket.id, ticket.version);
+    return false;
+  }
+  try {
+    await core.queue.send(out.target, out.message);
+  } catch (err) {
+    core.log.log("warn", "dispatch send failed; left pending for the sweeper", {
+      ticketId: ticket.id,
+      target: out.target,
+      ...errorFields(err),
+    });
+    return false;
+  }
+  try {
+    await core.store.clearDispatchPending(ticket.id, ticket.version);
+  } catch (err) {
+    // Delivered but still marked: the sweeper sends again and consumers drop the duplicate.
+    core.log.log("warn", "could not clear dispatch-pending mark", {
+      ticketId: ticket.id,
+      ...errorFields(err),
+    });
+  }
+  core.log.log("info", "ticket delivered", {
+    ticketId: ticket.id,
+    target: out.target,
+    version: ticket.version,
+  });
+  return true;
+}
+
+/** Re-sends what the table still marks as dispatch-pending (older than `graceSeconds`). */
+export async function sweepPending(core: Core, opts: { graceSeconds?: number; limit?: number } = {}) {
+  const cutoff = core.clock.now().getTime() - (opts.graceSeconds ?? 30) * 1000;
+  const pending = await core.store.listPending(opts.limit ?? 100);
+  let delivered = 0;
+  let failed = 0;
+  for (const ticket of pending) {
+    if (Date.parse(ticket.updatedAt) > cutoff) continue;
+    if (await deliver(core, ticket)) delivered++;
+    else failed++;
+  }
+  return { seen: pending.length, delivered, failed };
+}
+
+/**
+ * After a restart of an in-memory queue: offers every ticket that the table says is waiting (dispatched and not
+ * yet accepted, or in triage) to its queue again. Consumers are idempotent, so extra copies are harmless.
+ */
+export async function reconcileQueues(core: Core) {
+  let offered = 0;
+  for (const status of ["dispatched", "triage"] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await core.store.listByStatus(status, 100, cursor);
+      for (const ticket of page.items) {
+        const out = queueMessageFor(ticket);
+        if (!out) continue;
+        await core.queue.send(out.target, out.message);
+        if (ticket.dispatchPending) await core.store.clearDispatchPending(ticket.id, ticket.version);
+        offered++;
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  core.log.log("info", "queues reconciled from the table", { offered });
+  return { offered };
+}

@@ -1,0 +1,61 @@
+import { ForbiddenError, ValidationError } from "../domain/errors.js";
+import type { Actor } from "../domain/lifecycle.js";
+import { QueueMessage, type Ticket } from "../domain/ticket.js";
+import { TRIAGE } from "../ports.js";
+import type { Core } from "./context.js";
+
+export interface InboxItem {
+  leaseToken: string;
+  ticket: Ticket;
+}
+
+/** The queue an actor may poll: a department its own; a dispatcher the triage queue. */
+export function inboxTarget(requested: string, actor: Actor): string {
+  if (requested === TRIAGE) {
+    if (actor.role !== "dispatcher") throw new ForbiddenError();
+    return TRIAGE;
+  }
+  if (actor.role === "department" && actor.department === requested) return requested;
+  throw new ForbiddenError("只能读取本单位的队列 / you can only read your own department's queue");
+}
+
+/**
+ * Long-polls a queue and returns the tickets still waiting there, each with a lease token (valid until the
+ * queue's visibility timeout). Stale copies — a ticket that moved on since it was queued — are deleted.
+ */
+export async function pollInbox(
+  core: Core,
+  requested: string,
+  actor: Actor,
+  opts: { max?: number; waitSeconds?: number } = {},
+): Promise<InboxItem[]> {
+  const target = inboxTarget(requested, actor);
+  const max = opts.max ?? 10;
+  const waitSeconds = opts.waitSeconds ?? 1;
+  if (!Number.isInteger(max) || max < 1 || max > 10)
+    throw new ValidationError("max 须为 1–10 / max must be 1–10", "max");
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 20)
+    throw new ValidationError("wait 须为 0–20 秒 / wait must be 0–20 seconds", "wait");
+
+  const received = await core.queue.receive(target, { max, waitSeconds });
+  const items: InboxItem[] = [];
+  const seen = new Set<string>();
+  for (const { message, lease } of received) {
+    const parsed = QueueMessage.safeParse(message);
+    const ticket = parsed.success ? await core.store.get(parsed.data.ticketId) : null;
+    const waiting =
+      ticket &&
+      !seen.has(ticket.id) &&
+      (target === TRIAGE
+        ? ticket.status === "triage"
+        : ticket.status === "dispatched" && ticket.department === target);
+    if (!waiting) {
+      if (!parsed.success) core.log.log("warn", "dropping malformed queue message", { target });
+      await core.queue.delete(target, lease);
+      continue;
+    }
+    seen.add(ticket.id);
+    items.push({ leaseToken: lease, ticket });
+  }
+  return items;
+}

@@ -1,0 +1,166 @@
+import { createHash } from "node:crypto";
+import { ConflictError, fromZodIssues, ValidationError } from "../domain/errors.js";
+import { type Actor, newTicket, transition } from "../domain/lifecycle.js";
+import { resolveArea } from "../domain/routing.js";
+import { type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
+import type { Core } from "./context.js";
+import { deliver } from "./delivery.js";
+
+export const SYSTEM: Actor = { id: "system", role: "system" };
+
+export interface CreateResult {
+  ticket: Ticket;
+  created: boolean;
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Local calendar day of the city, "YYYYMMDD". */
+export function cityDay(now: Date, offsetMinutes: number): string {
+  return new Date(now.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 10).replaceAll("-", "");
+}
+
+/** Picks the category: an explicit one always wins; otherwise the classifier's best guess above the threshold. */
+export function chooseCategory(core: Core, input: CreateTicketInput) {
+  if (input.categoryId) {
+    if (!core.categories.has(input.categoryId)) {
+      throw new ValidationError(
+        `未知分类 ${input.categoryId} / unknown category ${input.categoryId}`,
+        "categoryId",
+      );
+    }
+    return { categoryId: input.categoryId, source: "explicit" as const, suggestion: null };
+  }
+  const best = core.classifier?.suggest(`${input.title}\n${input.description}`, 1)[0];
+  if (!best) return { categoryId: null, source: null, suggestion: null };
+  const mapped =
+    core.config.classifier.labels[best.label] ?? (core.categories.has(best.label) ? best.label : null);
+  const suggestion = { label: best.label, confidence: best.confidence, categoryId: mapped };
+  if (mapped && best.confidence >= core.config.classifier.threshold) {
+    return { categoryId: mapped, source: "suggested" as const, suggestion };
+  }
+  return { categoryId: null, source: null, suggestion };
+}
+
+async function existingFor(core: Core, key: string, hash: string): Promise<CreateResult | null> {
+  const record = await core.store.getIdempotency(key);
+  if (!record) return null;
+  if (record.requestHash !== hash) {
+    throw new ConflictError(
+      "同一幂等键已用于不同的请求 / this Idempotency-Key was already used with a different request",
+      "Idempotency-Key",
+    );
+  }
+  const ticket = await core.store.get(record.ticketId);
+  if (!ticket) throw new ConflictError("幂等记录指向的工单不存在 / idempotency record without ticket");
+  return { ticket, created: false };
+}
+
+/**
+ * 受理: validates a report, classifies, routes and stores it with its idempotency record in one transaction,
+ * then delivers it to the department's (or the triage) queue. The same key returns the same ticket.
+ */
+export async function createTicket(
+  core: Core,
+  raw: unknown,
+  opts: { channel: Channel; actor: Actor; idempotencyKey?: string },
+): Promise<CreateResult> {
+  const parsed = CreateTicketInput.safeParse(raw);
+  if (!parsed.success) throw fromZodIssues(parsed.error.issues);
+  const input = parsed.data;
+  if (!input.reporter.anonymous && !input.reporter.phone && !input.reporter.channelUserId) {
+    throw new ValidationError(
+      "非匿名诉求需要联系电话或渠道用户 / a phone or channel user id is required unless anonymous",
+      "reporter.phone",
+    );
+  }
+  const key = opts.idempotencyKey?.trim();
+  if (key !== undefined && (key.length < 1 || key.length > 200)) {
+    throw new ValidationError(
+      "Idempotency-Key 须为 1–200 个字符 / must be 1–200 characters",
+      "Idempotency-Key",
+    );
+  }
+  const hash = createHash("sha256")
+    .update(stableJson({ channel: opts.channel, input }))
+    .digest("hex");
+  if (key) {
+    const existing = await existingFor(core, key, hash);
+    if (existing) return existing;
+  }
+
+  const now = core.clock.now();
+  const category = chooseCategory(core, input);
+  const area = resolveArea(core.config, input.location.address, input.location.area);
+  const day = cityDay(now, core.config.city.timezoneOffsetMinutes);
+  const seq = await core.store.nextSequence(day);
+  const received = newTicket(
+    {
+      id: core.newId(),
+      ticketNo: `${day}-${String(seq).padStart(6, "0")}`,
+      channel: opts.channel,
+      requestType: input.requestType,
+      title: input.title,
+      description: input.description,
+      categoryId: category.categoryId,
+      categorySource: category.source,
+      suggestion: category.suggestion,
+      location: { ...input.location, area },
+      reporter: input.reporter,
+      attachments: input.attachments,
+      urgency: input.urgency,
+    },
+    opts.actor,
+    now,
+  );
+  const department = core.router.route(received.categoryId, area);
+  const { ticket } = department
+    ? transition(
+        received,
+        {
+          type: "dispatch",
+          department,
+          dueAt: core.deadlines.dueAt(now, received.urgency, received.categoryId),
+        },
+        SYSTEM,
+        now,
+      )
+    : transition(
+        received,
+        {
+          type: "triage",
+          reason: received.categoryId
+            ? "没有匹配的派单规则 / no routing rule matches"
+            : "无法确定分类 / category unclear",
+        },
+        SYSTEM,
+        now,
+      );
+
+  const outcome = await core.store.create(
+    ticket,
+    key ? { key, ticketId: ticket.id, requestHash: hash } : null,
+  );
+  if (outcome.outcome === "duplicate") {
+    const existing = await existingFor(core, outcome.record.key, hash);
+    if (existing) return existing;
+  }
+  core.log.log("info", "ticket created", {
+    ticketId: ticket.id,
+    ticketNo: ticket.ticketNo,
+    channel: ticket.channel,
+    status: ticket.status,
+    department: ticket.department,
+  });
+  const delivered = await deliver(core, ticket);
+  return { ticket: delivered ? { ...ticket, dispatchPending: false } : ticket, created: true };
+}
