@@ -41,6 +41,7 @@ async function main() {
     host: process.env.HOST ?? "127.0.0.1",
   });
 
+  writeFileSync(resolve(DATA_DIR, "local-stack.json"), `${JSON.stringify(system.settings, null, 2)}\n`);
   let keys: DemoKeys | null = null;
   if (existsSync(KEYS_FILE)) {
     const saved = JSON.parse(readFileSync(KEYS_FILE, "utf8")) as { keys?: DemoKeys };

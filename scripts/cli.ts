@@ -1,0 +1,204 @@
+/**
+ * Operations CLI.
+ *   npm run cli -- keys create --role department --dept water [--label text]
+ *   npm run cli -- inbox --dept water [--wait 5] [--max 10]
+ *   npm run cli -- act <ticketId> accept|progress|resolve|return|assign|verify|reject [options]
+ *   npm run cli -- show <ticketId>
+ * Against the local system it reads .data/local-stack.json and .data/local-keys.json (written by npm start);
+ * against AWS set TABLE_NAME / QUEUE_URL_BASE / QUEUE_PREFIX (keys) and API_URL / API_KEY (inbox, act).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { bundledConfig, createRuntime, settingsFromEnv } from "../functions/lib/runtime.js";
+import type { AwsSettings } from "../shared/adapters/aws.js";
+import { DomainError } from "../shared/domain/errors.js";
+import { issueApiKey, type PrincipalRole } from "../shared/services/auth.js";
+import type { DemoKeys } from "./local/system.js";
+
+const DATA_DIR = resolve(process.env.DATA_DIR ?? ".data");
+const USAGE = `usage:
+  cli keys create --role operator|dispatcher|department [--dept <id>] [--label <text>]
+  cli inbox --dept <id|triage> [--wait <0-20>] [--max <1-10>]
+  cli act <ticketId> accept [--note t] [--lease tok]
+  cli act <ticketId> progress --note <text>
+  cli act <ticketId> resolve --result <text> [--lease tok]
+  cli act <ticketId> return --reason <text> [--lease tok]
+  cli act <ticketId> assign --dept <id> [--category <id>] [--note t]
+  cli act <ticketId> verify --pass|--fail [--note t]
+  cli act <ticketId> reject --reason <text>
+  cli show <ticketId>
+options: --api <url> --key <api key> (default: API_URL / API_KEY, else the local demo files)`;
+
+class CliError extends Error {}
+
+function readJson<T>(file: string): T | null {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : null;
+}
+
+function localKeys(): { apiUrl: string; keys: DemoKeys } | null {
+  return readJson(resolve(DATA_DIR, "local-keys.json"));
+}
+
+function tableSettings(): AwsSettings {
+  if (process.env.TABLE_NAME) return settingsFromEnv(process.env);
+  const stack = readJson<AwsSettings>(resolve(DATA_DIR, "local-stack.json"));
+  if (!stack) throw new CliError("no TABLE_NAME set and no local system found: start it with `npm start` first");
+  return stack;
+}
+
+interface Api {
+  url: string;
+  key(role: "dispatcher" | "operator" | { dept: string }): string;
+}
+
+function api(values: { api?: string; key?: string }): Api {
+  const local = localKeys();
+  const url = values.api ?? process.env.API_URL ?? local?.apiUrl;
+  if (!url) throw new CliError("no API URL: pass --api, set API_URL, or start the local system with `npm start`");
+  return {
+    url,
+    key(role) {
+      const explicit = values.key ?? process.env.API_KEY;
+      if (explicit) return explicit;
+      const k =
+        typeof role === "string"
+          ? local?.keys[role]
+          : role.dept === "triage"
+            ? local?.keys.dispatcher
+            : local?.keys.departments[role.dept];
+      if (!k) throw new CliError("no API key: pass --key or set API_KEY");
+      return k;
+    },
+  };
+}
+
+async function request(a: Api, key: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${a.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = (await res.json().catch(() => ({}))) as Record<string, any>;
+  if (!res.ok) {
+    const e = json.error ?? {};
+    throw new CliError(`HTTP ${res.status} ${e.code ?? ""}: ${e.message ?? ""}${e.field ? ` (field ${e.field})` : ""}`);
+  }
+  return json;
+}
+
+function line(t: Record<string, any>): string {
+  return `${t.ticketNo}  ${t.id}  [${t.status}] ${t.urgency ?? ""} due ${t.dueAt ?? "-"}  ${t.title}`;
+}
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      role: { type: "string" },
+      dept: { type: "string" },
+      label: { type: "string" },
+      wait: { type: "string" },
+      max: { type: "string" },
+      note: { type: "string" },
+      result: { type: "string" },
+      reason: { type: "string" },
+      lease: { type: "string" },
+      category: { type: "string" },
+      pass: { type: "boolean" },
+      fail: { type: "boolean" },
+      api: { type: "string" },
+      key: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [cmd, sub, third] = positionals;
+  if (values.help || !cmd) {
+    console.log(USAGE);
+    return;
+  }
+
+  if (cmd === "keys" && sub === "create") {
+    const role = values.role as PrincipalRole | undefined;
+    if (!role || !["operator", "dispatcher", "department"].includes(role)) {
+      throw new CliError("--role must be operator, dispatcher or department");
+    }
+    const config = bundledConfig(process.env);
+    const runtime = await createRuntime(tableSettings(), config, { quiet: true });
+    const { key, record } = await issueApiKey(runtime.core.keys, {
+      role,
+      department: values.dept,
+      label: values.label,
+      departments: runtime.core.departments,
+    });
+    console.log(JSON.stringify({ key, role: record.role, department: record.department, label: record.label }));
+    console.error("store this key now: only its hash is kept.");
+    return;
+  }
+
+  if (cmd === "inbox") {
+    if (!values.dept) throw new CliError("--dept is required");
+    const a = api(values);
+    const q = new URLSearchParams({ wait: values.wait ?? "2", max: values.max ?? "10" });
+    const out = await request(a, a.key({ dept: values.dept }), "GET", `/v1/departments/${encodeURIComponent(values.dept)}/inbox?${q}`);
+    if (values.json) return console.log(JSON.stringify(out, null, 2));
+    if (!out.items.length) return console.log(`inbox ${values.dept}: empty`);
+    for (const item of out.items) {
+      console.log(line(item.ticket));
+      console.log(`    ${item.ticket.location?.address ?? ""}`);
+      console.log(`    lease ${item.leaseToken}`);
+    }
+    return;
+  }
+
+  if (cmd === "show") {
+    if (!sub) throw new CliError("ticket id is required");
+    const a = api(values);
+    const t = await request(a, a.key("dispatcher"), "GET", `/v1/tickets/${encodeURIComponent(sub)}`);
+    if (values.json) return console.log(JSON.stringify(t, null, 2));
+    console.log(line(t));
+    for (const e of t.history ?? []) console.log(`    ${e.at}  ${e.type} ${e.from ?? "-"} → ${e.to}  ${e.actor}${e.note ? `  ${e.note}` : ""}`);
+    return;
+  }
+
+  if (cmd === "act") {
+    const id = sub;
+    const action = third;
+    if (!id || !action) throw new CliError("usage: cli act <ticketId> <action> [options]");
+    const a = api(values);
+    const departmentAction = ["accept", "progress", "resolve", "return"].includes(action);
+    let key: string;
+    if (departmentAction) {
+      let dept = values.dept;
+      if (!dept && !values.key && !process.env.API_KEY) {
+        const t = await request(a, a.key("dispatcher"), "GET", `/v1/tickets/${encodeURIComponent(id)}`);
+        dept = t.department;
+      }
+      key = a.key({ dept: dept ?? "" });
+    } else {
+      key = a.key("dispatcher");
+    }
+    const body: Record<string, unknown> = { action };
+    if (values.note) body.note = values.note;
+    if (values.result) body.result = values.result;
+    if (values.reason) body.reason = values.reason;
+    if (values.lease) body.leaseToken = values.lease;
+    if (action === "assign") {
+      body.department = values.dept;
+      if (values.category) body.categoryId = values.category;
+    }
+    if (action === "verify") body.passed = values.pass ? true : values.fail ? false : undefined;
+    const t = await request(a, key, "POST", `/v1/tickets/${encodeURIComponent(id)}/actions`, body);
+    console.log(values.json ? JSON.stringify(t, null, 2) : line(t));
+    return;
+  }
+  throw new CliError(`unknown command: ${positionals.join(" ")}\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof CliError || err instanceof DomainError) console.error(`error: ${err.message}`);
+  else console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRuntime } from "../../functions/lib/runtime.js";
+import { createTicket } from "../../shared/services/intake.js";
+import { sweepPending } from "../../shared/services/delivery.js";
+import { freePort, startSqsLocal } from "../../scripts/local/stand-ins.js";
+import { startLocalSystem } from "../../scripts/local/system.js";
+import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
+
+let sys: TestSystem;
+
+beforeAll(async () => {
+  sys = await startTestSystem("reliability");
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+async function inboxIds(s: TestSystem | { call: TestSystem["call"] }, dept: string, key: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await s.call("GET", `/v1/departments/${dept}/inbox?wait=0&max=10`, { key });
+    ids.push(...res.body.items.map((x: { ticket: { id: string } }) => x.ticket.id));
+  }
+  return ids;
+}
+
+describe("idempotent intake", () => {
+  it("20 concurrent identical requests with one key make exactly one ticket", async () => {
+    const body = report({ categoryId: "manhole", title: "井盖缺失", reporter: { phone: "13600003333" } });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        sys.call("POST", "/v1/tickets", { key: sys.keys.operator, headers: { "idempotency-key": "dup-20" }, body }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(19);
+    expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+    const list = await sys.call("GET", "/v1/tickets?phone=13600003333", { key: sys.keys.operator });
+    expect(list.body.items).toHaveLength(1);
+  });
+
+  it("the same key with a different body is a 409 and creates nothing", async () => {
+    const first = await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      headers: { "idempotency-key": "k-409" },
+      body: report({ categoryId: "noise", reporter: { phone: "13600004444" } }),
+    });
+    expect(first.status).toBe(201);
+    const second = await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      headers: { "idempotency-key": "k-409" },
+      body: report({ categoryId: "noise", title: "另一件事", reporter: { phone: "13600004444" } }),
+    });
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe("conflict");
+    const list = await sys.call("GET", "/v1/tickets?phone=13600004444", { key: sys.keys.operator });
+    expect(list.body.items).toHaveLength(1);
+  });
+});
+
+describe("department isolation", () => {
+  it("a department cannot read, act on, or poll for another department's ticket", async () => {
+    const { body: t } = await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      body: report({ categoryId: "wage-arrears", title: "工地拖欠农民工工资" }),
+    });
+    expect(t.department).toBe("hrss");
+    const water = sys.keys.departments.water!;
+    expect((await sys.call("GET", `/v1/tickets/${t.id}`, { key: water })).status).toBe(403);
+    const act = await sys.call("POST", `/v1/tickets/${t.id}/actions`, { key: water, body: { action: "accept" } });
+    expect(act.status).toBe(403);
+    expect((await sys.call("GET", "/v1/departments/hrss/inbox?wait=0", { key: water })).status).toBe(403);
+    expect((await sys.call("GET", "/v1/departments/triage/inbox?wait=0", { key: water })).status).toBe(403);
+    // …while the owner can.
+    expect((await sys.call("GET", `/v1/tickets/${t.id}`, { key: sys.keys.departments.hrss! })).status).toBe(200);
+  });
+});
+
+describe("bad input changes nothing and says why", () => {
+  it("rejects with the status, code and field the caller can act on", async () => {
+    const op = sys.keys.operator;
+    const cases: [string, Promise<{ status: number; body: any }>, number, string, string?][] = [
+      ["no key", sys.call("POST", "/v1/tickets", { body: report() }), 401, "unauthorized"],
+      ["bad key", sys.call("POST", "/v1/tickets", { key: "nope", body: report() }), 401, "unauthorized"],
+      ["wrong role", sys.call("POST", "/v1/tickets", { key: sys.keys.dispatcher, body: report() }), 403, "forbidden"],
+      ["missing title", sys.call("POST", "/v1/tickets", { key: op, body: report({ title: "" }) }), 400, "validation_failed", "title"],
+      [
+        "bad phone",
+        sys.call("POST", "/v1/tickets", { key: op, body: report({ reporter: { phone: "abc" } }) }),
+        400,
+        "validation_failed",
+        "reporter.phone",
+      ],
+      [
+        "unknown category",
+        sys.call("POST", "/v1/tickets", { key: op, body: report({ categoryId: "no-such" }) }),
+        400,
+        "validation_failed",
+        "categoryId",
+      ],
+      ["not JSON", sys.call("POST", "/v1/tickets", { key: op, body: "{oops" }), 400, "validation_failed", "(body)"],
+      [
+        "too large",
+        sys.call("POST", "/v1/tickets", { key: op, body: report({ description: "很".repeat(70_000) }) }),
+        413,
+        "payload_too_large",
+      ],
+      ["unknown ticket", sys.call("GET", "/v1/tickets/nope", { key: op }), 404, "not_found"],
+      ["bad limit", sys.call("GET", "/v1/tickets?phone=13600001111&limit=0", { key: op }), 400, "validation_failed", "limit"],
+      ["bad cursor", sys.call("GET", "/v1/tickets?phone=13600001111&cursor=%%%", { key: op }), 400, "validation_failed", "cursor"],
+    ];
+    for (const [name, pending, status, code, field] of cases) {
+      const res = await pending;
+      expect(res.status, name).toBe(status);
+      expect(res.body.error.code, name).toBe(code);
+      if (field) expect(res.body.error.field, name).toBe(field);
+      expect(JSON.stringify(res.body), name).not.toMatch(/at .*\.ts:\d+/);
+    }
+    // A resident-facing message is bilingual.
+    const bad = await sys.call("POST", "/v1/tickets", { key: op, body: report({ title: "" }) });
+    expect(bad.body.error.message).toMatch(/[\u4e00-\u9fff]/);
+    expect(bad.body.error.message).toMatch(/[a-z]/);
+  });
+
+  it("an illegal move is a 422 and leaves the ticket as it was", async () => {
+    const { body: t } = await sys.call("POST", "/v1/tickets", { key: sys.keys.operator, body: report({ categoryId: "drainage" }) });
+    const water = sys.keys.departments.water!;
+    const res = await sys.call("POST", `/v1/tickets/${t.id}/actions`, { key: water, body: { action: "resolve", result: "x" } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("illegal_transition");
+    const after = await sys.call("GET", `/v1/tickets/${t.id}`, { key: sys.keys.operator });
+    expect(after.body.version).toBe(t.version);
+    expect(after.body.status).toBe("dispatched");
+  });
+});
+
+describe("no loss", () => {
+  it("a failed SQS send leaves the ticket dispatch-pending and the sweeper delivers it", async () => {
+    const config = defaultConfig();
+    // The same table, but an SQS endpoint where nothing listens: every send fails at the network.
+    const broken = await createRuntime(
+      { ...sys.settings, sqsEndpoint: `http://127.0.0.1:${await freePort()}` },
+      config,
+      { quiet: true },
+    );
+    const { ticket } = await createTicket(broken.core, report({ categoryId: "street-light", title: "路灯不亮" }), {
+      channel: "hotline",
+      actor: { id: "op-test", role: "operator" },
+    });
+    expect(ticket.status).toBe("dispatched");
+    expect(ticket.dispatchPending).toBe(true);
+    const stored = await sys.runtime.core.store.get(ticket.id);
+    expect(stored?.dispatchPending).toBe(true);
+    expect(await inboxIds(sys, "chengguan", sys.keys.departments.chengguan!)).not.toContain(ticket.id);
+
+    const swept = await sweepPending(sys.runtime.core, { graceSeconds: 0 });
+    expect(swept.delivered).toBeGreaterThanOrEqual(1);
+    expect((await sys.runtime.core.store.get(ticket.id))?.dispatchPending).toBe(false);
+    expect(await inboxIds(sys, "chengguan", sys.keys.departments.chengguan!)).toContain(ticket.id);
+  });
+
+  it("after a restart of the in-memory queue, what the table says is waiting is offered again", async () => {
+    const { body: dispatched } = await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      body: report({ categoryId: "schooling", title: "孩子入学学位问题" }),
+    });
+    const { body: accepted } = await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      body: report({ categoryId: "schooling", title: "校车超载" }),
+    });
+    const edu = sys.keys.departments.education!;
+    await sys.call("POST", `/v1/tickets/${accepted.id}/actions`, { key: edu, body: { action: "accept" } });
+
+    // A brand-new, empty queue server, as after a restart, on the same table.
+    const sqs = await startSqsLocal();
+    const restarted = await startLocalSystem({
+      config: defaultConfig(),
+      dynamoEndpoint: sys.settings.dynamoEndpoint!,
+      sqsEndpoint: sqs.endpoint,
+      sqsUrlBase: sqs.urlBase,
+      tableName: sys.settings.tableName,
+      queuePrefix: sys.settings.queuePrefix,
+      port: await freePort(),
+      quiet: true,
+    });
+    try {
+      const view = { call: (m: string, p: string, o?: Parameters<TestSystem["call"]>[2]) => callAt(restarted.baseUrl, m, p, o) };
+      const ids = await inboxIds(view as TestSystem, "education", edu);
+      expect(ids).toContain(dispatched.id);
+      expect(ids).not.toContain(accepted.id);
+    } finally {
+      await restarted.stop();
+      await sqs.stop();
+    }
+  });
+});
+
+async function callAt(base: string, method: string, path: string, opts: { key?: string } = {}) {
+  const res = await fetch(`${base}${path}`, { method, headers: opts.key ? { authorization: `Bearer ${opts.key}` } : {} });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
