@@ -43,7 +43,8 @@ function localKeys(): { apiUrl: string; keys: DemoKeys } | null {
 function tableSettings(): AwsSettings {
   if (process.env.TABLE_NAME) return settingsFromEnv(process.env);
   const stack = readJson<AwsSettings>(resolve(DATA_DIR, "local-stack.json"));
-  if (!stack) throw new CliError("no TABLE_NAME set and no local system found: start it with `npm start` first");
+  if (!stack)
+    throw new CliError("no TABLE_NAME set and no local system found: start it with `npm start` first");
   return stack;
 }
 
@@ -55,7 +56,8 @@ interface Api {
 function api(values: { api?: string; key?: string }): Api {
   const local = localKeys();
   const url = values.api ?? process.env.API_URL ?? local?.apiUrl;
-  if (!url) throw new CliError("no API URL: pass --api, set API_URL, or start the local system with `npm start`");
+  if (!url)
+    throw new CliError("no API URL: pass --api, set API_URL, or start the local system with `npm start`");
   return {
     url,
     key(role) {
@@ -82,7 +84,9 @@ async function request(a: Api, key: string, method: string, path: string, body?:
   const json = (await res.json().catch(() => ({}))) as Record<string, any>;
   if (!res.ok) {
     const e = json.error ?? {};
-    throw new CliError(`HTTP ${res.status} ${e.code ?? ""}: ${e.message ?? ""}${e.field ? ` (field ${e.field})` : ""}`);
+    throw new CliError(
+      `HTTP ${res.status} ${e.code ?? ""}: ${e.message ?? ""}${e.field ? ` (field ${e.field})` : ""}`,
+    );
   }
   return json;
 }
@@ -90,6 +94,9 @@ async function request(a: Api, key: string, method: string, path: string, body?:
 function line(t: Record<string, any>): string {
   return `${t.ticketNo}  ${t.id}  [${t.status}] ${t.urgency ?? ""} due ${t.dueAt ?? "-"}  ${t.title}`;
 }
+
+// Node 20 is supported locally; the SDK's notice about its future Node 22 minimum is not for operators.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -133,7 +140,9 @@ async function main(argv: string[]) {
       label: values.label,
       departments: runtime.core.departments,
     });
-    console.log(JSON.stringify({ key, role: record.role, department: record.department, label: record.label }));
+    console.log(
+      JSON.stringify({ key, role: record.role, department: record.department, label: record.label }),
+    );
     console.error("store this key now: only its hash is kept.");
     return;
   }
@@ -142,7 +151,12 @@ async function main(argv: string[]) {
     if (!values.dept) throw new CliError("--dept is required");
     const a = api(values);
     const q = new URLSearchParams({ wait: values.wait ?? "2", max: values.max ?? "10" });
-    const out = await request(a, a.key({ dept: values.dept }), "GET", `/v1/departments/${encodeURIComponent(values.dept)}/inbox?${q}`);
+    const out = await request(
+      a,
+      a.key({ dept: values.dept }),
+      "GET",
+      `/v1/departments/${encodeURIComponent(values.dept)}/inbox?${q}`,
+    );
     if (values.json) return console.log(JSON.stringify(out, null, 2));
     if (!out.items.length) return console.log(`inbox ${values.dept}: empty`);
     for (const item of out.items) {
@@ -159,7 +173,10 @@ async function main(argv: string[]) {
     const t = await request(a, a.key("dispatcher"), "GET", `/v1/tickets/${encodeURIComponent(sub)}`);
     if (values.json) return console.log(JSON.stringify(t, null, 2));
     console.log(line(t));
-    for (const e of t.history ?? []) console.log(`    ${e.at}  ${e.type} ${e.from ?? "-"} → ${e.to}  ${e.actor}${e.note ? `  ${e.note}` : ""}`);
+    for (const e of t.history ?? [])
+      console.log(
+        `    ${e.at}  ${e.type} ${e.from ?? "-"} → ${e.to}  ${e.actor}${e.note ? `  ${e.note}` : ""}`,
+      );
     return;
   }
 

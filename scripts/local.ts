@@ -4,6 +4,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { Runtime } from "../functions/lib/http.js";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
 import { errorFields } from "../shared/log.js";
 import { sweepPending } from "../shared/services/delivery.js";
@@ -15,6 +16,9 @@ const KEYS_FILE = resolve(DATA_DIR, "local-keys.json");
 const PORT = Number(process.env.PORT ?? 3000);
 const CONFIG_PATH = resolve(process.env.CITY_CONFIG ?? "shared/config/city.json");
 const SWEEP_SECONDS = Number(process.env.SWEEP_INTERVAL_SECONDS ?? 10);
+
+// Node 20 is supported locally; the SDK's notice about its future Node 22 minimum is not for operators.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 async function main() {
   let config: ReturnType<typeof parseCityConfig>;
@@ -28,8 +32,35 @@ async function main() {
   }
   mkdirSync(resolve(DATA_DIR, "dynamodb"), { recursive: true });
 
+  // Ctrl-C at any point stops what has started so far, newest first.
+  const stoppers: (() => Promise<void> | void)[] = [];
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    for (const stop of stoppers.reverse()) await stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
   const dynamo = await startDynamoLocal({ dbPath: resolve(DATA_DIR, "dynamodb") });
+  stoppers.push(() => dynamo.stop());
   const sqs = await startSqsLocal();
+  stoppers.push(() => sqs.stop());
+  const keysReady = async (runtime: Runtime, baseUrl: string) => {
+    let keys: DemoKeys | null = null;
+    if (existsSync(KEYS_FILE)) {
+      const saved = JSON.parse(readFileSync(KEYS_FILE, "utf8")) as { keys?: DemoKeys };
+      if (saved.keys && (await demoKeysValid(runtime, saved.keys))) keys = saved.keys;
+    }
+    keys ??= await issueDemoKeys(runtime);
+    writeFileSync(KEYS_FILE, `${JSON.stringify({ apiUrl: baseUrl, keys }, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(KEYS_FILE, 0o600);
+    return keys;
+  };
+  let keys: DemoKeys | undefined;
   const system = await startLocalSystem({
     config,
     dynamoEndpoint: dynamo.endpoint,
@@ -39,23 +70,20 @@ async function main() {
     queuePrefix: "intake-local",
     port: PORT,
     host: process.env.HOST ?? "127.0.0.1",
+    beforeListen: async (runtime, baseUrl, settings) => {
+      writeFileSync(resolve(DATA_DIR, "local-stack.json"), `${JSON.stringify(settings, null, 2)}\n`);
+      keys = await keysReady(runtime, baseUrl);
+    },
   });
-
-  writeFileSync(resolve(DATA_DIR, "local-stack.json"), `${JSON.stringify(system.settings, null, 2)}\n`);
-  let keys: DemoKeys | null = null;
-  if (existsSync(KEYS_FILE)) {
-    const saved = JSON.parse(readFileSync(KEYS_FILE, "utf8")) as { keys?: DemoKeys };
-    if (saved.keys && (await demoKeysValid(system.runtime, saved.keys))) keys = saved.keys;
-  }
-  keys ??= await issueDemoKeys(system.runtime);
-  writeFileSync(KEYS_FILE, `${JSON.stringify({ apiUrl: system.baseUrl, keys }, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(KEYS_FILE, 0o600);
+  stoppers.push(() => system.stop());
+  if (!keys) throw new Error("demo keys were not written");
 
   const sweeper = setInterval(() => {
     sweepPending(system.runtime.core, { graceSeconds: SWEEP_SECONDS }).catch((err) =>
       system.runtime.core.log.log("error", "sweep failed", errorFields(err)),
     );
   }, SWEEP_SECONDS * 1000);
+  stoppers.push(() => clearInterval(sweeper));
 
   console.log(`
 citizen request intake — running locally
@@ -69,20 +97,6 @@ citizen request intake — running locally
   try          npm run cli -- inbox --dept water
   stop         Ctrl-C
 `);
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping…`);
-    clearInterval(sweeper);
-    await system.stop();
-    await sqs.stop();
-    await dynamo.stop();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
 main().catch((err) => {

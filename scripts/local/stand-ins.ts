@@ -72,7 +72,13 @@ export async function startDynamoLocal(opts: { dbPath?: string; port?: number } 
     String(port),
     ...(opts.dbPath ? ["-dbPath", opts.dbPath] : ["-inMemory"]),
   ];
-  const child = spawn(process.env.JAVA ?? "java", args, { stdio: ["ignore", "pipe", "pipe"] });
+  // A small shell guard owns the JVM: when this Node process goes away by any means (even SIGKILL), the guard's
+  // stdin closes and it stops Java, so no orphan DynamoDB Local outlives a test run.
+  const java = process.env.JAVA ?? "java";
+  const guard = `exec 3<&0; "${java}" "$@" 3<&- & pid=$!; trap 'kill $pid 2>/dev/null; wait $pid; exit 0' TERM INT; (cat <&3 >/dev/null; kill $pid 2>/dev/null) & wait $pid`;
+  const child = spawn("sh", ["-c", guard, "dynamodb-local", ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   children.add(child);
   let output = "";
   child.stdout?.on("data", (d) => {
@@ -85,6 +91,7 @@ export async function startDynamoLocal(opts: { dbPath?: string; port?: number } 
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
+      child.stdin?.end();
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;

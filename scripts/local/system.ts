@@ -37,6 +37,8 @@ export async function startLocalSystem(opts: {
   port: number;
   host?: string;
   quiet?: boolean;
+  /** Runs after the runtime is ready and before the port opens, so /health answers only once all is ready. */
+  beforeListen?: (runtime: Runtime, baseUrl: string, settings: AwsSettings) => Promise<void>;
 }): Promise<LocalSystem> {
   await ensureTable(opts.dynamoEndpoint, opts.tableName);
   await ensureQueues(opts.sqsEndpoint, opts.queuePrefix, opts.config);
@@ -50,6 +52,7 @@ export async function startLocalSystem(opts: {
   };
   const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet });
   await reconcileQueues(runtime.core);
+  await opts.beforeListen?.(runtime, `http://${opts.host ?? "127.0.0.1"}:${opts.port}`, settings);
   const server = await startApiServer(runtime, opts.port, opts.host);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;

@@ -61,7 +61,11 @@ describe("hotline ticket, end to end", () => {
 
     const resolved = await sys.call("POST", `/v1/tickets/${t.id}/actions`, {
       key: water,
-      body: { action: "resolve", result: "已疏通污水管道，路面已清洗", evidence: [{ ref: "photos/after-1.jpg" }] },
+      body: {
+        action: "resolve",
+        result: "已疏通污水管道，路面已清洗",
+        evidence: [{ ref: "photos/after-1.jpg" }],
+      },
     });
     expect(resolved.status).toBe(200);
     expect(resolved.body.status).toBe("resolved");
@@ -97,7 +101,10 @@ describe("hotline ticket, end to end", () => {
       key: water,
       body: { action: "accept", leaseToken: first.leaseToken },
     });
-    await sys.call("POST", `/v1/tickets/${t.id}/actions`, { key: water, body: { action: "resolve", result: "已恢复供水" } });
+    await sys.call("POST", `/v1/tickets/${t.id}/actions`, {
+      key: water,
+      body: { action: "resolve", result: "已恢复供水" },
+    });
     const failed = await sys.call("POST", `/v1/tickets/${t.id}/actions`, {
       key: sys.keys.dispatcher,
       body: { action: "verify", passed: false, note: "回访居民称仍然停水" },
@@ -113,7 +120,10 @@ describe("hotline ticket, end to end", () => {
       key: sys.keys.operator,
       body: report({ categoryId: "drainage", title: "路边雨水井堵了" }),
     });
-    const noReason = await sys.call("POST", `/v1/tickets/${t.id}/actions`, { key: water, body: { action: "return" } });
+    const noReason = await sys.call("POST", `/v1/tickets/${t.id}/actions`, {
+      key: water,
+      body: { action: "return" },
+    });
     expect(noReason.status).toBe(400);
     expect(noReason.body.error.field).toBe("reason");
 
@@ -134,7 +144,10 @@ describe("hotline ticket, end to end", () => {
     await poll("dongcheng-xinhua", sys.keys.departments["dongcheng-xinhua"]!, t.id);
     // The department that returned it can still read it, but no longer act on it.
     expect((await sys.call("GET", `/v1/tickets/${t.id}`, { key: water })).status).toBe(200);
-    const act = await sys.call("POST", `/v1/tickets/${t.id}/actions`, { key: water, body: { action: "accept" } });
+    const act = await sys.call("POST", `/v1/tickets/${t.id}/actions`, {
+      key: water,
+      body: { action: "accept" },
+    });
     expect(act.status).toBe(403);
   });
 

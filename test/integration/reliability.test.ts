@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime } from "../../functions/lib/runtime.js";
-import { createTicket } from "../../shared/services/intake.js";
-import { sweepPending } from "../../shared/services/delivery.js";
 import { freePort, startSqsLocal } from "../../scripts/local/stand-ins.js";
 import { startLocalSystem } from "../../scripts/local/system.js";
+import { sweepPending } from "../../shared/services/delivery.js";
+import { createTicket } from "../../shared/services/intake.js";
 import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
 
 let sys: TestSystem;
@@ -15,7 +15,11 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-async function inboxIds(s: TestSystem | { call: TestSystem["call"] }, dept: string, key: string): Promise<string[]> {
+async function inboxIds(
+  s: TestSystem | { call: TestSystem["call"] },
+  dept: string,
+  key: string,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
     const res = await s.call("GET", `/v1/departments/${dept}/inbox?wait=0&max=10`, { key });
@@ -29,7 +33,11 @@ describe("idempotent intake", () => {
     const body = report({ categoryId: "manhole", title: "井盖缺失", reporter: { phone: "13600003333" } });
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
-        sys.call("POST", "/v1/tickets", { key: sys.keys.operator, headers: { "idempotency-key": "dup-20" }, body }),
+        sys.call("POST", "/v1/tickets", {
+          key: sys.keys.operator,
+          headers: { "idempotency-key": "dup-20" },
+          body,
+        }),
       ),
     );
     const statuses = responses.map((r) => r.status).sort();
@@ -68,12 +76,17 @@ describe("department isolation", () => {
     expect(t.department).toBe("hrss");
     const water = sys.keys.departments.water!;
     expect((await sys.call("GET", `/v1/tickets/${t.id}`, { key: water })).status).toBe(403);
-    const act = await sys.call("POST", `/v1/tickets/${t.id}/actions`, { key: water, body: { action: "accept" } });
+    const act = await sys.call("POST", `/v1/tickets/${t.id}/actions`, {
+      key: water,
+      body: { action: "accept" },
+    });
     expect(act.status).toBe(403);
     expect((await sys.call("GET", "/v1/departments/hrss/inbox?wait=0", { key: water })).status).toBe(403);
     expect((await sys.call("GET", "/v1/departments/triage/inbox?wait=0", { key: water })).status).toBe(403);
     // …while the owner can.
-    expect((await sys.call("GET", `/v1/tickets/${t.id}`, { key: sys.keys.departments.hrss! })).status).toBe(200);
+    expect((await sys.call("GET", `/v1/tickets/${t.id}`, { key: sys.keys.departments.hrss! })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -83,8 +96,19 @@ describe("bad input changes nothing and says why", () => {
     const cases: [string, Promise<{ status: number; body: any }>, number, string, string?][] = [
       ["no key", sys.call("POST", "/v1/tickets", { body: report() }), 401, "unauthorized"],
       ["bad key", sys.call("POST", "/v1/tickets", { key: "nope", body: report() }), 401, "unauthorized"],
-      ["wrong role", sys.call("POST", "/v1/tickets", { key: sys.keys.dispatcher, body: report() }), 403, "forbidden"],
-      ["missing title", sys.call("POST", "/v1/tickets", { key: op, body: report({ title: "" }) }), 400, "validation_failed", "title"],
+      [
+        "wrong role",
+        sys.call("POST", "/v1/tickets", { key: sys.keys.dispatcher, body: report() }),
+        403,
+        "forbidden",
+      ],
+      [
+        "missing title",
+        sys.call("POST", "/v1/tickets", { key: op, body: report({ title: "" }) }),
+        400,
+        "validation_failed",
+        "title",
+      ],
       [
         "bad phone",
         sys.call("POST", "/v1/tickets", { key: op, body: report({ reporter: { phone: "abc" } }) }),
@@ -99,7 +123,13 @@ describe("bad input changes nothing and says why", () => {
         "validation_failed",
         "categoryId",
       ],
-      ["not JSON", sys.call("POST", "/v1/tickets", { key: op, body: "{oops" }), 400, "validation_failed", "(body)"],
+      [
+        "not JSON",
+        sys.call("POST", "/v1/tickets", { key: op, body: "{oops" }),
+        400,
+        "validation_failed",
+        "(body)",
+      ],
       [
         "too large",
         sys.call("POST", "/v1/tickets", { key: op, body: report({ description: "很".repeat(70_000) }) }),
@@ -107,8 +137,20 @@ describe("bad input changes nothing and says why", () => {
         "payload_too_large",
       ],
       ["unknown ticket", sys.call("GET", "/v1/tickets/nope", { key: op }), 404, "not_found"],
-      ["bad limit", sys.call("GET", "/v1/tickets?phone=13600001111&limit=0", { key: op }), 400, "validation_failed", "limit"],
-      ["bad cursor", sys.call("GET", "/v1/tickets?phone=13600001111&cursor=%%%", { key: op }), 400, "validation_failed", "cursor"],
+      [
+        "bad limit",
+        sys.call("GET", "/v1/tickets?phone=13600001111&limit=0", { key: op }),
+        400,
+        "validation_failed",
+        "limit",
+      ],
+      [
+        "bad cursor",
+        sys.call("GET", "/v1/tickets?phone=13600001111&cursor=%%%", { key: op }),
+        400,
+        "validation_failed",
+        "cursor",
+      ],
     ];
     for (const [name, pending, status, code, field] of cases) {
       const res = await pending;
@@ -124,9 +166,15 @@ describe("bad input changes nothing and says why", () => {
   });
 
   it("an illegal move is a 422 and leaves the ticket as it was", async () => {
-    const { body: t } = await sys.call("POST", "/v1/tickets", { key: sys.keys.operator, body: report({ categoryId: "drainage" }) });
+    const { body: t } = await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      body: report({ categoryId: "drainage" }),
+    });
     const water = sys.keys.departments.water!;
-    const res = await sys.call("POST", `/v1/tickets/${t.id}/actions`, { key: water, body: { action: "resolve", result: "x" } });
+    const res = await sys.call("POST", `/v1/tickets/${t.id}/actions`, {
+      key: water,
+      body: { action: "resolve", result: "x" },
+    });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("illegal_transition");
     const after = await sys.call("GET", `/v1/tickets/${t.id}`, { key: sys.keys.operator });
@@ -144,10 +192,14 @@ describe("no loss", () => {
       config,
       { quiet: true },
     );
-    const { ticket } = await createTicket(broken.core, report({ categoryId: "street-light", title: "路灯不亮" }), {
-      channel: "hotline",
-      actor: { id: "op-test", role: "operator" },
-    });
+    const { ticket } = await createTicket(
+      broken.core,
+      report({ categoryId: "street-light", title: "路灯不亮" }),
+      {
+        channel: "hotline",
+        actor: { id: "op-test", role: "operator" },
+      },
+    );
     expect(ticket.status).toBe("dispatched");
     expect(ticket.dispatchPending).toBe(true);
     const stored = await sys.runtime.core.store.get(ticket.id);
@@ -185,7 +237,10 @@ describe("no loss", () => {
       quiet: true,
     });
     try {
-      const view = { call: (m: string, p: string, o?: Parameters<TestSystem["call"]>[2]) => callAt(restarted.baseUrl, m, p, o) };
+      const view = {
+        call: (m: string, p: string, o?: Parameters<TestSystem["call"]>[2]) =>
+          callAt(restarted.baseUrl, m, p, o),
+      };
       const ids = await inboxIds(view as TestSystem, "education", edu);
       expect(ids).toContain(dispatched.id);
       expect(ids).not.toContain(accepted.id);
@@ -197,6 +252,9 @@ describe("no loss", () => {
 });
 
 async function callAt(base: string, method: string, path: string, opts: { key?: string } = {}) {
-  const res = await fetch(`${base}${path}`, { method, headers: opts.key ? { authorization: `Bearer ${opts.key}` } : {} });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: opts.key ? { authorization: `Bearer ${opts.key}` } : {},
+  });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }

@@ -1,13 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { inject } from "vitest";
+import { freePort } from "../../scripts/local/stand-ins.js";
+import {
+  type DemoKeys,
+  issueDemoKeys,
+  type LocalSystem,
+  startLocalSystem,
+} from "../../scripts/local/system.js";
 import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
-import { freePort } from "../../scripts/local/stand-ins.js";
-import { type DemoKeys, issueDemoKeys, type LocalSystem, startLocalSystem } from "../../scripts/local/system.js";
 
 export function defaultConfig(): CityConfig {
-  return parseCityConfig(JSON.parse(readFileSync("shared/config/city.json", "utf8")), "shared/config/city.json");
+  return parseCityConfig(
+    JSON.parse(readFileSync("shared/config/city.json", "utf8")),
+    "shared/config/city.json",
+  );
 }
 
 export interface TestSystem extends LocalSystem {
@@ -21,7 +29,10 @@ export interface TestSystem extends LocalSystem {
 }
 
 /** A whole system on the run's shared stand-ins, with a table and queues of its own. */
-export async function startTestSystem(name: string, config: CityConfig = defaultConfig()): Promise<TestSystem> {
+export async function startTestSystem(
+  name: string,
+  config: CityConfig = defaultConfig(),
+): Promise<TestSystem> {
   const suffix = `${name}-${randomBytes(3).toString("hex")}`;
   const system = await startLocalSystem({
     config,
