@@ -163,8 +163,7 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       break;
   }
 
-  next.dispatchPending =
-    QUEUED_STATES.has(next.status) && (next.status !== ticket.status || command.type === "verify");
+  next.dispatchPending = QUEUED_STATES.has(next.status) && next.status !== ticket.status;
   const event: HistoryEvent = {
     seq: ticket.history.length,
     at,
