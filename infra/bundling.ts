@@ -1,0 +1,31 @@
+/**
+ * The esbuild options every function is bundled with. The house construct (constructs/intake-function.ts) and
+ * the bundle benchmark (bench/bundles.ts) both read this module, so what is measured is what is deployed.
+ */
+
+/** Node.js 22 on Lambda: ESM output (`index.mjs`), AWS SDK v3 left to the runtime. */
+export const BUNDLE = {
+  target: "node22",
+  platform: "node",
+  format: "esm",
+  /** NodejsFunction names ESM output `index.mjs`. */
+  outExtension: ".mjs",
+  minify: true,
+  /** A separate `.map` file; NODE_OPTIONS=--enable-source-maps makes stack traces point at the sources. */
+  sourcemap: true,
+  sourcesContent: false,
+  /** Keep 中文 messages as UTF-8 instead of \uXXXX escapes (about half the bytes). */
+  charset: "utf8",
+  mainFields: ["module", "main"],
+  /** Provided by the Lambda Node.js runtime. */
+  external: ["@aws-sdk/*"],
+  /** CommonJS dependencies bundled into ESM may call require(); give them one. */
+  banner:
+    'import { createRequire as __intakeCreateRequire } from "node:module"; const require = __intakeCreateRequire(import.meta.url);',
+} as const;
+
+/** Environment every function gets besides its own settings. */
+export const RUNTIME_NODE_OPTIONS = "--enable-source-maps";
+
+/** Extra esbuild CLI flags that NodejsFunction has no property for (its `charset` is not passed on). */
+export const EXTRA_ESBUILD_ARGS: Record<string, string> = { "--charset": BUNDLE.charset };

@@ -1,0 +1,50 @@
+import type { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../functions/routes.js";
+
+export type FunctionName =
+  | (typeof HTTP_ROUTES)[number]["name"]
+  | (typeof SCHEDULED_FUNCTIONS)[number]["name"];
+
+/** Which queues a permission covers: every department queue, and/or the dispatchers' triage queue. */
+export type QueueSet = "departments" | "triage";
+
+export interface FunctionAccess {
+  /** "read": GetItem/Query; "read-write" adds PutItem/UpdateItem/ConditionCheckItem (never DeleteItem). */
+  readonly table: "none" | "read" | "read-write";
+  readonly send?: readonly QueueSet[];
+  readonly receive?: readonly QueueSet[];
+  readonly delete?: readonly QueueSet[];
+  readonly timeoutSeconds: number;
+  readonly memorySize?: number;
+}
+
+/**
+ * Least privilege, per function: what each handler's code path touches (shared/services/*). A new entry in
+ * functions/routes.ts does not type-check until it is listed here.
+ */
+export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
+  // Public liveness check: no key lookup, no table, no queue.
+  health: { table: "none", timeoutSeconds: 5 },
+  // Ticket + history + idempotency record in one transaction, day counter, then delivery.
+  "tickets-create": { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 10 },
+  "tickets-list": { table: "read", timeoutSeconds: 10 },
+  "tickets-get": { table: "read", timeoutSeconds: 10 },
+  // Transition + save, re-delivery (assign / return / reopen), and deleting the department's lease.
+  "ticket-actions": {
+    table: "read-write",
+    send: ["departments", "triage"],
+    delete: ["departments"],
+    timeoutSeconds: 10,
+  },
+  // Long-polls (up to 20 s) a department's or the triage queue; deletes stale copies.
+  "department-inbox": {
+    table: "read",
+    receive: ["departments", "triage"],
+    delete: ["departments", "triage"],
+    timeoutSeconds: 25,
+  },
+  // Re-sends dispatch-pending tickets found through the sparse index.
+  sweeper: { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 60 },
+};
+
+export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];
+export const TABLE_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"];

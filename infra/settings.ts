@@ -1,0 +1,193 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
+import type { Node } from "constructs";
+import { ConfigError, parseCityConfig } from "../shared/config/load.js";
+import type { CityConfig } from "../shared/config/schema.js";
+import { CALLBACK, dlqName, NOTIFICATION, queueName, queueTargets } from "./naming.js";
+import { DEFAULT_CONFIG_PATH, REPO_ROOT, WEB_PLACEHOLDER_DIR } from "./paths.js";
+
+/** Everything the stacks are built from: the city configuration plus deployment choices from CDK context. */
+export interface DeploySettings {
+  /** Prefix of queue, table and stack names (context `prefix`, default "intake"). */
+  prefix: string;
+  /** Absolute path of the configuration file (context `config`, default shared/config/city.json). */
+  configPath: string;
+  /** The file's text; bundled into the functions when it is not the default file. */
+  configText: string;
+  config: CityConfig;
+  /** Account/region from context `account` / `region`, else CDK_DEFAULT_*; unset means env-agnostic. */
+  account?: string;
+  region?: string;
+  /** Account whose principals may assume the department roles (context `departmentPrincipal`). */
+  departmentPrincipal?: string;
+  /** Subscribed to the alarm topic when set (context `alarmEmail`). */
+  alarmEmail?: string;
+  /** CloudWatch Logs retention of function and API logs (context `logRetentionDays`, default 90). */
+  logRetentionDays: number;
+  /** Origins allowed by the API and the photo bucket's CORS (context `corsOrigins`, comma-separated). */
+  corsOrigins: string[];
+  /** Alarm when a department's oldest waiting message is older than this (context `queueAgeAlarmMinutes`). */
+  queueAgeAlarmMinutes: number;
+  /** Photos move to infrequent access after 30 days and expire after this many days. */
+  photoExpiryDays: number;
+  /** Static files for the web bucket (context `webAssets`, default infra/web-placeholder). */
+  webAssetsDir: string;
+  /** Optional custom domain for the web distribution (needs `webCertificateArn`, an ACM cert in us-east-1). */
+  webDomainName?: string;
+  webCertificateArn?: string;
+}
+
+/** Retention values CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+export class SettingsError extends Error {
+  constructor(key: string, reason: string) {
+    super(`invalid CDK context "${key}": ${reason}`);
+    this.name = "SettingsError";
+  }
+}
+
+/** Reads a configuration file and validates it; errors name the file and the field path of the bad value. */
+export function loadConfigFile(path: string): { config: CityConfig; text: string } {
+  const source = relative(REPO_ROOT, path) || path;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      source,
+      "",
+      `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(source, "", `not valid JSON (${(err as Error).message})`);
+  }
+  const config = parseCityConfig(raw, source);
+  checkQueueNames(config, source);
+  return { config, text };
+}
+
+/** The queue names infra adds on top of the schema: reserved targets, and no name used twice. */
+function checkQueueNames(config: CityConfig, source: string): void {
+  config.departments.forEach((d, i) => {
+    if (d.id === NOTIFICATION || d.id === CALLBACK)
+      throw new ConfigError(source, `departments.${i}.id`, `'${d.id}' is reserved for the ${d.id} queue`);
+  });
+  const seen = new Map<string, string>();
+  for (const target of queueTargets(config)) {
+    for (const name of [queueName("p", target), dlqName("p", target)]) {
+      const other = seen.get(name);
+      if (other !== undefined) {
+        const i = config.departments.findIndex((d) => d.id === target);
+        throw new ConfigError(
+          source,
+          i >= 0 ? `departments.${i}.id` : "departments",
+          `queue name of '${target}' collides with the queues of '${other}'`,
+        );
+      }
+      seen.set(name, target);
+    }
+  }
+}
+
+function str(node: Node, key: string): string | undefined {
+  const v: unknown = node.tryGetContext(key);
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v !== "string" && typeof v !== "number") throw new SettingsError(key, "must be a string");
+  return String(v);
+}
+
+function int(node: Node, key: string, fallback: number, min: number, max: number): number {
+  const v = str(node, key);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new SettingsError(key, `must be an integer from ${min} to ${max}, got ${v}`);
+  return n;
+}
+
+/** Reads deployment settings from CDK context (`-c key=value` or cdk.json) and loads the configuration. */
+export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): DeploySettings {
+  const prefix = str(node, "prefix") ?? "intake";
+  if (!/^[a-z][a-z0-9-]{0,29}$/.test(prefix))
+    throw new SettingsError(
+      "prefix",
+      "must be 1–30 lower-case letters, digits or '-', starting with a letter",
+    );
+
+  const configArg = str(node, "config");
+  const configPath = configArg
+    ? isAbsolute(configArg)
+      ? configArg
+      : resolve(configArg)
+    : DEFAULT_CONFIG_PATH;
+  const { config, text } = loadConfigFile(configPath);
+
+  const account = str(node, "account") ?? env.CDK_DEFAULT_ACCOUNT;
+  const region = str(node, "region") ?? env.CDK_DEFAULT_REGION;
+  if (account !== undefined && !/^\d{12}$/.test(account))
+    throw new SettingsError("account", "must be a 12-digit AWS account id");
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw new SettingsError("region", `not a region name: ${region}`);
+
+  const departmentPrincipal = str(node, "departmentPrincipal");
+  if (departmentPrincipal !== undefined && !/^\d{12}$/.test(departmentPrincipal))
+    throw new SettingsError("departmentPrincipal", "must be a 12-digit AWS account id");
+
+  const alarmEmail = str(node, "alarmEmail");
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail))
+    throw new SettingsError("alarmEmail", "must be an e-mail address");
+
+  const logRetentionDays = int(node, "logRetentionDays", 90, 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
+    throw new SettingsError("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
+
+  const corsOrigins = (str(node, "corsOrigins") ?? "*")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const o of corsOrigins)
+    if (o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o))
+      throw new SettingsError("corsOrigins", `"${o}" is not an origin like https://example.gov.cn`);
+
+  const webDomainName = str(node, "webDomainName");
+  const webCertificateArn = str(node, "webCertificateArn");
+  if ((webDomainName === undefined) !== (webCertificateArn === undefined))
+    throw new SettingsError("webDomainName", "webDomainName and webCertificateArn go together");
+
+  const webAssets = str(node, "webAssets");
+  return {
+    prefix,
+    configPath,
+    configText: text,
+    config,
+    ...(account !== undefined ? { account } : {}),
+    ...(region !== undefined ? { region } : {}),
+    ...(departmentPrincipal !== undefined ? { departmentPrincipal } : {}),
+    ...(alarmEmail !== undefined ? { alarmEmail } : {}),
+    logRetentionDays,
+    corsOrigins: corsOrigins.length ? corsOrigins : ["*"],
+    queueAgeAlarmMinutes: int(node, "queueAgeAlarmMinutes", 1440, 5, 20160),
+    photoExpiryDays: int(node, "photoExpiryDays", 1095, 31, 3650),
+    webAssetsDir: webAssets ? resolve(webAssets) : WEB_PLACEHOLDER_DIR,
+    ...(webDomainName !== undefined ? { webDomainName } : {}),
+    ...(webCertificateArn !== undefined ? { webCertificateArn } : {}),
+  };
+}
+
+/** True when the functions' bundled shared/config/city.json is not the file the stacks were built from. */
+export function usesCustomConfig(s: DeploySettings): boolean {
+  return resolve(s.configPath) !== resolve(DEFAULT_CONFIG_PATH);
+}
+
+/** Short stable hash of the configuration text (names the generated inject file). */
+export function configHash(s: DeploySettings): string {
+  return createHash("sha256").update(s.configText).digest("hex").slice(0, 16);
+}

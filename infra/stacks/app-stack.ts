@@ -1,0 +1,255 @@
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import type { Construct } from "constructs";
+import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
+import { TABLE_INDEXES } from "../../shared/adapters/table.js";
+import { TRIAGE } from "../../shared/ports.js";
+import { IntakeFunction } from "../constructs/intake-function.js";
+import {
+  FUNCTION_ACCESS,
+  type FunctionName,
+  type QueueSet,
+  TABLE_READ_ACTIONS,
+  TABLE_WRITE_ACTIONS,
+} from "../function-access.js";
+import { departmentTargets, dlqName, pascal, queueName, queueTargets, tableName } from "../naming.js";
+import type { DeploySettings } from "../settings.js";
+
+export interface AppStackProps extends StackProps {
+  readonly settings: DeploySettings;
+  /** esbuild inject files for every function (the configuration, when it is not the bundled default). */
+  readonly inject?: string[];
+}
+
+/**
+ * The stateless stack: one function per handler (the house construct), the HTTP API, the schedules and the
+ * alarms. It finds the table and queues of the data stack by their fixed names, so it can be deleted and
+ * redeployed freely and the data stack never carries exports that pin it.
+ */
+export class AppStack extends Stack {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly functions = new Map<FunctionName, IntakeFunction>();
+  readonly alarmTopic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const { prefix, config } = settings;
+
+    const topicKey = new kms.Key(this, "AlarmTopicKey", {
+      description: `${prefix}: encrypts the alarm topic`,
+      enableKeyRotation: true,
+    });
+    // CloudWatch alarms publish to an encrypted topic only if the key lets them.
+    topicKey.grant(
+      new iam.ServicePrincipal(iam.ServicePrincipal.servicePrincipalName("cloudwatch")),
+      "kms:Decrypt",
+      "kms:GenerateDataKey*",
+    );
+    this.alarmTopic = new sns.Topic(this, "AlarmTopic", {
+      displayName: `${prefix} intake alarms`,
+      enforceSSL: true,
+      masterKey: topicKey,
+    });
+    if (settings.alarmEmail)
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+
+    const environment = {
+      TABLE_NAME: tableName(prefix),
+      QUEUE_URL_BASE: `https://sqs.${this.region}.${this.urlSuffix}/${this.account}/`,
+      QUEUE_PREFIX: prefix,
+    };
+    const all = [
+      ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry, what: `${r.method} ${r.path}` })),
+      ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry, what: s.purpose })),
+    ];
+    for (const f of all) {
+      const access = FUNCTION_ACCESS[f.name];
+      const fn = new IntakeFunction(this, pascal(f.name), {
+        name: f.name,
+        entry: f.entry,
+        description: `${prefix} ${f.name}: ${f.what}`,
+        environment,
+        timeout: Duration.seconds(access.timeoutSeconds),
+        ...(access.memorySize ? { memorySize: access.memorySize } : {}),
+        logRetentionDays: settings.logRetentionDays,
+        alarmTopic: this.alarmTopic,
+        ...(props.inject ? { inject: props.inject } : {}),
+      });
+      this.grantAccess(fn, f.name, settings);
+      this.functions.set(f.name, fn);
+    }
+
+    // HTTP API: every route of functions/routes.ts, each to its own function.
+    this.api = new apigw.HttpApi(this, "HttpApi", {
+      apiName: `${prefix}-api`,
+      description: `${prefix} citizen request intake API`,
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: settings.corsOrigins,
+        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.OPTIONS],
+        allowHeaders: ["content-type", "authorization", "x-api-key", "idempotency-key"],
+        exposeHeaders: ["x-request-id", "location"],
+        maxAge: Duration.hours(1),
+      },
+    });
+    for (const r of HTTP_ROUTES) {
+      this.api.addRoutes({
+        path: r.path,
+        methods: [apigw.HttpMethod[r.method]],
+        integration: new HttpLambdaIntegration(
+          `${pascal(r.name)}Integration`,
+          this.functions.get(r.name)!.fn,
+        ),
+      });
+    }
+    Validations.of(this.api).acknowledge({
+      id: "AwsSolutions-APIG4",
+      reason:
+        "Callers are authenticated by API keys (x-api-key or Bearer) that each function checks against hashed keys " +
+        "in the table, with per-route roles (functions/lib/http.ts); GET /health is public on purpose.",
+    });
+    const accessLogs = new logs.LogGroup(this, "ApiAccessLogs", {
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stage = new apigw.HttpStage(this, "DefaultStage", {
+      httpApi: this.api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: { rateLimit: 100, burstLimit: 200 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            time: "$context.requestTime",
+            route: "$context.routeKey",
+            status: "$context.status",
+            latencyMs: "$context.responseLatency",
+            integrationLatencyMs: "$context.integrationLatency",
+            integrationError: "$context.integrationErrorMessage",
+            sourceIp: "$context.identity.sourceIp",
+            userAgent: "$context.identity.userAgent",
+          }),
+        ),
+      },
+    });
+
+    for (const s of SCHEDULED_FUNCTIONS) {
+      new events.Rule(this, `${pascal(s.name)}Schedule`, {
+        description: `${prefix} ${s.name}: ${s.purpose}`,
+        schedule: events.Schedule.rate(Duration.minutes(s.everyMinutes)),
+        targets: [
+          new targets.LambdaFunction(this.functions.get(s.name)!.fn, {
+            retryAttempts: 2,
+            maxEventAge: Duration.minutes(5),
+          }),
+        ],
+      });
+    }
+
+    // Queue alarms: anything in a dead-letter queue, and department (or triage) work left waiting too long.
+    const action = new cwActions.SnsAction(this.alarmTopic);
+    for (const target of queueTargets(config)) {
+      const dlq = dlqName(prefix, target);
+      const dlqAlarm = new cloudwatch.Alarm(this, `${pascal(target)}DlqDepthAlarm`, {
+        alarmDescription: `${dlq}: messages failed ${config.queues.maxReceiveCount} receives and were dead-lettered`,
+        metric: sqsMetric("ApproximateNumberOfMessagesVisible", dlq),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      dlqAlarm.addAlarmAction(action);
+      dlqAlarm.addOkAction(action);
+    }
+    for (const target of [...departmentTargets(config), TRIAGE]) {
+      const name = queueName(prefix, target);
+      const ageAlarm = new cloudwatch.Alarm(this, `${pascal(target)}OldestMessageAlarm`, {
+        alarmDescription: `${name}: a ticket has waited more than ${settings.queueAgeAlarmMinutes} minutes to be picked up`,
+        metric: sqsMetric("ApproximateAgeOfOldestMessage", name),
+        threshold: settings.queueAgeAlarmMinutes * 60,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      ageAlarm.addAlarmAction(action);
+      ageAlarm.addOkAction(action);
+    }
+
+    new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "HTTP API base URL" });
+    new CfnOutput(this, "AlarmTopicArn", {
+      value: this.alarmTopic.topicArn,
+      description: "Subscribe to alarms",
+    });
+  }
+
+  /** Adds exactly the table and queue permissions FUNCTION_ACCESS lists for `name`. */
+  private grantAccess(fn: IntakeFunction, name: FunctionName, settings: DeploySettings): void {
+    const access = FUNCTION_ACCESS[name];
+    const table = this.formatArn({
+      service: "dynamodb",
+      resource: "table",
+      resourceName: tableName(settings.prefix),
+    });
+    const tableAndIndexes = [table, ...TABLE_INDEXES.map((i) => `${table}/index/${i.name}`)];
+    if (access.table !== "none") {
+      fn.role.addToPolicy(
+        new iam.PolicyStatement({ actions: TABLE_READ_ACTIONS, resources: tableAndIndexes }),
+      );
+    }
+    if (access.table === "read-write") {
+      fn.role.addToPolicy(new iam.PolicyStatement({ actions: TABLE_WRITE_ACTIONS, resources: [table] }));
+    }
+    const queueArns = (sets: readonly QueueSet[] | undefined) =>
+      (sets ?? [])
+        .flatMap((set) => (set === "triage" ? [TRIAGE] : departmentTargets(settings.config)))
+        .map((target) =>
+          this.formatArn({
+            service: "sqs",
+            resource: queueName(settings.prefix, target),
+            arnFormat: ArnFormat.NO_RESOURCE_NAME,
+          }),
+        );
+    const grants: [string, readonly QueueSet[] | undefined][] = [
+      ["sqs:SendMessage", access.send],
+      ["sqs:ReceiveMessage", access.receive],
+      ["sqs:DeleteMessage", access.delete],
+    ];
+    for (const [action, sets] of grants) {
+      const resources = queueArns(sets);
+      if (resources.length) fn.role.addToPolicy(new iam.PolicyStatement({ actions: [action], resources }));
+    }
+  }
+}
+
+function sqsMetric(metricName: string, queue: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: "AWS/SQS",
+    metricName,
+    dimensionsMap: { QueueName: queue },
+    statistic: cloudwatch.Stats.MAXIMUM,
+    period: Duration.minutes(5),
+  });
+}

@@ -1,0 +1,134 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import type { Construct } from "constructs";
+import { PK, SK, TABLE_INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/table.js";
+import { logBucket, PRIVATE_BUCKET } from "../constructs/private-bucket.js";
+import { WorkQueue } from "../constructs/work-queue.js";
+import { departmentTargets, dlqName, pascal, queueName, queueTargets, tableName } from "../naming.js";
+import type { DeploySettings } from "../settings.js";
+
+export interface DataStackProps extends StackProps {
+  readonly settings: DeploySettings;
+}
+
+/** What a department's role may do on its own queue, and nothing else. */
+export const DEPARTMENT_QUEUE_ACTIONS = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueAttributes",
+];
+
+/**
+ * The stateful stack: the ticket table, the queues (one per department plus triage, notification and
+ * callback, each with its DLQ), the photo bucket and the department roles. Termination protection is on and
+ * every data resource is retained if the stack is ever deleted: nothing here may take ticket data with it.
+ */
+export class DataStack extends Stack {
+  readonly table: dynamodb.TableV2;
+  readonly queues = new Map<string, WorkQueue>();
+  readonly departmentRoles = new Map<string, iam.Role>();
+  readonly photoBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, { terminationProtection: true, ...props });
+    const { settings } = props;
+    const { config, prefix } = settings;
+
+    this.table = new dynamodb.TableV2(this, "Tickets", {
+      tableName: tableName(prefix),
+      partitionKey: { name: PK, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SK, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      globalSecondaryIndexes: TABLE_INDEXES.map((i) => ({
+        indexName: i.name,
+        partitionKey: { name: i.pk, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: i.sk, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      })),
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    for (const target of queueTargets(config)) {
+      this.queues.set(
+        target,
+        new WorkQueue(this, `${pascal(target)}Queues`, {
+          prefix,
+          target,
+          visibilityTimeout: Duration.seconds(config.queues.visibilityTimeoutSeconds),
+          retention: Duration.days(config.queues.retentionDays),
+          maxReceiveCount: config.queues.maxReceiveCount,
+        }),
+      );
+    }
+
+    // A department reads its own queue with these roles (or through the inbox API); never another's.
+    const principal = new iam.AccountPrincipal(settings.departmentPrincipal ?? this.account);
+    for (const dept of config.departments) {
+      const queue = this.queues.get(dept.id)!.queue;
+      const role = new iam.Role(this, `${pascal(dept.id)}DepartmentRole`, {
+        assumedBy: principal,
+        description: `${dept.id}: receive and delete messages on its own queue ${queueName(prefix, dept.id)} only`,
+        maxSessionDuration: Duration.hours(1),
+      });
+      role.addToPolicy(
+        new iam.PolicyStatement({ actions: DEPARTMENT_QUEUE_ACTIONS, resources: [queue.queueArn] }),
+      );
+      this.departmentRoles.set(dept.id, role);
+    }
+
+    const accessLogs = logBucket(this, "AccessLogs", { acl: false, expireDays: 365 });
+    this.photoBucket = new s3.Bucket(this, "Photos", {
+      ...PRIVATE_BUCKET,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: "photos/",
+      cors: [
+        {
+          // Browsers upload evidence photos straight to S3 with presigned PUT URLs.
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedOrigins: settings.corsOrigins,
+          allowedHeaders: ["*"],
+          exposedHeaders: ["ETag"],
+          maxAge: 3600,
+        },
+      ],
+      lifecycleRules: [
+        {
+          id: "age-out-photos",
+          transitions: [
+            { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) },
+          ],
+          expiration: Duration.days(settings.photoExpiryDays),
+          noncurrentVersionExpiration: Duration.days(30),
+        },
+        { id: "abort-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+
+    new CfnOutput(this, "TableName", { value: this.table.tableName, description: "DynamoDB ticket table" });
+    new CfnOutput(this, "PhotoBucketName", {
+      value: this.photoBucket.bucketName,
+      description: "Private bucket for evidence photos (presigned uploads)",
+    });
+    for (const [target, q] of this.queues) {
+      new CfnOutput(this, `Queue${pascal(target)}Url`, {
+        value: q.queue.queueUrl,
+        description: `Queue ${queueName(prefix, target)} (dead letters: ${dlqName(prefix, target)})`,
+      });
+    }
+    for (const dept of departmentTargets(config)) {
+      new CfnOutput(this, `DepartmentRole${pascal(dept)}Arn`, {
+        value: this.departmentRoles.get(dept)!.roleArn,
+        description: `Role ${dept} assumes to read its own queue`,
+      });
+    }
+  }
+}
