@@ -11,7 +11,8 @@ export function maskName(name: string): string {
   return chars.length <= 1 ? "*" : `${chars[0]}${"*".repeat(chars.length - 1)}`;
 }
 
-const PHONE_IN_TEXT = /(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)/g;
+/** A mainland mobile in free text: optional +86 / 86, digits possibly grouped by spaces or dashes. */
+const PHONE_IN_TEXT = /(?<!\d)(?:\+?86[\s-]?)?(1\d{2})[\s-]?\d{4}[\s-]?(\d{4})(?!\d)/g;
 const SENSITIVE_KEYS = new Set([
   "phone",
   "name",

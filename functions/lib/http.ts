@@ -50,6 +50,15 @@ const STATUS: Record<ErrorCode, number> = {
   too_many_requests: 429,
 };
 
+/** AWS error names that mean "slow down" (DynamoDB and SQS). */
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "TooManyRequestsException",
+]);
+
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
 export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
@@ -62,10 +71,7 @@ export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
       }),
     };
   }
-  if (
-    (err as { name?: string })?.name === "ThrottlingException" ||
-    (err as { name?: string })?.name === "ProvisionedThroughputExceededException"
-  ) {
+  if (THROTTLING.has((err as { name?: string })?.name ?? "")) {
     return {
       statusCode: 429,
       headers: { ...JSON_HEADERS, "retry-after": "1" },

@@ -130,7 +130,29 @@ export const CityConfig = z
           message: `unknown category ${c.parent}`,
         });
     });
+    const parentOf = new Map(cfg.categories.map((c) => [c.id, c.parent]));
+    cfg.categories.forEach((c, i) => {
+      const seen = new Set([c.id]);
+      for (let p = c.parent; p; p = parentOf.get(p)) {
+        if (seen.has(p)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["categories", i, "parent"],
+            message: `parent cycle through ${p}`,
+          });
+          break;
+        }
+        seen.add(p);
+      }
+    });
+    const districts = new Set(cfg.districts.map((d) => d.id));
     cfg.departments.forEach((d, i) => {
+      if (d.district && !districts.has(d.district))
+        ctx.addIssue({
+          code: "custom",
+          path: ["departments", i, "district"],
+          message: `unknown district ${d.district}`,
+        });
       if (d.id === "triage")
         ctx.addIssue({ code: "custom", path: ["departments", i, "id"], message: "'triage' is reserved" });
     });

@@ -135,6 +135,7 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       } else {
         next.status = "dispatched";
         next.resolvedAt = null;
+        next.resolution = null; // the failed result stays in the history
         note = required(command.note, "note");
       }
       data = { passed: command.passed };
@@ -157,6 +158,7 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       next.status = "dispatched";
       next.closedAt = null;
       next.resolvedAt = null;
+      next.resolution = null;
       next.dispatchedAt = at;
       next.dueAt = command.dueAt;
       note = required(command.reason, "reason");

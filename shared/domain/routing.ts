@@ -71,13 +71,19 @@ export function resolveArea(
       }
     }
   }
-  const district = config.districts.find((d) => d.id === area.district);
-  if (district && !area.street) {
-    for (const s of district.streets) {
-      if (address.includes(s.name)) {
-        area.street = s.id;
-        break;
-      }
+  if (!area.street) {
+    // A street named without its district ("北山街道…") still places the report, when the name is unambiguous.
+    const matches = config.districts
+      .filter((d) => !area.district || d.id === area.district)
+      .flatMap((d) =>
+        d.streets.filter((s) => address.includes(s.name)).map((s) => ({ district: d.id, street: s.id })),
+      );
+    const only = matches.length === 1 ? matches[0] : undefined;
+    const sameDistrict = matches.length > 1 && area.district ? matches[0] : undefined;
+    const pick = only ?? sameDistrict;
+    if (pick) {
+      area.district = pick.district;
+      area.street = pick.street;
     }
   }
   return area;

@@ -122,10 +122,7 @@ describe("functions/lib/http.ts errorResponse for SQS errors", () => {
     expect(String(res.body)).not.toContain(URL_BASE);
   });
 
-  // BUG (functions/lib/http.ts:67-70): only DynamoDB's ThrottlingException / ProvisionedThroughputExceededException
-  // become 429. SQS signals throttling as RequestThrottled (which the SDK itself classes as a throttling error), so a
-  // throttled department inbox poll (shared/services/inbox.ts → SqsQueue.receive) answers 500 instead of 429.
-  it.fails("maps SQS RequestThrottled to 429 like other throttling", async () => {
+  it("maps SQS RequestThrottled to 429 like other throttling", async () => {
     const sqs = new SQSClient({ region: "us-east-1" });
     const sqsMock = mockClient(sqs);
     sqsMock.on(ReceiveMessageCommand).rejects(requestThrottled());

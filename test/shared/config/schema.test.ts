@@ -245,3 +245,22 @@ describe("Phone", () => {
     }
   });
 });
+
+describe("parseCityConfig: cross-references", () => {
+  it("refuses a category parent cycle", () => {
+    const data = raw();
+    const cats = data.categories as { id: string; parent?: string }[];
+    const root = cats.find((c) => !c.parent)!;
+    const child = cats.find((c) => c.parent === root.id)!;
+    root.parent = child.id;
+    const err = configError(data);
+    expect(err.field).toMatch(/^categories\.\d+\.parent$/);
+    expect(err.message).toContain("cycle");
+  });
+
+  it("refuses a department in an unknown district", () => {
+    const data = raw();
+    (data.departments as { district?: string }[])[0]!.district = "atlantis";
+    expectBadField(data, "departments.0.district");
+  });
+});

@@ -580,3 +580,32 @@ describe("newTicket", () => {
     expect(Ticket.safeParse(t).success).toBe(true);
   });
 });
+
+describe("transition: a failed result does not linger on the ticket", () => {
+  const resolved = () =>
+    ticketIn("resolved", {
+      resolution: { result: "filled the hole", evidence: [] },
+      resolvedAt: EARLIER.toISOString(),
+    });
+  it("verify fail clears the resolution and its time", () => {
+    const { ticket } = transition(
+      resolved(),
+      { type: "verify", passed: false, note: "still broken" },
+      actorFor("dispatcher"),
+      NOW,
+    );
+    expect(ticket.status).toBe("dispatched");
+    expect(ticket.resolution).toBeNull();
+    expect(ticket.resolvedAt).toBeNull();
+  });
+  it("reopen clears the resolution", () => {
+    const closed = ticketIn("closed", { resolution: { result: "done", evidence: [] } });
+    const { ticket } = transition(
+      closed,
+      { type: "reopen", reason: "unhappy", dueAt: DUE },
+      actorFor("operator"),
+      NOW,
+    );
+    expect(ticket.resolution).toBeNull();
+  });
+});

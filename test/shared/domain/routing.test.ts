@@ -229,3 +229,31 @@ describe("the shipped default city", () => {
     }
   });
 });
+
+describe("resolveArea: a street named without its district", () => {
+  const districts: Pick<CityConfig, "districts"> = {
+    districts: [
+      { id: "hill", name: "山城区", streets: [{ id: "pine", name: "松林街道", communities: [] }] },
+      {
+        id: "river",
+        name: "河畔区",
+        streets: [
+          { id: "ferry", name: "渡口街道", communities: [] },
+          { id: "pine2", name: "松林街道", communities: [] },
+        ],
+      },
+    ],
+  };
+  it("places an unambiguous street and its district", () => {
+    expect(resolveArea(districts, "渡口街道码头路5号")).toEqual({ district: "river", street: "ferry" });
+  });
+  it("leaves an ambiguous street name unplaced", () => {
+    expect(resolveArea(districts, "松林街道8号")).toEqual({});
+  });
+  it("uses the given district to disambiguate", () => {
+    expect(resolveArea(districts, "松林街道8号", { district: "river" })).toEqual({
+      district: "river",
+      street: "pine2",
+    });
+  });
+});
