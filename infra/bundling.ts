@@ -1,3 +1,5 @@
+import type { BuildOptions } from "esbuild";
+
 /**
  * The esbuild options every function is bundled with. The house construct (constructs/intake-function.ts) and
  * the bundle benchmark (bench/bundles.ts) both read this module, so what is measured is what is deployed.
@@ -29,3 +31,24 @@ export const RUNTIME_NODE_OPTIONS = "--enable-source-maps";
 
 /** Extra esbuild CLI flags that NodejsFunction has no property for (its `charset` is not passed on). */
 export const EXTRA_ESBUILD_ARGS: Record<string, string> = { "--charset": BUNDLE.charset };
+
+/** The same options for esbuild's JS API (bench/bundles.ts, tests), writing `outfile`. */
+export function esbuildBuildOptions(entry: string, outfile: string, inject: string[] = []): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    target: BUNDLE.target,
+    platform: BUNDLE.platform,
+    format: BUNDLE.format,
+    minify: BUNDLE.minify,
+    sourcemap: BUNDLE.sourcemap,
+    sourcesContent: BUNDLE.sourcesContent,
+    charset: BUNDLE.charset,
+    mainFields: [...BUNDLE.mainFields],
+    external: [...BUNDLE.external],
+    banner: { js: BUNDLE.banner },
+    inject,
+    logLevel: "warning",
+  };
+}
