@@ -38,17 +38,21 @@ export class WebStack extends Stack {
     });
 
     const customDomain = settings.webDomainName && settings.webCertificateArn;
+    // CloudFront in the China regions has no origin access control (AWS::CloudFront::OriginAccessControl does not
+    // exist there); an origin access identity keeps the bucket private instead.
+    const china = settings.region?.startsWith("cn-") ?? false;
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: `${settings.prefix} web form`,
       defaultRootObject: "index.html",
       defaultBehavior: {
-        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: china
+          ? S3BucketOrigin.withOriginAccessIdentity(this.bucket)
+          : S3BucketOrigin.withOriginAccessControl(this.bucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       enableLogging: true,
       logBucket: accessLogs,
       logFilePrefix: "cloudfront/",
@@ -56,6 +60,7 @@ export class WebStack extends Stack {
         ? {
             domainNames: [settings.webDomainName!],
             certificate: acm.Certificate.fromCertificateArn(this, "Certificate", settings.webCertificateArn!),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
           }
         : {}),
     });
@@ -71,6 +76,14 @@ export class WebStack extends Stack {
           "web ACL when the public form goes live if the city requires one.",
       },
     );
+    if (china) {
+      Validations.of(this.distribution).acknowledge({
+        id: "AwsSolutions-CFR7",
+        reason:
+          "China regions: CloudFront there offers no origin access control, so the private bucket is read through " +
+          "an origin access identity instead.",
+      });
+    }
     if (!customDomain) {
       Validations.of(this.distribution).acknowledge({
         id: "AwsSolutions-CFR4",

@@ -119,6 +119,9 @@ describe("another city, prefix and region", () => {
       });
       expect(JSON.stringify(s.templates.data.toJSON())).toContain(":iam::444455556666:root");
 
+      // China: CloudFront there has no origin access control; an origin access identity keeps the bucket private.
+      s.templates.web.resourceCountIs("AWS::CloudFront::OriginAccessControl", 0);
+      s.templates.web.resourceCountIs("AWS::CloudFront::CloudFrontOriginAccessIdentity", 1);
       // China: the aws-cn partition and the .com.cn domain, never a hard-coded aws partition.
       for (const t of Object.values(s.templates))
         expect(JSON.stringify(t.toJSON())).not.toContain("arn:aws:");

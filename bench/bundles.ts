@@ -1,0 +1,181 @@
+/**
+ * Bundle benchmark: bundles every function entry exactly as the CDK construct does (infra/bundling.ts), then
+ * reports each bundle's minified size and its module initialisation time (import of the bundle in a fresh
+ * `node` process, median of several runs). Targets: < 300 KB, < 80 ms. Misses are reported, not fatal; the
+ * process exits non-zero only if something crashes.
+ *
+ *   npx tsx bench/bundles.ts [--runs=5]
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { build, type Metafile } from "esbuild";
+import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../functions/routes.js";
+import { BUNDLE, esbuildBuildOptions, RUNTIME_NODE_OPTIONS } from "../infra/bundling.js";
+
+const run = promisify(execFile);
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export const SIZE_TARGET_BYTES = 300 * 1024;
+export const INIT_TARGET_MS = 80;
+
+export interface BundleResult {
+  name: string;
+  entry: string;
+  bytes: number;
+  /** The package (or source folder) contributing most bytes to the bundle. */
+  largest: { name: string; bytes: number };
+  initMs: number[];
+  medianInitMs: number;
+  /** Import of the same external AWS SDK packages alone (part of initMs, paid to the runtime's copy). */
+  medianSdkMs: number;
+  sizePass: boolean;
+  initPass: boolean;
+}
+
+/** Dummy values for the variables every function reads (functions/lib/runtime.ts); nothing is contacted. */
+const DUMMY_ENV = {
+  TABLE_NAME: "bench-tickets",
+  QUEUE_URL_BASE: "https://sqs.cn-north-1.amazonaws.com.cn/000000000000/",
+  QUEUE_PREFIX: "bench",
+  AWS_REGION: "cn-north-1",
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function largestInput(meta: Metafile): { name: string; bytes: number } {
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(meta.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split("/")[0] ?? path;
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
+    }
+  }
+  const [name, bytes] = [...byPackage].sort((a, b) => b[1] - a[1])[0] ?? ["-", 0];
+  return { name, bytes };
+}
+
+/** The external AWS SDK packages a bundle imports (the Lambda runtime provides them). */
+function sdkImports(meta: Metafile): string[] {
+  const paths = Object.values(meta.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.external).map((i) => i.path),
+  );
+  return [...new Set(paths.filter((p) => p.startsWith("@aws-sdk/")))].sort();
+}
+
+/** Imports `specifiers` in a fresh node process (from `cwd`) and returns how long the imports took (ms). */
+async function timeImport(specifiers: string[], cwd: string): Promise<number> {
+  const script =
+    "const t0 = performance.now();" +
+    specifiers.map((s) => `await import(${JSON.stringify(s)});`).join("") +
+    "process.stdout.write(String(performance.now() - t0));";
+  const flags = RUNTIME_NODE_OPTIONS.split(" ").filter(Boolean);
+  const { stdout } = await run(process.execPath, [...flags, "--input-type=module", "-e", script], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...DUMMY_ENV },
+  });
+  const ms = Number(stdout.trim());
+  if (!Number.isFinite(ms))
+    throw new Error(`unexpected output from the import of ${specifiers.join(", ")}: ${stdout}`);
+  return ms;
+}
+
+export async function runBundleBench(opts: { runs?: number; log?: (line: string) => void } = {}) {
+  const runs = opts.runs ?? 5;
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const functions = [
+    ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry })),
+    ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry })),
+  ];
+  const dir = mkdtempSync(join(tmpdir(), "intake-bundles-"));
+  // The Lambda runtime provides the AWS SDK (external in the bundle); here it resolves from the repo's copy.
+  symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  const results: BundleResult[] = [];
+  try {
+    for (const f of functions) {
+      const out = join(dir, f.name, `index${BUNDLE.outExtension}`);
+      mkdirSync(join(dir, f.name));
+      const { metafile } = await build({
+        ...esbuildBuildOptions(join(REPO_ROOT, f.entry), out),
+        metafile: true,
+      });
+      const sdk = sdkImports(metafile);
+      const initMs: number[] = [];
+      const sdkMs: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        initMs.push(await timeImport([pathToFileURL(out).href], dir));
+        sdkMs.push(sdk.length ? await timeImport(sdk, dir) : 0);
+      }
+      const bytes = statSync(out).size;
+      const medianInitMs = median(initMs);
+      results.push({
+        name: f.name,
+        entry: f.entry,
+        bytes,
+        largest: largestInput(metafile),
+        initMs,
+        medianInitMs,
+        medianSdkMs: median(sdkMs),
+        sizePass: bytes < SIZE_TARGET_BYTES,
+        initPass: medianInitMs < INIT_TARGET_MS,
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  const rows = [
+    [
+      "function",
+      "size",
+      `< ${SIZE_TARGET_BYTES / 1024} KB`,
+      "init (median)",
+      `< ${INIT_TARGET_MS} ms`,
+      "of which SDK",
+      "largest input",
+    ],
+    ...results.map((r) => [
+      r.name,
+      kb(r.bytes),
+      r.sizePass ? "PASS" : "MISS",
+      `${r.medianInitMs.toFixed(1)} ms`,
+      r.initPass ? "PASS" : "MISS",
+      `${r.medianSdkMs.toFixed(1)} ms`,
+      `${r.largest.name} ${kb(r.largest.bytes)}`,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: string[]) => row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ");
+  log(
+    `Bundles (esbuild ${BUNDLE.format}, ${BUNDLE.target}, minified, ${BUNDLE.external.join(", ")} external);`,
+  );
+  log(`init = import of the bundle in a fresh node ${RUNTIME_NODE_OPTIONS}, median of ${runs} runs;`);
+  log("of which SDK = import of the same external @aws-sdk/* packages alone (the runtime's copy in Lambda).");
+  log("");
+  log(line(rows[0]!));
+  log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows.slice(1)) log(line(row));
+  const misses = results.filter((r) => !r.sizePass || !r.initPass).length;
+  log("");
+  log(
+    misses ? `${misses} of ${results.length} functions miss a target.` : "All functions meet both targets.",
+  );
+  return results;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const runsArg = process.argv.find((a) => a.startsWith("--runs="));
+  const runs = runsArg ? Number(runsArg.slice("--runs=".length)) : 5;
+  runBundleBench({ runs: Number.isInteger(runs) && runs > 0 ? runs : 5 }).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
