@@ -33,9 +33,14 @@ export interface DeploySettings {
   photoExpiryDays: number;
   /** Static files for the web bucket (context `webAssets`, default infra/web-placeholder). */
   webAssetsDir: string;
-  /** Optional custom domain for the web distribution (needs `webCertificateArn`, an ACM cert in us-east-1). */
+  /**
+   * Optional custom domain for the web distribution, with either an ACM certificate in us-east-1
+   * (`webCertificateArn`) or, in the China regions where CloudFront cannot use ACM, an IAM server certificate
+   * (`webIamCertificateId`).
+   */
   webDomainName?: string;
   webCertificateArn?: string;
+  webIamCertificateId?: string;
 }
 
 /** Retention values CloudWatch Logs accepts. */
@@ -159,8 +164,12 @@ export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): 
 
   const webDomainName = str(node, "webDomainName");
   const webCertificateArn = str(node, "webCertificateArn");
-  if ((webDomainName === undefined) !== (webCertificateArn === undefined))
-    throw new SettingsError("webDomainName", "webDomainName and webCertificateArn go together");
+  const webIamCertificateId = str(node, "webIamCertificateId");
+  const certificates = [webCertificateArn, webIamCertificateId].filter((c) => c !== undefined).length;
+  if (webDomainName !== undefined && certificates !== 1)
+    throw new SettingsError("webDomainName", "needs exactly one of webCertificateArn or webIamCertificateId");
+  if (webDomainName === undefined && certificates > 0)
+    throw new SettingsError("webDomainName", "a web certificate is given but no webDomainName");
 
   const webAssets = str(node, "webAssets");
   return {
@@ -179,6 +188,7 @@ export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): 
     webAssetsDir: webAssets ? resolve(webAssets) : WEB_PLACEHOLDER_DIR,
     ...(webDomainName !== undefined ? { webDomainName } : {}),
     ...(webCertificateArn !== undefined ? { webCertificateArn } : {}),
+    ...(webIamCertificateId !== undefined ? { webIamCertificateId } : {}),
   };
 }
 

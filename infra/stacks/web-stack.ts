@@ -37,7 +37,9 @@ export class WebStack extends Stack {
       serverAccessLogsPrefix: "site/",
     });
 
-    const customDomain = settings.webDomainName && settings.webCertificateArn;
+    const acmDomain = settings.webDomainName && settings.webCertificateArn;
+    const iamDomain = settings.webDomainName && settings.webIamCertificateId;
+    const customDomain = acmDomain || iamDomain;
     // CloudFront in the China regions has no origin access control (AWS::CloudFront::OriginAccessControl does not
     // exist there); an origin access identity keeps the bucket private instead.
     const china = settings.region?.startsWith("cn-") ?? false;
@@ -52,11 +54,11 @@ export class WebStack extends Stack {
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
       },
-      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      httpVersion: china ? cloudfront.HttpVersion.HTTP2 : cloudfront.HttpVersion.HTTP2_AND_3,
       enableLogging: true,
       logBucket: accessLogs,
       logFilePrefix: "cloudfront/",
-      ...(customDomain
+      ...(acmDomain
         ? {
             domainNames: [settings.webDomainName!],
             certificate: acm.Certificate.fromCertificateArn(this, "Certificate", settings.webCertificateArn!),
@@ -76,6 +78,16 @@ export class WebStack extends Stack {
           "web ACL when the public form goes live if the city requires one.",
       },
     );
+    if (iamDomain) {
+      // CloudFront in China takes an IAM server certificate (no ACM); the L2 construct only knows ACM.
+      const cfn = this.distribution.node.defaultChild as cloudfront.CfnDistribution;
+      cfn.addPropertyOverride("DistributionConfig.Aliases", [settings.webDomainName]);
+      cfn.addPropertyOverride("DistributionConfig.ViewerCertificate", {
+        IamCertificateId: settings.webIamCertificateId,
+        SslSupportMethod: "sni-only",
+        MinimumProtocolVersion: "TLSv1.2_2021",
+      });
+    }
     if (china) {
       Validations.of(this.distribution).acknowledge({
         id: "AwsSolutions-CFR7",
@@ -84,12 +96,15 @@ export class WebStack extends Stack {
           "an origin access identity instead.",
       });
     }
-    if (!customDomain) {
+    if (!acmDomain) {
       Validations.of(this.distribution).acknowledge({
         id: "AwsSolutions-CFR4",
-        reason:
-          "Without a custom domain the distribution serves the default *.cloudfront.net certificate, whose TLS " +
-          "policy CloudFront fixes; set webDomainName + webCertificateArn to enforce TLSv1.2_2021.",
+        reason: iamDomain
+          ? "The viewer certificate (IAM server certificate, TLSv1.2_2021) is set by a property override that " +
+            "cdk-nag cannot see."
+          : "Without a custom domain the distribution serves the default CloudFront certificate, whose TLS policy " +
+            "CloudFront fixes; set webDomainName + webCertificateArn (or webIamCertificateId in China) to " +
+            "enforce TLSv1.2_2021.",
       });
     }
 

@@ -6,6 +6,7 @@ import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
 import { dlqName, queueName, queueTargets } from "../../infra/naming.js";
+import { REPO_ROOT } from "../../infra/paths.js";
 import { DEPARTMENT_QUEUE_ACTIONS } from "../../infra/stacks/data-stack.js";
 import { PK, SK, TABLE_INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/table.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
@@ -13,6 +14,7 @@ import { parseCityConfig } from "../../shared/config/load.js";
 import { resourcesOf, type Synthesized, synthIntakeApp } from "./synth.js";
 
 const config = parseCityConfig(cityJson);
+const INFRA_DIR = join(REPO_ROOT, "infra");
 const DEPARTMENTS = config.departments.map((d) => d.id);
 const TARGETS = queueTargets(config);
 const FUNCTION_NAMES = [...HTTP_ROUTES.map((r) => r.name), ...SCHEDULED_FUNCTIONS.map((s) => s.name)];
@@ -429,6 +431,17 @@ describe("cdk-nag (AwsSolutions) and partitions", () => {
       .flatMap((r) => r.violations)
       .filter((v) => v.severity === "error");
     expect(findings).toEqual([]);
+  });
+
+  it("infra/ source spells no partition or AWS domain (China regions use aws-cn and amazonaws.com.cn)", () => {
+    const sources = (readdirSync(INFRA_DIR, { recursive: true }) as string[]).filter((f) =>
+      f.endsWith(".ts"),
+    );
+    expect(sources.length).toBeGreaterThan(5);
+    for (const f of sources) {
+      const text = readFileSync(join(INFRA_DIR, f), "utf8");
+      expect(text, f).not.toMatch(/arn:aws[:-]|amazonaws\.com/);
+    }
   });
 
   it("hard-codes no partition or domain: ARNs and URLs use AWS::Partition / AWS::URLSuffix", () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { Match } from "aws-cdk-lib/assertions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,6 +99,8 @@ describe("another city, prefix and region", () => {
         account: "111122223333",
         region: "cn-north-1",
         departmentPrincipal: "444455556666",
+        webDomainName: "form.example.gov.cn",
+        webIamCertificateId: "ASCAEXAMPLECERTIFICATE",
       },
     });
     try {
@@ -122,6 +125,18 @@ describe("another city, prefix and region", () => {
       // China: CloudFront there has no origin access control; an origin access identity keeps the bucket private.
       s.templates.web.resourceCountIs("AWS::CloudFront::OriginAccessControl", 0);
       s.templates.web.resourceCountIs("AWS::CloudFront::CloudFrontOriginAccessIdentity", 1);
+      // …and serves only on an ICP-registered domain with an IAM server certificate (no ACM for CloudFront there).
+      s.templates.web.hasResourceProperties("AWS::CloudFront::Distribution", {
+        DistributionConfig: Match.objectLike({
+          Aliases: ["form.example.gov.cn"],
+          ViewerCertificate: {
+            IamCertificateId: "ASCAEXAMPLECERTIFICATE",
+            SslSupportMethod: "sni-only",
+            MinimumProtocolVersion: "TLSv1.2_2021",
+          },
+        }),
+      });
+      expect(s.templates.web.toJSON().Outputs.WebUrl.Value).toBe("https://form.example.gov.cn/");
       // China: the aws-cn partition and the .com.cn domain, never a hard-coded aws partition.
       for (const t of Object.values(s.templates))
         expect(JSON.stringify(t.toJSON())).not.toContain("arn:aws:");
