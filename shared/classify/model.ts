@@ -1,0 +1,212 @@
+import { extractFeatures, type FeatureConfig, type SparseVector, vectorize } from "./features.js";
+import type { Classifier, Suggestion } from "./types.js";
+
+/** A trained linear model over sparse tf-idf features (see trainer.ts). */
+export interface Model {
+  features: FeatureConfig;
+  /** Labels, sorted. */
+  labels: string[];
+  /** Feature strings, sorted; index i owns `idf[i]` and `weights[i * labels.length + k]`. */
+  vocab: string[];
+  idf: Float64Array;
+  weights: Float64Array;
+  bias: Float64Array;
+  /** Softmax temperature: confidences are softmax(score × evidence / temperature). */
+  temperature: number;
+  /**
+   * Messages with fewer distinct known features than this get softer confidences: scores are multiplied by
+   * evidence = sqrt(min(1, known / fullEvidence)), so a lone character cannot produce a confident answer.
+   */
+  fullEvidence: number;
+}
+
+/** Default of {@link Model.fullEvidence}: about what a four-character message yields. */
+export const FULL_EVIDENCE = 16;
+
+const MODEL_TYPE = "category-model";
+const MODEL_VERSION = 1;
+/** Idf values are stored as integers in thousandths. */
+export const IDF_SCALE = 1000;
+
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Per-label scores (bias + w·x), damped by the amount of evidence (see {@link Model.fullEvidence}). */
+export function scoreVector(model: Model, x: SparseVector): Float64Array {
+  const L = model.labels.length;
+  const scores = Float64Array.from(model.bias);
+  for (let k = 0; k < x.index.length; k++) {
+    const base = x.index[k]! * L;
+    const v = x.value[k]!;
+    for (let c = 0; c < L; c++) scores[c]! += model.weights[base + c]! * v;
+  }
+  const evidence = Math.sqrt(Math.min(1, x.index.length / model.fullEvidence));
+  for (let c = 0; c < L; c++) scores[c] = scores[c]! * evidence;
+  return scores;
+}
+
+function softmaxInPlace(scores: Float64Array): void {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const s of scores) if (s > max) max = s;
+  let sum = 0;
+  for (let k = 0; k < scores.length; k++) {
+    const e = Math.exp(scores[k]! - max);
+    scores[k] = e;
+    sum += e;
+  }
+  for (let k = 0; k < scores.length; k++) scores[k] = scores[k]! / sum;
+}
+
+/** Builds a classifier from an in-memory model. */
+export function createModelClassifier(
+  model: Model,
+  options: { extraWords?: (normalized: string) => string[] } = {},
+): Classifier {
+  const lookup = new Map(model.vocab.map((f, i) => [f, i]));
+  const L = model.labels.length;
+  return {
+    suggest(text: string, limit?: number): Suggestion[] {
+      const max = limit === undefined ? L : Math.max(0, Math.floor(limit));
+      if (typeof text !== "string" || max === 0) return [];
+      const x = vectorize(extractFeatures(text, model.features, options.extraWords), lookup, model.idf);
+      if (x.index.length === 0) return [];
+      const scores = scoreVector(model, x);
+      for (let c = 0; c < L; c++) scores[c] = scores[c]! / model.temperature;
+      softmaxInPlace(scores);
+      const ranked = model.labels.map((label, c) => ({ label, confidence: scores[c]! }));
+      ranked.sort((a, b) => b.confidence - a.confidence || compareStrings(a.label, b.label));
+      return ranked.slice(0, max);
+    },
+  };
+}
+
+interface ModelFile {
+  type: string;
+  version: number;
+  features: FeatureConfig;
+  labels: string[];
+  temperature: number;
+  fullEvidence: number;
+  bias: number[];
+  weightScale: number;
+  vocab: string;
+  idf: string;
+  weights: string;
+}
+
+/**
+ * Serialises a model to a JSON string (UTF-8 when written to a file). Weights are quantised to 16 bits and
+ * features whose weights all quantise to zero are dropped. Deterministic: same model → same string.
+ */
+export function serializeModel(model: Model): string {
+  const L = model.labels.length;
+  let maxAbs = 0;
+  for (const w of model.weights) maxAbs = Math.max(maxAbs, Math.abs(w));
+  const weightScale = maxAbs > 0 ? maxAbs / 32767 : 1;
+  const keep: number[] = [];
+  for (let i = 0; i < model.vocab.length; i++) {
+    for (let c = 0; c < L; c++) {
+      if (Math.round(model.weights[i * L + c]! / weightScale) !== 0) {
+        keep.push(i);
+        break;
+      }
+    }
+  }
+  const weightView = new DataView(new ArrayBuffer(keep.length * L * 2));
+  const idfView = new DataView(new ArrayBuffer(keep.length * 2));
+  keep.forEach((i, row) => {
+    idfView.setUint16(row * 2, Math.min(65535, Math.round(model.idf[i]! * IDF_SCALE)), true);
+    for (let c = 0; c < L; c++) {
+      weightView.setInt16((row * L + c) * 2, Math.round(model.weights[i * L + c]! / weightScale), true);
+    }
+  });
+  const file: ModelFile = {
+    type: MODEL_TYPE,
+    version: MODEL_VERSION,
+    features: {
+      ngramMin: model.features.ngramMin,
+      ngramMax: model.features.ngramMax,
+      words: model.features.words,
+      maxChars: model.features.maxChars,
+      foldDigits: model.features.foldDigits,
+      head: model.features.head,
+    },
+    labels: model.labels,
+    temperature: model.temperature,
+    fullEvidence: model.fullEvidence,
+    bias: Array.from(model.bias, (b) => Number(b.toPrecision(8))),
+    weightScale: Number(weightScale.toPrecision(8)),
+    vocab: keep.map((i) => model.vocab[i]!).join("\n"),
+    idf: Buffer.from(idfView.buffer).toString("base64"),
+    weights: Buffer.from(weightView.buffer).toString("base64"),
+  };
+  return `${JSON.stringify(file)}\n`;
+}
+
+function fail(message: string): never {
+  throw new Error(`invalid category model: ${message}`);
+}
+
+/** Parses a serialised model (string or UTF-8 bytes) back into a {@link Model}. Throws on a malformed file. */
+export function parseModel(bytes: string | Uint8Array): Model {
+  const text = typeof bytes === "string" ? bytes : new TextDecoder().decode(bytes);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    fail("not JSON");
+  }
+  if (typeof raw !== "object" || raw === null) fail("not an object");
+  const f = raw as Partial<ModelFile>;
+  if (f.type !== MODEL_TYPE) fail(`type must be "${MODEL_TYPE}"`);
+  if (f.version !== MODEL_VERSION) fail(`unsupported version ${String(f.version)}`);
+  const feat = f.features;
+  if (
+    !feat ||
+    !Number.isInteger(feat.ngramMin) ||
+    !Number.isInteger(feat.ngramMax) ||
+    feat.ngramMin < 1 ||
+    feat.ngramMax < feat.ngramMin ||
+    typeof feat.words !== "boolean" ||
+    !Number.isInteger(feat.maxChars) ||
+    typeof feat.foldDigits !== "boolean" ||
+    !Number.isInteger(feat.head)
+  )
+    fail("bad features");
+  if (!Array.isArray(f.labels) || f.labels.length < 2 || !f.labels.every((l) => typeof l === "string"))
+    fail("bad labels");
+  const L = f.labels.length;
+  if (!Array.isArray(f.bias) || f.bias.length !== L || !f.bias.every(Number.isFinite)) fail("bad bias");
+  if (typeof f.weightScale !== "number" || !(f.weightScale > 0)) fail("bad weightScale");
+  if (typeof f.temperature !== "number" || !(f.temperature > 0)) fail("bad temperature");
+  if (typeof f.fullEvidence !== "number" || !(f.fullEvidence > 0)) fail("bad fullEvidence");
+  if (typeof f.vocab !== "string" || typeof f.idf !== "string" || typeof f.weights !== "string")
+    fail("bad vocab/idf/weights");
+  const vocab = f.vocab === "" ? [] : f.vocab.split("\n");
+  const idfBytes = Buffer.from(f.idf, "base64");
+  const weightBytes = Buffer.from(f.weights, "base64");
+  if (idfBytes.length !== vocab.length * 2) fail("idf length does not match vocab");
+  if (weightBytes.length !== vocab.length * L * 2) fail("weights length does not match vocab × labels");
+  const idfView = new DataView(idfBytes.buffer, idfBytes.byteOffset, idfBytes.length);
+  const weightView = new DataView(weightBytes.buffer, weightBytes.byteOffset, weightBytes.length);
+  const idf = new Float64Array(vocab.length);
+  for (let i = 0; i < vocab.length; i++) idf[i] = idfView.getUint16(i * 2, true) / IDF_SCALE;
+  const weights = new Float64Array(vocab.length * L);
+  for (let j = 0; j < weights.length; j++) weights[j] = weightView.getInt16(j * 2, true) * f.weightScale;
+  return {
+    features: feat,
+    labels: f.labels,
+    vocab,
+    idf,
+    weights,
+    bias: Float64Array.from(f.bias),
+    temperature: f.temperature,
+    fullEvidence: f.fullEvidence,
+  };
+}
+
+/** Loads a serialised model (see {@link serializeModel}) as a classifier. */
+export function loadModel(bytes: string | Uint8Array): Classifier {
+  return createModelClassifier(parseModel(bytes));
+}

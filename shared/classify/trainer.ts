@@ -1,0 +1,264 @@
+import { stratifiedFolds, stratifiedSplit } from "./evaluate.js";
+import {
+  DEFAULT_FEATURES,
+  extractFeatures,
+  type FeatureConfig,
+  type SparseVector,
+  vectorize,
+} from "./features.js";
+import { compareStrings, FULL_EVIDENCE, IDF_SCALE, type Model, scoreVector } from "./model.js";
+import { seededRandom, shuffleInPlace } from "./random.js";
+import type { TrainingRow } from "./types.js";
+
+export interface TrainOptions {
+  /** Feature extraction; defaults to {@link DEFAULT_FEATURES}. */
+  features?: Partial<FeatureConfig>;
+  /** A feature must occur in at least this many training messages (default 2, or 1 below 500 messages). */
+  minDf?: number;
+  /** Keep at most this many features, the most frequent first (default 400,000). */
+  maxFeatures?: number;
+  /** SVM cost C: higher fits the training data more closely (default 1). */
+  C?: number;
+  /** Passes of dual coordinate descent per class (default 10). */
+  epochs?: number;
+  /** Seed of every shuffle and of the calibration split (default 20200601). */
+  seed?: number;
+  /** Weight each class's positive examples inversely to its frequency (default true). */
+  balanced?: boolean;
+  /**
+   * Fit the softmax temperature on held-out scores (one stratified 80/20 split from 2,000 rows on, 5-fold
+   * cross-validation below), then train on all rows. Default: on from 20 rows; otherwise, or when off,
+   * {@link DEFAULT_TEMPERATURE} is used.
+   */
+  calibrate?: boolean;
+  /**
+   * Experiments only (see bench/routing.ts --compare): a word segmenter whose words are added as features.
+   * It is not stored in the model file, so a model trained with it must be used with the same segmenter.
+   */
+  extraWords?: (normalized: string) => string[];
+}
+
+/** Temperature used when the training set is too small to calibrate on. */
+export const DEFAULT_TEMPERATURE = 0.2;
+const CALIBRATION_MIN_ROWS = 20;
+const MIN_TEMPERATURE = 0.1;
+
+interface HeldOutScores {
+  scores: Float64Array;
+  y: number;
+}
+
+interface Resolved {
+  features: FeatureConfig;
+  minDf: number;
+  maxFeatures: number;
+  C: number;
+  epochs: number;
+  seed: number;
+  balanced: boolean;
+  extraWords: ((normalized: string) => string[]) | undefined;
+}
+
+function resolve(rows: readonly TrainingRow[], options: TrainOptions): Resolved {
+  const features: FeatureConfig = { ...DEFAULT_FEATURES };
+  for (const [key, value] of Object.entries(options.features ?? {})) {
+    if (value !== undefined) (features as unknown as Record<string, unknown>)[key] = value;
+  }
+  return {
+    features,
+    minDf: options.minDf ?? (rows.length < 500 ? 1 : 2),
+    maxFeatures: options.maxFeatures ?? 400_000,
+    C: options.C ?? 1,
+    epochs: options.epochs ?? 10,
+    seed: options.seed ?? 20200601,
+    balanced: options.balanced ?? true,
+    extraWords: options.extraWords,
+  };
+}
+
+/**
+ * Trains a classifier: one-vs-rest linear SVMs (squared hinge loss, dual coordinate descent as in LIBLINEAR)
+ * over L2-normalised tf-idf character n-grams, with softmax-calibrated confidences.
+ *
+ * Deterministic: the same rows in the same order with the same options give the same model (no clock, no
+ * Math.random). Throws when fewer than two distinct labels are present.
+ */
+export function trainModel(rows: readonly TrainingRow[], options: TrainOptions = {}): Model {
+  const labels = [...new Set(rows.map((r) => r.label))].sort(compareStrings);
+  if (labels.length < 2) {
+    throw new Error(`need at least 2 distinct labels to train, got ${labels.length}`);
+  }
+  const opts = resolve(rows, options);
+  const calibrate = options.calibrate ?? rows.length >= CALIBRATION_MIN_ROWS;
+  let temperature = DEFAULT_TEMPERATURE;
+  if (calibrate) {
+    // Held-out scores: one 80/20 split for large data, 5-fold cross-validation for small data.
+    const held: HeldOutScores[] = [];
+    if (rows.length >= 2000) {
+      const { train, test } = stratifiedSplit(rows, 0.2, opts.seed);
+      if (new Set(train.map((r) => r.label)).size >= 2) held.push(...heldOutScores(train, test, opts));
+    } else {
+      const folds = stratifiedFolds(rows, 5, opts.seed);
+      for (let f = 0; f < 5; f++) {
+        const train = rows.filter((_, i) => folds[i] !== f);
+        const test = rows.filter((_, i) => folds[i] === f);
+        if (new Set(train.map((r) => r.label)).size >= 2) held.push(...heldOutScores(train, test, opts));
+      }
+    }
+    if (held.length > 0) temperature = fitTemperature(held);
+  }
+  return { ...trainCore(rows, opts), temperature };
+}
+
+function trainCore(rows: readonly TrainingRow[], opts: Resolved): Model {
+  const labels = [...new Set(rows.map((r) => r.label))].sort(compareStrings);
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const L = labels.length;
+  const N = rows.length;
+
+  // Vocabulary: features by document frequency, sorted so the model file is stable.
+  const docCounts = rows.map((r) => extractFeatures(r.text, opts.features, opts.extraWords));
+  const df = new Map<string, number>();
+  for (const counts of docCounts) for (const f of counts.keys()) df.set(f, (df.get(f) ?? 0) + 1);
+  let kept = [...df.entries()].filter(([, n]) => n >= opts.minDf);
+  if (kept.length > opts.maxFeatures) {
+    kept.sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]));
+    kept = kept.slice(0, opts.maxFeatures);
+  }
+  kept.sort((a, b) => compareStrings(a[0], b[0]));
+  const vocab = kept.map(([f]) => f);
+  // Idf is rounded to the precision of the model file, so training sees what inference sees.
+  const idf = Float64Array.from(
+    kept,
+    ([, n]) => Math.round((Math.log((1 + N) / (1 + n)) + 1) * IDF_SCALE) / IDF_SCALE,
+  );
+  const lookup = new Map(vocab.map((f, i) => [f, i]));
+  const xs = docCounts.map((counts) => vectorize(counts, lookup, idf));
+  const ys = rows.map((r) => labelIndex.get(r.label)!);
+
+  const classCount = new Float64Array(L);
+  for (const y of ys) classCount[y]!++;
+  const classWeight = Float64Array.from(classCount, (c) => (opts.balanced ? N / (L * c) : 1));
+  const { weights, bias } = trainSvm(xs, ys, vocab.length, L, opts, classWeight);
+  return {
+    features: opts.features,
+    labels,
+    vocab,
+    idf,
+    weights,
+    bias,
+    temperature: 1,
+    fullEvidence: FULL_EVIDENCE,
+  };
+}
+
+/**
+ * One-vs-rest L2-regularised squared-hinge SVMs, solved in the dual by coordinate descent (Hsieh et al. 2008).
+ * The bias is learned as the weight of a constant feature 1.
+ */
+function trainSvm(
+  xs: readonly SparseVector[],
+  ys: readonly number[],
+  V: number,
+  L: number,
+  opts: Resolved,
+  classWeight: Float64Array,
+): { weights: Float64Array; bias: Float64Array } {
+  const weights = new Float64Array(V * L);
+  const bias = new Float64Array(L);
+  const N = xs.length;
+  const sqNorm = xs.map((x) => x.value.reduce((a, v) => a + v * v, 0) + 1);
+  const order = Array.from({ length: N }, (_, i) => i);
+  const random = seededRandom(opts.seed);
+  const w = new Float64Array(V);
+  const alpha = new Float64Array(N);
+  for (let c = 0; c < L; c++) {
+    w.fill(0);
+    alpha.fill(0);
+    let b = 0;
+    const diagPos = 1 / (2 * opts.C * classWeight[c]!);
+    const diagNeg = 1 / (2 * opts.C);
+    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+      shuffleInPlace(order, random);
+      for (const i of order) {
+        const x = xs[i]!;
+        const positive = ys[i] === c;
+        const y = positive ? 1 : -1;
+        const diag = positive ? diagPos : diagNeg;
+        let dot = b;
+        for (let k = 0; k < x.index.length; k++) dot += w[x.index[k]!]! * x.value[k]!;
+        const a0 = alpha[i]!;
+        const gradient = y * dot - 1 + diag * a0;
+        const a1 = Math.max(a0 - gradient / (sqNorm[i]! + diag), 0);
+        if (a1 === a0) continue;
+        const delta = (a1 - a0) * y;
+        alpha[i] = a1;
+        for (let k = 0; k < x.index.length; k++) w[x.index[k]!]! += delta * x.value[k]!;
+        b += delta;
+      }
+    }
+    for (let j = 0; j < V; j++) weights[j * L + c] = w[j]!;
+    bias[c] = b;
+  }
+  return { weights, bias };
+}
+
+/** Scores of a model trained on `train` for the rows of `test` whose label it knows. */
+function heldOutScores(
+  train: readonly TrainingRow[],
+  test: readonly TrainingRow[],
+  opts: Resolved,
+): HeldOutScores[] {
+  const model = trainCore(train, opts);
+  const lookup = new Map(model.vocab.map((f, i) => [f, i]));
+  const labelIndex = new Map(model.labels.map((l, i) => [l, i]));
+  const out: HeldOutScores[] = [];
+  for (const row of test) {
+    const y = labelIndex.get(row.label);
+    if (y === undefined) continue;
+    const x = vectorize(extractFeatures(row.text, opts.features, opts.extraWords), lookup, model.idf);
+    if (x.index.length === 0) continue;
+    out.push({ scores: scoreVector(model, x), y });
+  }
+  return out;
+}
+
+/** Temperature minimising the negative log-likelihood of held-out labels (golden-section search on log T). */
+function fitTemperature(samples: readonly HeldOutScores[]): number {
+  const nll = (logT: number): number => {
+    const t = Math.exp(logT);
+    let total = 0;
+    for (const { scores, y } of samples) {
+      let max = Number.NEGATIVE_INFINITY;
+      for (const s of scores) max = Math.max(max, s / t);
+      let sum = 0;
+      for (const s of scores) sum += Math.exp(s / t - max);
+      total += Math.log(sum) + max - scores[y]! / t;
+    }
+    return total;
+  };
+  // Bounded: with few, perfectly separated held-out messages the likelihood keeps improving as T → 0.
+  let lo = Math.log(MIN_TEMPERATURE);
+  let hi = Math.log(5);
+  const phi = (Math.sqrt(5) - 1) / 2;
+  let a = hi - phi * (hi - lo);
+  let b = lo + phi * (hi - lo);
+  let fa = nll(a);
+  let fb = nll(b);
+  for (let i = 0; i < 40; i++) {
+    if (fa < fb) {
+      hi = b;
+      b = a;
+      fb = fa;
+      a = hi - phi * (hi - lo);
+      fa = nll(a);
+    } else {
+      lo = a;
+      a = b;
+      fa = fb;
+      b = lo + phi * (hi - lo);
+      fb = nll(b);
+    }
+  }
+  return Number(Math.exp((lo + hi) / 2).toPrecision(4));
+}

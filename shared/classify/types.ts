@@ -1,0 +1,23 @@
+/** One ranked category suggestion. */
+export interface Suggestion {
+  /** Category label, exactly as it appears in the training data or lexicon. */
+  label: string;
+  /** Confidence in [0, 1]. The confidences of one answer sum to at most 1. */
+  confidence: number;
+}
+
+/** Suggests categories for free text. Pure and synchronous. */
+export interface Classifier {
+  /**
+   * Ranked suggestions, best first. Returns `[]` when the text carries no usable signal
+   * (empty text, only punctuation/emoji, or nothing the classifier knows).
+   * @param limit maximum number of suggestions (default: all labels).
+   */
+  suggest(text: string, limit?: number): Suggestion[];
+}
+
+/** One labelled message. `text` is raw, or already cut into words separated by single spaces. */
+export interface TrainingRow {
+  text: string;
+  label: string;
+}
