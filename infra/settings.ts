@@ -154,8 +154,13 @@ export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): 
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
     throw new SettingsError("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
 
-  const corsOrigins = (str(node, "corsOrigins") ?? "*")
-    .split(",")
+  // A comma-separated string (`-c corsOrigins=a,b`) or a list in cdk.json.
+  const corsRaw: unknown = node.tryGetContext("corsOrigins");
+  const corsOrigins = (
+    Array.isArray(corsRaw) && corsRaw.every((o) => typeof o === "string")
+      ? corsRaw
+      : (str(node, "corsOrigins") ?? "*").split(",")
+  )
     .map((s) => s.trim())
     .filter(Boolean);
   for (const o of corsOrigins)
