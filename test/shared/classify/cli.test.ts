@@ -1,0 +1,134 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runRoutingBench } from "../../../bench/routing.js";
+import { loadModelFile } from "../../../shared/classify/index.js";
+import { fixturePath } from "./fixture.js";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const tsx = join(repoRoot, "node_modules/.bin/tsx");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tsx scripts/train.ts ...args` (what `npm run train -- ...args` runs). */
+function train(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, ["scripts/train.ts", ...args], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("npm run train", () => {
+  const dir = mkdtempSync(join(tmpdir(), "classify-cli-"));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const modelPath = join(dir, "nested", "model.json");
+  const runs: Record<string, Run> = {};
+
+  beforeAll(async () => {
+    // The runs are independent: start them together to keep the suite fast.
+    const cases: Record<string, string[]> = {
+      noArgs: [],
+      unknownFlag: ["--data", "x.jsonl", "--bogus"],
+      missingFile: ["--data", join(dir, "absent.jsonl")],
+      missingLabel: [
+        "--data",
+        file("no-label.jsonl", '{"text":"停水了","label":"供水"}\n{"text":"太吵了"}\n'),
+      ],
+      missingColumn: ["--data", file("no-label.csv", "id,text\n1,停水了\n")],
+      oneLabel: [
+        "--data",
+        file("one.jsonl", '{"text":"停水了","label":"供水"}\n{"text":"又停水","label":"供水"}\n'),
+      ],
+      roundTrip: ["--data", fixturePath("classify-train.csv"), "--out", modelPath],
+    };
+    const entries = await Promise.all(
+      Object.entries(cases).map(async ([name, args]) => [name, await train(...args)] as const),
+    );
+    for (const [name, run] of entries) runs[name] = run;
+  }, 30_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("explains usage errors with exit code 2", () => {
+    expect(runs.noArgs?.code).toBe(2);
+    expect(runs.noArgs?.stderr).toMatch(/missing --data/);
+    expect(runs.noArgs?.stderr).toMatch(/usage: npm run train/);
+    expect(runs.unknownFlag?.code).toBe(2);
+    expect(runs.unknownFlag?.stderr).toMatch(/bogus/);
+  });
+
+  it("reports a missing file, missing fields and a single label with exit code 1", () => {
+    expect(runs.missingFile?.code).toBe(1);
+    expect(runs.missingFile?.stderr).toMatch(/data file not found: .*absent\.jsonl/);
+    expect(runs.missingLabel?.code).toBe(1);
+    expect(runs.missingLabel?.stderr).toMatch(/JSONL line 2: missing string field "label"/);
+    expect(runs.missingColumn?.code).toBe(1);
+    expect(runs.missingColumn?.stderr).toMatch(/no "label" column/);
+    expect(runs.oneLabel?.code).toBe(1);
+    expect(runs.oneLabel?.stderr).toMatch(/at least 2 distinct labels.*found 1 \(供水\)/);
+    for (const run of Object.values(runs)) expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("trains from CSV, writes the model and the model classifies", () => {
+    const run = runs.roundTrip!;
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/read 32 rows/);
+    expect(run.stdout).toMatch(/trained in [\d.]+ s: 5 labels/);
+    expect(run.stdout).toContain(String(statSync(modelPath).size));
+    const classifier = loadModelFile(modelPath);
+    expect(classifier.suggest("楼下装修噪音太大，吵得睡不着", 1)[0]?.label).toBe("噪音");
+    expect(classifier.suggest("公司拖欠工资，不交社保", 1)[0]?.label).toBe("劳动保障");
+  });
+
+  it("loadModelFile names a missing model file", () => {
+    expect(() => loadModelFile(join(dir, "none.json"))).toThrow(/model file not found/);
+  });
+});
+
+describe("routing bench", () => {
+  it("says so and skips when the data file is absent", async () => {
+    const result = await runRoutingBench({ train: join(tmpdir(), "no-such-dir", "train.jsonl") });
+    expect(result.status).toBe("skipped");
+    if (result.status === "skipped") expect(result.reason).toMatch(/not found/);
+  });
+
+  it("returns the numbers for a train/test pair", async () => {
+    const result = await runRoutingBench({
+      train: fixturePath("classify-train.jsonl"),
+      test: fixturePath("classify-heldout.jsonl"),
+    });
+    expect(result.status).toBe("ok");
+    if (result.status !== "ok") return;
+    expect(result.testCount).toBe(15);
+    expect(result.accuracy).toBe(1);
+    expect(result.macroF1).toBe(1);
+    expect(result.evaluation.perClass).toHaveLength(5);
+    expect(result.modelBytes).toBeGreaterThan(0);
+    expect(result.p99Ms).toBeGreaterThanOrEqual(result.medianMs);
+    expect(result.evaluation.confusion.flat().reduce((a, b) => a + b, 0)).toBe(15);
+  });
+});
