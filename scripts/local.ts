@@ -3,7 +3,7 @@
  * in-process SQS server, the Lambda handlers behind an API-Gateway-shaped HTTP server, and the sweeper on a timer.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Runtime } from "../functions/lib/http.js";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
 import { errorFields } from "../shared/log.js";
@@ -24,6 +24,10 @@ async function main() {
   let config: ReturnType<typeof parseCityConfig>;
   try {
     config = parseCityConfig(JSON.parse(readFileSync(CONFIG_PATH, "utf8")), CONFIG_PATH);
+    // A trained category model (npm run train) overrides the file's classifier.modelPath.
+    if (process.env.CLASSIFIER_MODEL) config.classifier.modelPath = resolve(process.env.CLASSIFIER_MODEL);
+    else if (config.classifier.modelPath)
+      config.classifier.modelPath = resolve(dirname(CONFIG_PATH), config.classifier.modelPath);
   } catch (err) {
     console.error(
       err instanceof ConfigError ? err.message : `cannot read configuration ${CONFIG_PATH}: ${String(err)}`,

@@ -1,10 +1,11 @@
 import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
+import { loadModelFile } from "../../shared/classify/files.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
 import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { createLogger } from "../../shared/log.js";
 import { createAuthenticator } from "../../shared/services/auth.js";
-import { buildClassifier } from "../../shared/services/classifier-setup.js";
+import { createCategorySuggester } from "../../shared/services/classifier-setup.js";
 import type { Runtime } from "./http.js";
 
 /** Reads the deployment's settings once, at initialisation. */
@@ -37,7 +38,9 @@ export async function createRuntime(
   extra: { quiet?: boolean } = {},
 ) {
   const log = extra.quiet ? undefined : createLogger({ service: "intake" });
-  const core = createAwsCore(settings, config, { log, classifier: await buildClassifier(config) });
+  // A configured model that cannot be read stops start-up (DataError names the file) rather than routing blind.
+  const model = config.classifier.modelPath ? loadModelFile(config.classifier.modelPath) : null;
+  const core = createAwsCore(settings, config, { log, classifier: createCategorySuggester(config, model) });
   const runtime: Runtime = { core, authenticate: createAuthenticator(core.keys) };
   return runtime;
 }

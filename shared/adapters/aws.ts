@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Clock } from "../ports.js";
-import { type Core, createCore, type TextClassifier } from "../services/context.js";
+import { type Core, createCore, type CategorySuggester } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
 import { SqsQueue } from "./sqs-queue.js";
 
@@ -40,7 +40,7 @@ export function createAwsCore(
   extra: {
     log?: Logger;
     clock?: Clock;
-    classifier?: TextClassifier | null;
+    classifier?: CategorySuggester | null;
     clients?: ReturnType<typeof createClients>;
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {

@@ -1,27 +1,39 @@
+import { createKeywordClassifier } from "../classify/keyword.js";
+import type { Classifier } from "../classify/types.js";
 import type { CityConfig } from "../config/schema.js";
-import type { TextClassifier } from "./context.js";
+import type { CategorySuggester } from "./context.js";
 
 /**
- * The intake's classifier: the trained model named in the configuration when there is one, otherwise the
- * keyword lexicon of the configured categories (labels are then category ids).
+ * The intake's category suggester.
+ * - With a trained model (`classifier.modelPath`): the model's best label, mapped to a category through
+ *   `classifier.labels`; when the keyword lexicon points at a sub-category of that category, the sub-category is
+ *   taken (the model knows the topic, the lexicon the facility), with the model's confidence.
+ * - Without one: the keyword lexicon of the configured categories (labels are category ids).
  */
-export async function buildClassifier(config: CityConfig): Promise<TextClassifier | null> {
+export function createCategorySuggester(config: CityConfig, model: Classifier | null): CategorySuggester {
   const lexicon: Record<string, string[]> = {};
   for (const c of config.categories) if (c.keywords.length) lexicon[c.id] = c.keywords;
-  // Interim lexicon matcher until shared/classify lands; replaced by createKeywordClassifier / loadModelFile.
-  if (config.classifier.modelPath) return null;
+  const keywords = createKeywordClassifier(lexicon);
+  const parent = new Map(config.categories.map((c) => [c.id, c.parent]));
+  const categories = new Set(config.categories.map((c) => c.id));
+  const descendsFrom = (id: string, ancestor: string) => {
+    for (let p = parent.get(id), depth = 0; p && depth < 10; p = parent.get(p), depth++)
+      if (p === ancestor) return true;
+    return false;
+  };
+
   return {
-    suggest(text: string, limit = 3) {
-      const scores: { label: string; hits: number }[] = [];
-      for (const [label, words] of Object.entries(lexicon)) {
-        const hits = words.filter((w) => text.includes(w)).length;
-        if (hits) scores.push({ label, hits });
+    suggest(text) {
+      if (!model) {
+        const best = keywords.suggest(text, 1)[0];
+        return best ? { label: best.label, confidence: best.confidence, categoryId: best.label } : null;
       }
-      const total = scores.reduce((s, x) => s + x.hits, 0);
-      return scores
-        .sort((a, b) => b.hits - a.hits || (a.label < b.label ? -1 : 1))
-        .slice(0, limit)
-        .map((s) => ({ label: s.label, confidence: s.hits / (total + 1) }));
+      const best = model.suggest(text, 1)[0];
+      if (!best) return null;
+      const mapped = config.classifier.labels[best.label] ?? (categories.has(best.label) ? best.label : null);
+      if (!mapped) return { label: best.label, confidence: best.confidence, categoryId: null };
+      const finer = keywords.suggest(text, 3).find((s) => descendsFrom(s.label, mapped));
+      return { label: best.label, confidence: best.confidence, categoryId: finer?.label ?? mapped };
     },
   };
 }

@@ -5,9 +5,9 @@ import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
 import { type Clock, type KeyStore, type Queue, systemClock, type TicketStore } from "../ports.js";
 
-/** A ranked category guess from free text (see shared/classify). */
-export interface TextClassifier {
-  suggest(text: string, limit?: number): { label: string; confidence: number }[];
+/** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
+export interface CategorySuggester {
+  suggest(text: string): { label: string; confidence: number; categoryId: string | null } | null;
 }
 
 /** Everything the core needs, built once at start-up and handed to every service call. */
@@ -20,8 +20,7 @@ export interface Core {
   log: Logger;
   router: Router;
   deadlines: DeadlinePolicy;
-  /** Labels are category ids, or model labels mapped through config.classifier.labels. */
-  classifier: TextClassifier | null;
+  classifier: CategorySuggester | null;
   newId: () => string;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
@@ -34,7 +33,7 @@ export function createCore(parts: {
   queue: Queue;
   clock?: Clock;
   log?: Logger;
-  classifier?: TextClassifier | null;
+  classifier?: CategorySuggester | null;
   newId?: () => string;
 }): Core {
   return {

@@ -40,13 +40,10 @@ export function chooseCategory(core: Core, input: CreateTicketInput) {
     }
     return { categoryId: input.categoryId, source: "explicit" as const, suggestion: null };
   }
-  const best = core.classifier?.suggest(`${input.title}\n${input.description}`, 1)[0];
-  if (!best) return { categoryId: null, source: null, suggestion: null };
-  const mapped =
-    core.config.classifier.labels[best.label] ?? (core.categories.has(best.label) ? best.label : null);
-  const suggestion = { label: best.label, confidence: best.confidence, categoryId: mapped };
-  if (mapped && best.confidence >= core.config.classifier.threshold) {
-    return { categoryId: mapped, source: "suggested" as const, suggestion };
+  const suggestion = core.classifier?.suggest(`${input.title}\n${input.description}`) ?? null;
+  if (!suggestion) return { categoryId: null, source: null, suggestion: null };
+  if (suggestion.categoryId && suggestion.confidence >= core.config.classifier.threshold) {
+    return { categoryId: suggestion.categoryId, source: "suggested" as const, suggestion };
   }
   return { categoryId: null, source: null, suggestion };
 }

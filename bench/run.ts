@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: every benchmark of the project in one run. Targets are printed as PASS/MISS; a miss does not
+ * fail the run (benchmarks measure, tests assert behaviour).
+ *   1. routing    category suggestion on ../shared/data/teddy2020c (skipped when the data is absent)
+ *   2. bundles    each Lambda bundle's size and module initialisation time
+ *   3. intake     ticket creation and the department loop on the embedded stand-ins
+ */
+import { runBundleBench } from "./bundles.js";
+import { printIntake, runIntakeBench } from "./intake.js";
+import { formatRoutingReport, runRoutingBench } from "./routing.js";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+async function main() {
+  const only = new Set(process.argv.slice(2));
+  const want = (name: string) => only.size === 0 || only.has(name);
+  if (want("routing")) {
+    console.log("\n== routing: category suggestion ==");
+    const routing = await runRoutingBench({ print: false });
+    for (const line of formatRoutingReport(routing)) console.log(line);
+  }
+  if (want("bundles")) {
+    console.log("\n== bundles: Lambda bundle size and initialisation ==");
+    await runBundleBench();
+  }
+  if (want("intake")) {
+    console.log("\n== intake: embedded stand-ins ==");
+    printIntake(await runIntakeBench());
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
