@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Node } from "constructs";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
@@ -76,6 +76,7 @@ export function loadConfigFile(path: string): { config: CityConfig; text: string
   }
   const config = parseCityConfig(raw, source);
   checkQueueNames(config, source);
+  checkModelPath(config, source);
   return { config, text };
 }
 
@@ -99,6 +100,24 @@ function checkQueueNames(config: CityConfig, source: string): void {
       }
       seen.set(name, target);
     }
+  }
+}
+
+/**
+ * A trained model (`classifier.modelPath`) is shipped inside each function bundle at the same relative path, so it
+ * must be a file under the repository root, named relative to it (as `npm start`, run from the root, reads it).
+ */
+function checkModelPath(config: CityConfig, source: string): void {
+  const modelPath = config.classifier.modelPath;
+  if (modelPath === undefined) return;
+  const field = "classifier.modelPath";
+  const rel = relative(REPO_ROOT, resolve(REPO_ROOT, modelPath));
+  if (isAbsolute(modelPath) || rel.startsWith("..") || isAbsolute(rel))
+    throw new ConfigError(source, field, "must be a path relative to the repository root, inside it");
+  try {
+    if (!statSync(resolve(REPO_ROOT, modelPath)).isFile()) throw new Error("not a file");
+  } catch {
+    throw new ConfigError(source, field, `model file not found: ${modelPath}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -25,6 +25,17 @@ export interface IntakeFunctionProps {
   readonly alarmTopic: sns.ITopic;
   /** Extra esbuild `--inject` files (the configuration when it is not the bundled default). */
   readonly inject?: string[];
+  /**
+   * Files (relative to the repository root) copied into the bundle at the same relative path, e.g. the trained
+   * classifier model named by `classifier.modelPath`: Lambda runs in the bundle's directory, so the relative
+   * path the function reads resolves there.
+   */
+  readonly extraFiles?: string[];
+}
+
+/** Quotes a string for a POSIX shell command (local bundling runs its hooks with bash). */
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`;
 }
 
 /**
@@ -87,6 +98,19 @@ export class IntakeFunction extends Construct {
         banner: BUNDLE.banner,
         esbuildArgs: EXTRA_ESBUILD_ARGS,
         ...(props.inject?.length ? { inject: props.inject } : {}),
+        ...(props.extraFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  props.extraFiles!.map((f) => {
+                    const target = join(outputDir, f);
+                    return `mkdir -p ${shellQuote(dirname(target))} && cp ${shellQuote(join(inputDir, f))} ${shellQuote(target)}`;
+                  }),
+              },
+            }
+          : {}),
       },
     });
     // The log group must exist before the function can write to it.

@@ -95,6 +95,7 @@ export class AppStack extends Stack {
         logRetentionDays: settings.logRetentionDays,
         alarmTopic: this.alarmTopic,
         ...(props.inject ? { inject: props.inject } : {}),
+        ...(config.classifier.modelPath ? { extraFiles: [config.classifier.modelPath] } : {}),
       });
       this.grantAccess(fn, f.name, settings);
       this.functions.set(f.name, fn);

@@ -1,5 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -195,6 +203,37 @@ describe("the functions see the same configuration as the stacks", () => {
       s.cleanup();
     }
   });
+});
+
+describe("a trained classifier model", () => {
+  it("must be a file under the repository root", () => {
+    const missing = { ...SMALL, classifier: { modelPath: "models/nope.json" } };
+    expect(() => synthIntakeApp({ context: { config: configFile("m1.json", missing) } })).toThrowError(
+      /classifier\.modelPath: model file not found: models\/nope\.json/,
+    );
+    const outside = { ...SMALL, classifier: { modelPath: "/etc/hostname" } };
+    expect(() => synthIntakeApp({ context: { config: configFile("m2.json", outside) } })).toThrowError(
+      /classifier\.modelPath: must be a path relative to the repository root/,
+    );
+  });
+
+  it("is copied into every function bundle at the same relative path", () => {
+    const modelPath = "infra/web-placeholder/index.html"; // any file of the repo stands in for a model here
+    const withModel = { ...SMALL, classifier: { modelPath } };
+    const s = synthIntakeApp({ bundling: true, context: { config: configFile("m3.json", withModel) } });
+    try {
+      const assets = readdirSync(s.outdir).filter((d) => d.startsWith("asset."));
+      const bundles = assets.filter((d) => existsSync(join(s.outdir, d, "index.mjs")));
+      expect(bundles).toHaveLength(s.service.functions.size);
+      for (const b of bundles) {
+        expect(readFileSync(join(s.outdir, b, modelPath), "utf8")).toBe(
+          readFileSync(join(REPO_ROOT, modelPath), "utf8"),
+        );
+      }
+    } finally {
+      s.cleanup();
+    }
+  }, 60_000);
 });
 
 describe("cdk-nag is wired into synthesis", () => {
