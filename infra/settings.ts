@@ -4,7 +4,6 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { Node } from "constructs";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
 import type { CityConfig } from "../shared/config/schema.js";
-import { CALLBACK, dlqName, NOTIFICATION, queueName, queueTargets } from "./naming.js";
 import { DEFAULT_CONFIG_PATH, REPO_ROOT, WEB_PLACEHOLDER_DIR } from "./paths.js";
 
 /** Everything the stacks are built from: the city configuration plus deployment choices from CDK context. */
@@ -75,32 +74,8 @@ export function loadConfigFile(path: string): { config: CityConfig; text: string
     throw new ConfigError(source, "", `not valid JSON (${(err as Error).message})`);
   }
   const config = parseCityConfig(raw, source);
-  checkQueueNames(config, source);
   checkModelPath(config, source);
   return { config, text };
-}
-
-/** The queue names infra adds on top of the schema: reserved targets, and no name used twice. */
-function checkQueueNames(config: CityConfig, source: string): void {
-  config.departments.forEach((d, i) => {
-    if (d.id === NOTIFICATION || d.id === CALLBACK)
-      throw new ConfigError(source, `departments.${i}.id`, `'${d.id}' is reserved for the ${d.id} queue`);
-  });
-  const seen = new Map<string, string>();
-  for (const target of queueTargets(config)) {
-    for (const name of [queueName("p", target), dlqName("p", target)]) {
-      const other = seen.get(name);
-      if (other !== undefined) {
-        const i = config.departments.findIndex((d) => d.id === target);
-        throw new ConfigError(
-          source,
-          i >= 0 ? `departments.${i}.id` : "departments",
-          `queue name of '${target}' collides with the queues of '${other}'`,
-        );
-      }
-      seen.set(name, target);
-    }
-  }
 }
 
 /**

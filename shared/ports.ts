@@ -3,6 +3,15 @@ import type { HistoryEvent, QueueMessage, Role, Ticket, TicketStatus } from "./d
 /** Logical queue: a department id, or "triage" for the dispatchers' queue. */
 export type QueueTarget = string;
 export const TRIAGE: QueueTarget = "triage";
+export const NOTIFICATION: QueueTarget = "notification";
+export const CALLBACK: QueueTarget = "callback";
+/** Queue targets that are not departments: dispatchers' triage, outgoing notifications, callbacks (回访). */
+export const SYSTEM_TARGETS = [TRIAGE, NOTIFICATION, CALLBACK] as const;
+
+/** Every queue target: one per department, then triage, notification and callback. */
+export function queueTargets(config: { departments: readonly { id: string }[] }): string[] {
+  return [...config.departments.map((d) => d.id), ...SYSTEM_TARGETS];
+}
 
 export interface IdempotencyRecord {
   key: string;

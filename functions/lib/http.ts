@@ -9,10 +9,12 @@ import {
 } from "../../shared/domain/errors.js";
 import type { Actor } from "../../shared/domain/lifecycle.js";
 import type { Role } from "../../shared/domain/ticket.js";
-import { errorFields } from "../../shared/log.js";
+import { createLogger, errorFields } from "../../shared/log.js";
 import type { Core } from "../../shared/services/context.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+const fallbackLog = createLogger({ service: "intake" });
 
 export interface HttpRequest {
   method: string;
@@ -155,8 +157,11 @@ export function httpHandler(
         body: res.body === undefined ? "" : JSON.stringify(res.body),
       };
     } catch (err) {
-      if (!(err instanceof DomainError)) {
-        rt?.core.log.log("error", "request failed", { requestId, path: event.rawPath, ...errorFields(err) });
+      if (!rt) {
+        // The runtime itself could not be built (configuration, model file, environment): say so in the logs.
+        fallbackLog.log("error", "runtime initialisation failed", { requestId, ...errorFields(err) });
+      } else if (!(err instanceof DomainError)) {
+        rt.core.log.log("error", "request failed", { requestId, path: event.rawPath, ...errorFields(err) });
       }
       const res = errorResponse(err);
       return { ...res, headers: { ...res.headers, "x-request-id": requestId } };

@@ -49,6 +49,11 @@ let lambdaRuntime: Promise<Runtime> | undefined;
 
 /** The Lambda's runtime: built on the first invocation of a container, reused after. */
 export function fromEnvironment(): Promise<Runtime> {
-  lambdaRuntime ??= createRuntime(settingsFromEnv(process.env), bundledConfig(process.env));
+  lambdaRuntime ??= Promise.resolve()
+    .then(() => createRuntime(settingsFromEnv(process.env), bundledConfig(process.env)))
+    .catch((err: unknown) => {
+      lambdaRuntime = undefined; // the next invocation tries again instead of failing forever
+      throw err;
+    });
   return lambdaRuntime;
 }

@@ -15,7 +15,7 @@ import { createSqsServer } from "local-aws-sqs";
 import { dlqName, queueName } from "../../shared/adapters/sqs-queue.js";
 import { TTL_ATTRIBUTE, tableDefinition } from "../../shared/adapters/table.js";
 import type { CityConfig } from "../../shared/config/schema.js";
-import { TRIAGE } from "../../shared/ports.js";
+import { queueTargets } from "../../shared/ports.js";
 
 const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
 const SQS_ACCOUNT = "123456789012";
@@ -165,10 +165,10 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   }
 }
 
-/** One queue per department plus the triage queue, each with its dead-letter queue and redrive. */
+/** One queue per department plus triage, notification and callback, each with its dead-letter queue and redrive. */
 export async function ensureQueues(endpoint: string, prefix: string, config: CityConfig): Promise<string[]> {
   const client = new SQSClient({ ...LOCAL, endpoint });
-  const targets = [...config.departments.map((d) => d.id), TRIAGE];
+  const targets = queueTargets(config);
   try {
     for (const target of targets) {
       const dlq = await client.send(new CreateQueueCommand({ QueueName: dlqName(prefix, target) }));

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Clock } from "../ports.js";
-import { type Core, createCore, type CategorySuggester } from "../services/context.js";
+import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
 import { SqsQueue } from "./sqs-queue.js";
 

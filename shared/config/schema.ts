@@ -1,5 +1,6 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Urgency } from "../domain/ticket.js";
+import { SYSTEM_TARGETS } from "../ports.js";
 
 const id = z
   .string()
@@ -153,8 +154,18 @@ export const CityConfig = z
           path: ["departments", i, "district"],
           message: `unknown district ${d.district}`,
         });
-      if (d.id === "triage")
-        ctx.addIssue({ code: "custom", path: ["departments", i, "id"], message: "'triage' is reserved" });
+      if ((SYSTEM_TARGETS as readonly string[]).includes(d.id))
+        ctx.addIssue({
+          code: "custom",
+          path: ["departments", i, "id"],
+          message: `'${d.id}' is reserved for the ${d.id} queue`,
+        });
+      if (d.id.endsWith("-dlq"))
+        ctx.addIssue({
+          code: "custom",
+          path: ["departments", i, "id"],
+          message: "must not end in '-dlq' (its queue name would collide with a dead-letter queue)",
+        });
     });
     cfg.routing.forEach((r, i) => {
       if (!cats.has(r.category))

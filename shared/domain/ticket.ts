@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** 渠道 */
 export const Channel = z.enum(["hotline", "wechat", "web", "open311", "grid"]);

@@ -83,7 +83,7 @@ describe("configuration file", () => {
     );
     const clash = { ...SMALL, departments: [...SMALL.departments, { id: "roads-dlq", name: "x" }] };
     expect(() => synthIntakeApp({ context: { config: configFile("clash.json", clash) } })).toThrowError(
-      /departments\.2\.id: queue name of 'roads-dlq' collides/,
+      /departments\.2\.id: must not end in '-dlq'/,
     );
   });
 
