@@ -3,7 +3,7 @@
  * in-process SQS server, the Lambda handlers behind an API-Gateway-shaped HTTP server, and the sweeper on a timer.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Runtime } from "../functions/lib/http.js";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
 import { errorFields } from "../shared/log.js";
@@ -26,8 +26,8 @@ async function main() {
     config = parseCityConfig(JSON.parse(readFileSync(CONFIG_PATH, "utf8")), CONFIG_PATH);
     // A trained category model (npm run train) overrides the file's classifier.modelPath.
     if (process.env.CLASSIFIER_MODEL) config.classifier.modelPath = resolve(process.env.CLASSIFIER_MODEL);
-    else if (config.classifier.modelPath)
-      config.classifier.modelPath = resolve(dirname(CONFIG_PATH), config.classifier.modelPath);
+    // classifier.modelPath in the file is relative to the repository root, as infra/ reads it.
+    else if (config.classifier.modelPath) config.classifier.modelPath = resolve(config.classifier.modelPath);
   } catch (err) {
     console.error(
       err instanceof ConfigError ? err.message : `cannot read configuration ${CONFIG_PATH}: ${String(err)}`,
