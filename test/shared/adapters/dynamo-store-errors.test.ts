@@ -20,6 +20,7 @@ import { keys, ticketItem } from "../../../shared/adapters/table.js";
 import { ConflictError, ValidationError } from "../../../shared/domain/errors.js";
 import { newTicket, transition } from "../../../shared/domain/lifecycle.js";
 import type { Ticket } from "../../../shared/domain/ticket.js";
+import { caught } from "../../support/caught.js";
 
 const TABLE = "tickets-under-test";
 const NOW = new Date("2026-05-06T07:08:09.000Z");
@@ -73,15 +74,6 @@ function cancelled(...codes: string[]): TransactionCanceledException {
 
 const throttled = () =>
   new ThrottlingException({ message: "Rate of requests exceeds the allowed throughput", $metadata: {} });
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("DynamoTicketStore.create", () => {
   const idem = { key: "hotline-call-77", ticketId: "tkt-100", requestHash: "hash-of-the-request" };

@@ -28,21 +28,13 @@ import { createLogger } from "../../../shared/log.js";
 import { applyAction } from "../../../shared/services/actions.js";
 import { sweepPending } from "../../../shared/services/delivery.js";
 import { createTicket } from "../../../shared/services/intake.js";
+import { caught } from "../../support/caught.js";
 
 const URL_BASE = "https://sqs.us-east-1.amazonaws.com/123456789012/";
 const PREFIX = "cri-test";
 const NOW = new Date("2026-06-02T02:30:00.000Z");
 
 const requestThrottled = () => new RequestThrottled({ message: "Request is throttled.", $metadata: {} });
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("SqsQueue error paths", () => {
   const sqs = new SQSClient({ region: "us-east-1" });
