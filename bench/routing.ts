@@ -194,6 +194,12 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     variants.push(
       variant("char 1-2 grams, no title head", trainAndScore(train, test, { features: { head: 0 } })),
     );
+    variants.push(
+      variant(
+        "no naive-Bayes scaling (plain SVM, C=1)",
+        trainAndScore(train, test, { nbSmoothing: 0, C: 1 }),
+      ),
+    );
   }
 
   const result: RoutingBenchResult = {

@@ -58,7 +58,10 @@ function softmaxInPlace(scores: Float64Array): void {
   for (let k = 0; k < scores.length; k++) scores[k] = scores[k]! / sum;
 }
 
-/** Builds a classifier from an in-memory model. */
+/**
+ * Builds a classifier from an in-memory model. `extraWords` is only for models trained with the same
+ * experimental word segmenter (see TrainOptions.extraWords); normal models need no options.
+ */
 export function createModelClassifier(
   model: Model,
   options: { extraWords?: (normalized: string) => string[] } = {},
