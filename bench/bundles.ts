@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
 import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../functions/routes.js";
-import { BUNDLE, esbuildBuildOptions, RUNTIME_NODE_OPTIONS } from "../infra/bundling.js";
+import { BUNDLE, esbuildBuildOptions, externalModules, RUNTIME_NODE_OPTIONS } from "../infra/bundling.js";
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -87,7 +87,9 @@ async function timeImport(specifiers: string[], cwd: string): Promise<number> {
   return ms;
 }
 
-export async function runBundleBench(opts: { runs?: number; log?: (line: string) => void } = {}) {
+export async function runBundleBench(
+  opts: { runs?: number; log?: (line: string) => void; bundleSdk?: boolean } = {},
+) {
   const runs = opts.runs ?? 5;
   const log = opts.log ?? ((line: string) => console.log(line));
   const functions = [
@@ -103,7 +105,7 @@ export async function runBundleBench(opts: { runs?: number; log?: (line: string)
       const out = join(dir, f.name, `index${BUNDLE.outExtension}`);
       mkdirSync(join(dir, f.name));
       const { metafile } = await build({
-        ...esbuildBuildOptions(join(REPO_ROOT, f.entry), out),
+        ...esbuildBuildOptions(join(REPO_ROOT, f.entry), out, [], { bundleSdk: opts.bundleSdk }),
         metafile: true,
       });
       const sdk = sdkImports(metafile);
@@ -154,8 +156,9 @@ export async function runBundleBench(opts: { runs?: number; log?: (line: string)
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const line = (row: string[]) => row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ");
+  const externals = externalModules(opts.bundleSdk);
   log(
-    `Bundles (esbuild ${BUNDLE.format}, ${BUNDLE.target}, minified, ${BUNDLE.external.join(", ")} external);`,
+    `Bundles (esbuild ${BUNDLE.format}, ${BUNDLE.target}, minified, ${externals.length ? `${externals.join(", ")} external` : "AWS SDK bundled (context bundleSdk=true)"});`,
   );
   log(`init = import of the bundle in a fresh node ${RUNTIME_NODE_OPTIONS}, median of ${runs} runs;`);
   log("of which SDK = import of the same external @aws-sdk/* packages alone (the runtime's copy in Lambda).");

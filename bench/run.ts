@@ -22,6 +22,8 @@ async function main() {
   if (want("bundles")) {
     console.log("\n== bundles: Lambda bundle size and initialisation ==");
     await runBundleBench();
+    console.log("\n-- the same with the AWS SDK bundled (cdk context bundleSdk=true) --");
+    await runBundleBench({ bundleSdk: true });
   }
   if (want("intake")) {
     console.log("\n== intake: embedded stand-ins ==");

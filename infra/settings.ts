@@ -24,6 +24,8 @@ export interface DeploySettings {
   alarmEmail?: string;
   /** CloudWatch Logs retention of function and API logs (context `logRetentionDays`, default 90). */
   logRetentionDays: number;
+  /** Bundle the AWS SDK into each function (context `bundleSdk`, default false: the runtime's SDK). */
+  bundleSdk: boolean;
   /** Origins allowed by the API and the photo bucket's CORS (context `corsOrigins`, comma-separated). */
   corsOrigins: string[];
   /** Alarm when a department's oldest waiting message is older than this (context `queueAgeAlarmMinutes`). */
@@ -170,6 +172,9 @@ export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): 
   if (webDomainName === undefined && certificates > 0)
     throw new SettingsError("webDomainName", "a web certificate is given but no webDomainName");
 
+  const bundleSdkRaw = node.tryGetContext("bundleSdk");
+  if (bundleSdkRaw !== undefined && ![true, false, "true", "false"].includes(bundleSdkRaw))
+    throw new SettingsError("bundleSdk", "must be true or false");
   const webAssets = str(node, "webAssets");
   return {
     prefix,
@@ -181,6 +186,7 @@ export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): 
     ...(departmentPrincipal !== undefined ? { departmentPrincipal } : {}),
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     logRetentionDays,
+    bundleSdk: bundleSdkRaw === true || bundleSdkRaw === "true",
     corsOrigins: corsOrigins.length ? corsOrigins : ["*"],
     queueAgeAlarmMinutes: int(node, "queueAgeAlarmMinutes", 1440, 5, 20160),
     photoExpiryDays: int(node, "photoExpiryDays", 1095, 31, 3650),

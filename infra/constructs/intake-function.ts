@@ -8,7 +8,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lam
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
-import { BUNDLE, EXTRA_ESBUILD_ARGS, RUNTIME_NODE_OPTIONS } from "../bundling.js";
+import { BUNDLE, EXTRA_ESBUILD_ARGS, externalModules, RUNTIME_NODE_OPTIONS } from "../bundling.js";
 import { REPO_ROOT } from "../paths.js";
 
 export interface IntakeFunctionProps {
@@ -31,6 +31,8 @@ export interface IntakeFunctionProps {
    * path the function reads resolves there.
    */
   readonly extraFiles?: string[];
+  /** Bundle the AWS SDK instead of using the runtime's copy (see infra/bundling.ts externalModules). */
+  readonly bundleSdk?: boolean;
 }
 
 /** Quotes a string for a POSIX shell command (local bundling runs its hooks with bash). */
@@ -94,7 +96,7 @@ export class IntakeFunction extends Construct {
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: BUNDLE.sourcesContent,
         mainFields: [...BUNDLE.mainFields],
-        externalModules: [...BUNDLE.external],
+        externalModules: externalModules(props.bundleSdk),
         banner: BUNDLE.banner,
         esbuildArgs: EXTRA_ESBUILD_ARGS,
         ...(props.inject?.length ? { inject: props.inject } : {}),

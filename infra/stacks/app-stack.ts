@@ -93,6 +93,7 @@ export class AppStack extends Stack {
         timeout: Duration.seconds(access.timeoutSeconds),
         ...(access.memorySize ? { memorySize: access.memorySize } : {}),
         logRetentionDays: settings.logRetentionDays,
+        bundleSdk: settings.bundleSdk,
         alarmTopic: this.alarmTopic,
         ...(props.inject ? { inject: props.inject } : {}),
         ...(config.classifier.modelPath ? { extraFiles: [config.classifier.modelPath] } : {}),

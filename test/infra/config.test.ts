@@ -89,6 +89,7 @@ describe("configuration file", () => {
 
   it("bad context values fail with the context key", () => {
     expect(() => synthIntakeApp({ context: { prefix: "Intake_Prod" } })).toThrowError(/context "prefix"/);
+    expect(() => synthIntakeApp({ context: { bundleSdk: "maybe" } })).toThrowError(/context "bundleSdk"/);
     expect(() => synthIntakeApp({ context: { departmentPrincipal: "someone" } })).toThrowError(
       /context "departmentPrincipal"/,
     );
