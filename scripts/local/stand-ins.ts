@@ -40,7 +40,7 @@ export function dynamoJar(): { jar: string; libDir: string } {
     .filter((d) => d.startsWith("dynamodb_local_"))
     .sort()
     .at(-1);
-  if (!dir) throw new Error(`DynamoDB Local jar not found under ${root}: run npm ci`);
+  if (!dir) throw new Error(`DynamoDB Local jar not found under ${root}: run npm install`);
   return { jar: join(root, dir, "DynamoDBLocal.jar"), libDir: join(root, dir, "DynamoDBLocal_lib") };
 }
 
