@@ -1,0 +1,38 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+
+/** `npx cdk synth` exactly as the README says, with no AWS credentials and no network but the loopback. */
+describe("cdk synth from the command line", () => {
+  const out = mkdtempSync(join(tmpdir(), "intake-cdk-out-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("synthesizes all three stacks offline, without credentials", { timeout: 180_000 }, async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_CLI_TELEMETRY: "true" };
+    for (const k of Object.keys(env))
+      if (k.startsWith("AWS_") && k !== "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED") delete env[k];
+    const { stdout, stderr } = await run("npx", ["cdk", "synth", "--quiet", "--no-notices", "-o", out], {
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(`${stdout}${stderr}`).toContain("Successfully synthesized");
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as {
+      artifacts: Record<string, { type: string }>;
+    };
+    const stacks = Object.entries(manifest.artifacts)
+      .filter(([, a]) => a.type === "aws:cloudformation:stack")
+      .map(([name]) => name)
+      .sort();
+    expect(stacks).toEqual(["intake-app", "intake-data", "intake-web"]);
+    const app = JSON.parse(readFileSync(join(out, "intake-app.template.json"), "utf8"));
+    const functions = Object.values(app.Resources as Record<string, { Type: string }>).filter(
+      (r) => r.Type === "AWS::Lambda::Function",
+    );
+    expect(functions.length).toBeGreaterThanOrEqual(7);
+  });
+});
