@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -106,5 +106,28 @@ describe("npm start (local runtime) and the department CLI", () => {
     expect(await exited).toBe(0);
     const { stdout } = await run("ps", ["-eo", "args"]);
     expect(stdout).not.toContain(join(dataDir, "dynamodb"));
+  });
+});
+
+describe("npm start with a bad configuration", () => {
+  it("stops before starting anything, naming the file and the field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "intake-badcfg-"));
+    try {
+      const city = JSON.parse(readFileSync("shared/config/city.json", "utf8"));
+      city.routing[3].department = "no-such-department";
+      const file = join(dir, "city.json");
+      writeFileSync(file, JSON.stringify(city));
+      const failed = run(process.execPath, ["--import", "tsx", "scripts/local.ts"], {
+        env: { ...process.env, CITY_CONFIG: file, DATA_DIR: join(dir, "data"), PORT: "0" },
+      });
+      await expect(failed).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining(
+          `${file}: routing.3.department: unknown department no-such-department`,
+        ),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
