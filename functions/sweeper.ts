@@ -1,8 +1,13 @@
-import { sweepPending } from "../shared/services/delivery.js";
+import { redriveDeadLetters, sweepPending } from "../shared/services/delivery.js";
 import { fromEnvironment } from "./lib/runtime.js";
 
-/** Scheduled (EventBridge): re-sends tickets whose queue delivery is still pending. */
-export async function handler(): Promise<{ seen: number; delivered: number; failed: number }> {
+/**
+ * Scheduled (EventBridge): re-sends tickets whose queue delivery is still pending, and offers again the
+ * tickets that went unclaimed into a dead-letter queue.
+ */
+export async function handler() {
   const { core } = await fromEnvironment();
-  return sweepPending(core);
+  const pending = await sweepPending(core);
+  const deadLetters = await redriveDeadLetters(core);
+  return { ...pending, ...deadLetters };
 }

@@ -4,11 +4,14 @@ export type FunctionName =
   | (typeof HTTP_ROUTES)[number]["name"]
   | (typeof SCHEDULED_FUNCTIONS)[number]["name"];
 
-/** Which queues a permission covers: every department queue, and/or the dispatchers' triage queue. */
-export type QueueSet = "departments" | "triage";
+/**
+ * Which queues a permission covers: every department queue, the dispatchers' triage queue, or the dead-letter
+ * queues of those (the sweeper offers unclaimed tickets again from them).
+ */
+export type QueueSet = "departments" | "triage" | "department-dlqs" | "triage-dlq";
 
 export interface FunctionAccess {
-  /** "read": GetItem/Query; "read-write" adds PutItem/UpdateItem/ConditionCheckItem (never DeleteItem). */
+  /** "read": GetItem/Query; "read-write" adds PutItem/UpdateItem (never DeleteItem). */
   readonly table: "none" | "read" | "read-write";
   readonly send?: readonly QueueSet[];
   readonly receive?: readonly QueueSet[];
@@ -42,9 +45,15 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     delete: ["departments", "triage"],
     timeoutSeconds: 25,
   },
-  // Re-sends dispatch-pending tickets found through the sparse index.
-  sweeper: { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 60 },
+  // Re-sends dispatch-pending tickets found through the sparse index; offers unclaimed tickets again from the DLQs.
+  sweeper: {
+    table: "read-write",
+    send: ["departments", "triage"],
+    receive: ["department-dlqs", "triage-dlq"],
+    delete: ["department-dlqs", "triage-dlq"],
+    timeoutSeconds: 60,
+  },
 };
 
 export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];
-export const TABLE_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"];
+export const TABLE_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem"];

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import type { Runtime } from "../functions/lib/http.js";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
 import { errorFields } from "../shared/log.js";
-import { sweepPending } from "../shared/services/delivery.js";
+import { redriveDeadLetters, sweepPending } from "../shared/services/delivery.js";
 import { startDynamoLocal, startSqsLocal } from "./local/stand-ins.js";
 import { type DemoKeys, demoKeysValid, issueDemoKeys, startLocalSystem } from "./local/system.js";
 
@@ -83,7 +83,9 @@ async function main() {
   if (!keys) throw new Error("demo keys were not written");
 
   const sweeper = setInterval(() => {
-    sweepPending(system.runtime.core, { graceSeconds: SWEEP_SECONDS }).catch((err) =>
+    sweepPending(system.runtime.core, { graceSeconds: SWEEP_SECONDS })
+      .then(() => redriveDeadLetters(system.runtime.core))
+      .catch((err) =>
       system.runtime.core.log.log("error", "sweep failed", errorFields(err)),
     );
   }, SWEEP_SECONDS * 1000);

@@ -8,6 +8,11 @@ export const CALLBACK: QueueTarget = "callback";
 /** Queue targets that are not departments: dispatchers' triage, outgoing notifications, callbacks (回访). */
 export const SYSTEM_TARGETS = [TRIAGE, NOTIFICATION, CALLBACK] as const;
 
+/** The dead-letter queue of a target, addressed like any other target (`<prefix>-<target>-dlq`). */
+export function deadLetterTarget(target: QueueTarget): QueueTarget {
+  return `${target}-dlq`;
+}
+
 /** Every queue target: one per department, then triage, notification and callback. */
 export function queueTargets(config: { departments: readonly { id: string }[] }): string[] {
   return [...config.departments.map((d) => d.id), ...SYSTEM_TARGETS];

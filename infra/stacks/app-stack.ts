@@ -226,13 +226,13 @@ export class AppStack extends Stack {
     }
     const queueArns = (sets: readonly QueueSet[] | undefined) =>
       (sets ?? [])
-        .flatMap((set) => (set === "triage" ? [TRIAGE] : departmentTargets(settings.config)))
-        .map((target) =>
-          this.formatArn({
-            service: "sqs",
-            resource: queueName(settings.prefix, target),
-            arnFormat: ArnFormat.NO_RESOURCE_NAME,
-          }),
+        .flatMap((set) => {
+          const targets = set.startsWith("triage") ? [TRIAGE] : departmentTargets(settings.config);
+          const name = set.endsWith("dlq") || set.endsWith("dlqs") ? dlqName : queueName;
+          return targets.map((target) => name(settings.prefix, target));
+        })
+        .map((resource) =>
+          this.formatArn({ service: "sqs", resource, arnFormat: ArnFormat.NO_RESOURCE_NAME }),
         );
     const grants: [string, readonly QueueSet[] | undefined][] = [
       ["sqs:SendMessage", access.send],

@@ -1,6 +1,6 @@
-import type { QueueMessage, Ticket } from "../domain/ticket.js";
+import { QueueMessage, type Ticket } from "../domain/ticket.js";
 import { errorFields } from "../log.js";
-import { TRIAGE } from "../ports.js";
+import { deadLetterTarget, TRIAGE } from "../ports.js";
 import type { Core } from "./context.js";
 
 export function queueMessageFor(ticket: Ticket): { target: string; message: QueueMessage } | null {
@@ -21,6 +21,13 @@ export function queueMessageFor(ticket: Ticket): { target: string; message: Queu
       dueAt: ticket.dueAt,
     },
   };
+}
+
+/** True while `ticket` is waiting in `target`'s queue: dispatched to that department, or in triage. */
+export function isWaitingAt(ticket: Ticket, target: string): boolean {
+  return target === TRIAGE
+    ? ticket.status === "triage"
+    : ticket.status === "dispatched" && ticket.department === target;
 }
 
 /**
@@ -96,4 +103,41 @@ export async function reconcileQueues(core: Core) {
   }
   core.log.log("info", "queues reconciled from the table", { offered });
   return { offered };
+}
+
+/**
+ * A message lands in a dead-letter queue after `maxReceiveCount` receives without an accept — a department that
+ * keeps seeing a ticket and not taking it. The ticket is still waiting, so it must not vanish: every ticket the
+ * table says still waits there is offered to its queue again (and the DLQ alarm has told the centre). Stale
+ * copies are deleted; a message that is not ours at all stays in the DLQ for a person to inspect.
+ */
+export async function redriveDeadLetters(core: Core, opts: { maxPerQueue?: number } = {}) {
+  let redriven = 0;
+  let dropped = 0;
+  const targets = [...core.config.departments.map((d) => d.id), TRIAGE];
+  for (const target of targets) {
+    const dlq = deadLetterTarget(target);
+    const received = await core.queue.receive(dlq, { max: Math.min(10, opts.maxPerQueue ?? 10), waitSeconds: 0 });
+    for (const { message, lease } of received) {
+      const parsed = QueueMessage.safeParse(message);
+      if (!parsed.success) {
+        core.log.log("warn", "unreadable message left in dead-letter queue", { queue: dlq });
+        continue;
+      }
+      const ticket = await core.store.get(parsed.data.ticketId);
+      const out = ticket && isWaitingAt(ticket, target) ? queueMessageFor(ticket) : null;
+      if (out) {
+        await core.queue.send(out.target, out.message);
+        redriven++;
+        core.log.log("warn", "unclaimed ticket offered again from the dead-letter queue", {
+          ticketId: ticket?.id,
+          target,
+        });
+      } else {
+        dropped++;
+      }
+      await core.queue.delete(dlq, lease);
+    }
+  }
+  return { redriven, dropped };
 }

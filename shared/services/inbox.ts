@@ -3,6 +3,7 @@ import type { Actor } from "../domain/lifecycle.js";
 import { QueueMessage, type Ticket } from "../domain/ticket.js";
 import { TRIAGE } from "../ports.js";
 import type { Core } from "./context.js";
+import { isWaitingAt } from "./delivery.js";
 
 export interface InboxItem {
   leaseToken: string;
@@ -43,12 +44,7 @@ export async function pollInbox(
   for (const { message, lease } of received) {
     const parsed = QueueMessage.safeParse(message);
     const ticket = parsed.success ? await core.store.get(parsed.data.ticketId) : null;
-    const waiting =
-      ticket &&
-      !seen.has(ticket.id) &&
-      (target === TRIAGE
-        ? ticket.status === "triage"
-        : ticket.status === "dispatched" && ticket.department === target);
+    const waiting = ticket && !seen.has(ticket.id) && isWaitingAt(ticket, target);
     if (!waiting) {
       if (!parsed.success) core.log.log("warn", "dropping malformed queue message", { target });
       await core.queue.delete(target, lease);

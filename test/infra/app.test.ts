@@ -268,8 +268,19 @@ describe("least privilege", () => {
       expect(tableActions(writer)).toContain("dynamodb:PutItem");
       expect(tableActions(writer)).not.toContain("dynamodb:DeleteItem");
       expect(sqsActions(writer)).toContain("sqs:SendMessage");
+    }
+    for (const writer of ["tickets-create", "ticket-actions"] as const) {
       expect(sqsActions(writer)).not.toContain("sqs:ReceiveMessage");
     }
+    // The sweeper receives only from the dead-letter queues, to offer unclaimed tickets again.
+    const sweeperReceive = policyOf("sweeper").filter((st) =>
+      [st.Action].flat().includes("sqs:ReceiveMessage"),
+    );
+    expect(sweeperReceive).toHaveLength(1);
+    const receiveOn = JSON.stringify(sweeperReceive[0]!.Resource);
+    for (const dept of DEPARTMENTS) expect(receiveOn).toContain(`:intake-${dept}-dlq"`);
+    expect(receiveOn).toContain(':intake-triage-dlq"');
+    expect(receiveOn).not.toMatch(/:intake-[a-z-]+(?<!-dlq)"/);
     expect(new Set(sqsActions("department-inbox"))).toEqual(
       new Set(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
     );

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime } from "../../functions/lib/runtime.js";
 import { freePort, startSqsLocal } from "../../scripts/local/stand-ins.js";
 import { startLocalSystem } from "../../scripts/local/system.js";
-import { sweepPending } from "../../shared/services/delivery.js";
+import { redriveDeadLetters, sweepPending } from "../../shared/services/delivery.js";
 import { createTicket } from "../../shared/services/intake.js";
 import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
 
@@ -258,3 +258,37 @@ async function callAt(base: string, method: string, path: string, opts: { key?: 
   });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
+
+describe("a ticket nobody accepts", () => {
+  it("goes to the dead-letter queue after maxReceiveCount polls and the sweeper offers it again", async () => {
+    const config = defaultConfig();
+    config.queues.visibilityTimeoutSeconds = 1;
+    config.queues.maxReceiveCount = 1;
+    const s = await startTestSystem("redrive", config);
+    try {
+      const water = s.keys.departments.water!;
+      const { body: t } = await s.call("POST", "/v1/tickets", {
+        key: s.keys.operator,
+        body: report({ categoryId: "drainage", title: "没人签收的工单" }),
+      });
+      const poll = async () => {
+        const res = await s.call("GET", "/v1/departments/water/inbox?wait=0&max=10", { key: water });
+        return res.body.items.map((i: { ticket: { id: string } }) => i.ticket.id) as string[];
+      };
+      expect(await poll()).toContain(t.id); // seen once, not accepted
+      await new Promise((r) => setTimeout(r, 1300)); // the lease runs out
+      expect(await poll()).not.toContain(t.id); // over maxReceiveCount: SQS moved it to the DLQ
+
+      const result = await redriveDeadLetters(s.runtime.core);
+      expect(result.redriven).toBe(1);
+      expect(await poll()).toContain(t.id);
+      // A stale copy (the ticket moved on) is dropped, not offered again.
+      await new Promise((r) => setTimeout(r, 1300));
+      await poll(); // → DLQ again
+      await s.call("POST", `/v1/tickets/${t.id}/actions`, { key: water, body: { action: "accept" } });
+      expect(await redriveDeadLetters(s.runtime.core)).toMatchObject({ redriven: 0, dropped: 1 });
+    } finally {
+      await s.stop();
+    }
+  });
+});
