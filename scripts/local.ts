@@ -85,9 +85,7 @@ async function main() {
   const sweeper = setInterval(() => {
     sweepPending(system.runtime.core, { graceSeconds: SWEEP_SECONDS })
       .then(() => redriveDeadLetters(system.runtime.core))
-      .catch((err) =>
-      system.runtime.core.log.log("error", "sweep failed", errorFields(err)),
-    );
+      .catch((err) => system.runtime.core.log.log("error", "sweep failed", errorFields(err)));
   }, SWEEP_SECONDS * 1000);
   stoppers.push(() => clearInterval(sweeper));
 

@@ -35,11 +35,13 @@ export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
 export async function createRuntime(
   settings: AwsSettings,
   config: CityConfig,
-  extra: { quiet?: boolean } = {},
+  extra: { quiet?: boolean; preloadModel?: boolean } = {},
 ) {
   const log = extra.quiet ? undefined : createLogger({ service: "intake" });
-  // A configured model that cannot be read stops start-up (DataError names the file) rather than routing blind.
-  const model = config.classifier.modelPath ? loadModelFile(config.classifier.modelPath) : null;
+  // The model is read when first needed (only intake classifies); `preloadModel` reads it now, so that a
+  // configured model that cannot be read stops a long-running start-up (DataError names the file).
+  const path = config.classifier.modelPath;
+  const model = path ? (extra.preloadModel ? loadModelFile(path) : () => loadModelFile(path)) : null;
   const core = createAwsCore(settings, config, { log, classifier: createCategorySuggester(config, model) });
   const runtime: Runtime = { core, authenticate: createAuthenticator(core.keys) };
   return runtime;

@@ -96,7 +96,10 @@ export class AppStack extends Stack {
         bundleSdk: settings.bundleSdk,
         alarmTopic: this.alarmTopic,
         ...(props.inject ? { inject: props.inject } : {}),
-        ...(config.classifier.modelPath ? { extraFiles: [config.classifier.modelPath] } : {}),
+        // Only intake classifies; the other functions load the model lazily and never need the file.
+        ...(config.classifier.modelPath && f.name === "tickets-create"
+          ? { extraFiles: [config.classifier.modelPath] }
+          : {}),
       });
       this.grantAccess(fn, f.name, settings);
       this.functions.set(f.name, fn);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import * as departmentInbox from "../../functions/department-inbox.js";
 import * as health from "../../functions/health.js";
@@ -50,7 +50,16 @@ export function startApiServer(runtime: Runtime, port: number, host = "127.0.0.1
     const mod = MODULES[r.name];
     return { ...r, ...compile(r.path), handler: httpHandler(mod.route, mod.roles, getRuntime) };
   });
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    serve(req, res).catch(() => {
+      // A malformed path, an aborted upload: answer if still possible, never take the server down.
+      if (!res.headersSent) {
+        res.writeHead(400, { "content-type": "application/json; charset=utf-8" });
+        res.end(JSON.stringify({ error: { code: "validation_failed", message: "bad request" } }));
+      } else res.destroy();
+    });
+  });
+  async function serve(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://local");
     const method = req.method ?? "GET";
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
@@ -122,7 +131,7 @@ export function startApiServer(runtime: Runtime, port: number, host = "127.0.0.1
     } catch {
       send(500, JSON.stringify({ error: { code: "internal", message: "internal error" } }));
     }
-  });
+  }
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve(server));

@@ -50,7 +50,7 @@ export async function startLocalSystem(opts: {
     dynamoEndpoint: opts.dynamoEndpoint,
     sqsEndpoint: opts.sqsEndpoint,
   };
-  const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet });
+  const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
   await reconcileQueues(runtime.core);
   await opts.beforeListen?.(runtime, `http://${opts.host ?? "127.0.0.1"}:${opts.port}`, settings);
   const server = await startApiServer(runtime, opts.port, opts.host);

@@ -24,6 +24,7 @@ import {
   keys,
   PK,
   SK,
+  TABLE_INDEXES,
   TTL_ATTRIBUTE,
   ticketFromItems,
   ticketItem,
@@ -31,19 +32,40 @@ import {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
+/**
+ * Page cursors carry the last key without the index's partition key (the query supplies that again), so a
+ * cursor neither shows the hashed phone nor can be replayed against another caller's listing.
+ */
+function encodeCursor(key: Record<string, unknown> | undefined, pkName: string): string | undefined {
+  if (!key) return undefined;
+  const { [pkName]: _partition, ...rest } = key;
+  return Buffer.from(JSON.stringify(rest)).toString("base64url");
 }
 
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+function decodeCursor(
+  cursor: string | undefined,
+  index: { pkName: string; pkValue: string; skName: string },
+): Record<string, unknown> | undefined {
   if (!cursor) return undefined;
+  const bad = () => new ValidationError("cursor 无效 / invalid cursor", "cursor");
+  let value: unknown;
   try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    // fall through
+    throw bad();
   }
-  throw new ValidationError("cursor 无效 / invalid cursor", "cursor");
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw bad();
+  const expected = [PK, SK, index.skName].sort().join(",");
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (
+    entries
+      .map(([k]) => k)
+      .sort()
+      .join(",") !== expected
+  )
+    throw bad();
+  if (entries.some(([, v]) => typeof v !== "string" || v.length > 1024)) throw bad();
+  return { ...(value as Record<string, unknown>), [index.pkName]: index.pkValue };
 }
 
 function cancellationCodes(err: unknown): (string | undefined)[] | null {
@@ -202,13 +224,14 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   }
 
   private async queryIndex(
-    index: string,
-    pkName: string,
+    index: (typeof TABLE_INDEXES)[number]["name"],
     pkValue: string,
     limit: number,
     cursor?: string,
     forward = true,
   ): Promise<Page<Ticket>> {
+    const def = TABLE_INDEXES.find((i) => i.name === index)!;
+    const pkName = def.pk;
     const input: QueryCommandInput = {
       TableName: this.tableName,
       IndexName: index,
@@ -217,25 +240,25 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       ExpressionAttributeValues: { ":pk": pkValue },
       Limit: limit,
       ScanIndexForward: forward,
-      ExclusiveStartKey: decodeCursor(cursor),
+      ExclusiveStartKey: decodeCursor(cursor, { pkName, pkValue, skName: def.sk }),
     };
     const out = await this.doc.send(new QueryCommand(input));
     return {
       items: (out.Items ?? []).map((item) => ticketFromItems(item)),
-      cursor: encodeCursor(out.LastEvaluatedKey),
+      cursor: encodeCursor(out.LastEvaluatedKey, pkName),
     };
   }
 
   async listPending(limit: number): Promise<Ticket[]> {
-    return (await this.queryIndex("GSI1", "GSI1PK", keys.pendingPartition, limit)).items;
+    return (await this.queryIndex("GSI1", keys.pendingPartition, limit)).items;
   }
 
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>> {
-    return this.queryIndex("GSI2", "GSI2PK", keys.statusPartition(status), limit, cursor);
+    return this.queryIndex("GSI2", keys.statusPartition(status), limit, cursor);
   }
 
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
-    return this.queryIndex("GSI4", "GSI4PK", keys.phonePartition(phone), limit, cursor, false);
+    return this.queryIndex("GSI4", keys.phonePartition(phone), limit, cursor, false);
   }
 
   async nextSequence(day: string): Promise<number> {

@@ -46,12 +46,14 @@ export const Location = z.object({
 });
 export type Location = z.infer<typeof Location>;
 
-/** Mainland mobile or landline digits; stored as given (digits only), masked in every log line. */
+/** Mainland mobile or landline digits (a mobile without its +86), masked in every log line. */
 export const Phone = z
   .string()
   .trim()
   .transform((s) => s.replace(/[\s-]/g, ""))
-  .pipe(z.string().regex(/^\+?\d{5,20}$/, "电话号码格式不正确 / not a phone number"));
+  .pipe(z.string().regex(/^\+?\d{5,20}$/, "电话号码格式不正确 / not a phone number"))
+  // One form per mainland mobile, so that a caller's tickets are found whichever way the number was typed.
+  .transform((s) => s.replace(/^(?:\+86|0086|86)(1\d{10})$/, "$1"));
 
 export const Reporter = z.object({
   name: trimmed(100).optional(),

@@ -10,7 +10,16 @@ import type { CategorySuggester } from "./context.js";
  *   taken (the model knows the topic, the lexicon the facility), with the model's confidence.
  * - Without one: the keyword lexicon of the configured categories (labels are category ids).
  */
-export function createCategorySuggester(config: CityConfig, model: Classifier | null): CategorySuggester {
+export function createCategorySuggester(
+  config: CityConfig,
+  model: Classifier | (() => Classifier) | null,
+): CategorySuggester {
+  // A model given as a loader is read on the first suggestion: functions that never classify never pay for it.
+  let loaded: Classifier | null = typeof model === "function" ? null : model;
+  const getModel = () => {
+    if (!loaded && typeof model === "function") loaded = model();
+    return loaded;
+  };
   const lexicon: Record<string, string[]> = {};
   for (const c of config.categories) if (c.keywords.length) lexicon[c.id] = c.keywords;
   const keywords = createKeywordClassifier(lexicon);
@@ -24,13 +33,19 @@ export function createCategorySuggester(config: CityConfig, model: Classifier | 
 
   return {
     suggest(text) {
-      if (!model) {
+      const m = getModel();
+      if (!m) {
         const best = keywords.suggest(text, 1)[0];
         return best ? { label: best.label, confidence: best.confidence, categoryId: best.label } : null;
       }
-      const best = model.suggest(text, 1)[0];
+      const best = m.suggest(text, 1)[0];
       if (!best) return null;
-      const mapped = config.classifier.labels[best.label] ?? (categories.has(best.label) ? best.label : null);
+      const labels = config.classifier.labels;
+      const mapped = Object.hasOwn(labels, best.label)
+        ? (labels[best.label] ?? null)
+        : categories.has(best.label)
+          ? best.label
+          : null;
       if (!mapped) return { label: best.label, confidence: best.confidence, categoryId: null };
       const finer = keywords.suggest(text, 3).find((s) => descendsFrom(s.label, mapped));
       return { label: best.label, confidence: best.confidence, categoryId: finer?.label ?? mapped };

@@ -117,7 +117,10 @@ export async function redriveDeadLetters(core: Core, opts: { maxPerQueue?: numbe
   const targets = [...core.config.departments.map((d) => d.id), TRIAGE];
   for (const target of targets) {
     const dlq = deadLetterTarget(target);
-    const received = await core.queue.receive(dlq, { max: Math.min(10, opts.maxPerQueue ?? 10), waitSeconds: 0 });
+    const received = await core.queue.receive(dlq, {
+      max: Math.min(10, opts.maxPerQueue ?? 10),
+      waitSeconds: 0,
+    });
     for (const { message, lease } of received) {
       const parsed = QueueMessage.safeParse(message);
       if (!parsed.success) {

@@ -90,8 +90,10 @@ export async function createTicket(
   const hash = createHash("sha256")
     .update(stableJson({ channel: opts.channel, input }))
     .digest("hex");
-  if (key) {
-    const existing = await existingFor(core, key, hash);
+  // Keys are scoped to the caller and channel: two operators' "call-0001" are different requests.
+  const scopedKey = key ? `${opts.channel}:${opts.actor.id}:${key}` : undefined;
+  if (scopedKey) {
+    const existing = await existingFor(core, scopedKey, hash);
     if (existing) return existing;
   }
 
@@ -145,11 +147,12 @@ export async function createTicket(
 
   const outcome = await core.store.create(
     ticket,
-    key ? { key, ticketId: ticket.id, requestHash: hash } : null,
+    scopedKey ? { key: scopedKey, ticketId: ticket.id, requestHash: hash } : null,
   );
   if (outcome.outcome === "duplicate") {
     const existing = await existingFor(core, outcome.record.key, hash);
-    if (existing) return existing;
+    if (!existing) throw new ConflictError("幂等记录已失效，请重试 / idempotency record vanished; retry");
+    return existing;
   }
   core.log.log("info", "ticket created", {
     ticketId: ticket.id,

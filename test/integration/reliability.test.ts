@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime } from "../../functions/lib/runtime.js";
 import { freePort, startSqsLocal } from "../../scripts/local/stand-ins.js";
 import { startLocalSystem } from "../../scripts/local/system.js";
+import { issueApiKey } from "../../shared/services/auth.js";
 import { redriveDeadLetters, sweepPending } from "../../shared/services/delivery.js";
 import { createTicket } from "../../shared/services/intake.js";
 import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
@@ -64,6 +65,38 @@ describe("idempotent intake", () => {
     expect(second.body.error.code).toBe("conflict");
     const list = await sys.call("GET", "/v1/tickets?phone=13600004444", { key: sys.keys.operator });
     expect(list.body.items).toHaveLength(1);
+  });
+});
+
+describe("idempotency keys and phone numbers", () => {
+  it("two operators' identical keys are different requests", async () => {
+    const { key: second } = await issueApiKey(sys.runtime.core.keys, { role: "operator", label: "desk-2" });
+    const a = await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      headers: { "idempotency-key": "call-0001" },
+      body: report({ categoryId: "noise", title: "一号台的来电" }),
+    });
+    const b = await sys.call("POST", "/v1/tickets", {
+      key: second,
+      headers: { "idempotency-key": "call-0001" },
+      body: report({ categoryId: "noise", title: "二号台的来电" }),
+    });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.body.id).not.toBe(b.body.id);
+  });
+
+  it("finds a caller's tickets whichever way the mobile number was written", async () => {
+    const { body: t } = await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      body: report({ categoryId: "noise", reporter: { phone: "+86 135-0000-7777" } }),
+    });
+    for (const form of ["13500007777", "%2B8613500007777", "008613500007777"]) {
+      const list = await sys.call("GET", `/v1/tickets?phone=${form}`, { key: sys.keys.operator });
+      expect(
+        list.body.items.map((i: { id: string }) => i.id),
+        form,
+      ).toEqual([t.id]);
+    }
   });
 });
 
@@ -151,6 +184,20 @@ describe("bad input changes nothing and says why", () => {
         "validation_failed",
         "cursor",
       ],
+      [
+        "forged cursor",
+        sys.call(
+          "GET",
+          `/v1/tickets?phone=13600001111&cursor=${Buffer.from('{"PK":1}').toString("base64url")}`,
+          {
+            key: op,
+          },
+        ),
+        400,
+        "validation_failed",
+        "cursor",
+      ],
+      ["malformed path", sys.call("GET", "/v1/tickets/%E0%A4%A", { key: op }), 400, "validation_failed"],
     ];
     for (const [name, pending, status, code, field] of cases) {
       const res = await pending;

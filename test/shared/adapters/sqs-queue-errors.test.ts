@@ -190,7 +190,8 @@ describe("services on a mocked AWS core: a failed queue send loses nothing", () 
     expect(meta?.ticket).toMatchObject({ id: ticket.id, status: "dispatched", dispatchPending: true });
     // history events and the idempotency record went in the same transaction
     expect(items).toHaveLength(1 + ticket.history.length + 1);
-    expect(items.at(-1)?.Put?.Item).toMatchObject(keys.idempotency("call-0001"));
+    // the key is scoped to the channel and the caller, so two operators' "call-0001" never collide
+    expect(items.at(-1)?.Put?.Item).toMatchObject(keys.idempotency("hotline:operator-3:call-0001"));
 
     // the send was attempted at the department's queue, and the pending mark was left alone
     const sends = sqsMock.commandCalls(SendMessageCommand);

@@ -225,9 +225,12 @@ describe("CreateTicketInput", () => {
 });
 
 describe("Phone", () => {
-  it("strips spaces and dashes and keeps a leading +", () => {
+  it("strips spaces and dashes; a mainland mobile loses its country code, other numbers keep a leading +", () => {
     expect(Phone.parse("  138-1234 5678 ")).toBe("13812345678");
-    expect(Phone.parse("+86 139 0000 1111")).toBe("+8613900001111");
+    for (const form of ["+86 139 0000 1111", "0086 13900001111", "8613900001111"]) {
+      expect(Phone.parse(form)).toBe("13900001111");
+    }
+    expect(Phone.parse("+852 9123 4567")).toBe("+85291234567");
     expect(Phone.parse("0571-8765 4321")).toBe("057187654321");
   });
 
