@@ -150,7 +150,8 @@ export function httpHandler(
         requestId,
         actor,
       };
-      const res = await route(req, rt.core);
+      // Every log line the services write for this request carries its id.
+      const res = await route(req, { ...rt.core, log: rt.core.log.child({ requestId }) });
       return {
         statusCode: res.statusCode,
         headers: { ...JSON_HEADERS, "x-request-id": requestId, ...res.headers },

@@ -68,6 +68,14 @@ function decodeCursor(
   return { ...(value as Record<string, unknown>), [index.pkName]: index.pkValue };
 }
 
+/** A transaction cancelled because DynamoDB throttled one of its items: surfaces as throttling (HTTP 429). */
+function throttled(codes: (string | undefined)[], cause: unknown): Error | null {
+  if (!codes.includes("ThrottlingError")) return null;
+  const err = new Error("DynamoDB throttled the transaction", { cause });
+  err.name = "ThrottlingException";
+  return err;
+}
+
 function cancellationCodes(err: unknown): (string | undefined)[] | null {
   if (
     err instanceof TransactionCanceledException ||
@@ -120,6 +128,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       } catch (err) {
         const codes = cancellationCodes(err);
         if (!codes) throw err;
+        const slowDown = throttled(codes, err);
+        if (slowDown) throw slowDown;
         if (idempotency && codes[codes.length - 1] === "ConditionalCheckFailed") {
           const record = await this.getIdempotency(idempotency.key);
           if (record) return { outcome: "duplicate", record };
@@ -197,6 +207,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       );
     } catch (err) {
       const codes = cancellationCodes(err);
+      const slowDown = codes && throttled(codes, err);
+      if (slowDown) throw slowDown;
       if (codes && (codes.includes("ConditionalCheckFailed") || codes.includes("TransactionConflict"))) {
         throw new ConflictError("工单已被他人修改，请重试 / the ticket changed meanwhile; retry");
       }

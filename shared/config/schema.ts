@@ -88,6 +88,13 @@ export const CityConfig = z
       })
       .strict()
       .default({ threshold: 0.5, labels: {} }),
+    lifecycle: z
+      .object({
+        /** 重办: an operator or dispatcher may reopen a closed ticket within this many days of its closure. */
+        reopenWindowDays: z.number().int().min(0).max(3650).default(30),
+      })
+      .strict()
+      .default({ reopenWindowDays: 30 }),
     queues: z
       .object({
         visibilityTimeoutSeconds: z.number().int().min(0).max(43200).default(300),

@@ -78,9 +78,7 @@ export function resolveArea(
       .flatMap((d) =>
         d.streets.filter((s) => address.includes(s.name)).map((s) => ({ district: d.id, street: s.id })),
       );
-    const only = matches.length === 1 ? matches[0] : undefined;
-    const sameDistrict = matches.length > 1 && area.district ? matches[0] : undefined;
-    const pick = only ?? sameDistrict;
+    const pick = matches.length === 1 ? matches[0] : undefined;
     if (pick) {
       area.district = pick.district;
       area.street = pick.street;

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import {
   ConflictError,
+  DomainError,
   ForbiddenError,
   fromZodIssues,
   NotFoundError,
@@ -86,12 +87,20 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
       }
       return { type: "merge", parentId: parent.id };
     }
-    case "reopen":
+    case "reopen": {
+      const days = core.config.lifecycle.reopenWindowDays;
+      if (ticket.closedAt && now.getTime() - Date.parse(ticket.closedAt) > days * 86_400_000) {
+        throw new DomainError(
+          "illegal_transition",
+          `工单关闭已超过 ${days} 天，不能重办，请新建工单 / closed more than ${days} days ago: file a new ticket`,
+        );
+      }
       return {
         type: "reopen",
         reason: input.reason,
         dueAt: core.deadlines.dueAt(now, ticket.urgency, ticket.categoryId),
       };
+    }
   }
 }
 

@@ -41,9 +41,13 @@ export async function pollInbox(
   const received = await core.queue.receive(target, { max, waitSeconds });
   const items: InboxItem[] = [];
   const seen = new Set<string>();
-  for (const { message, lease } of received) {
-    const parsed = QueueMessage.safeParse(message);
-    const ticket = parsed.success ? await core.store.get(parsed.data.ticketId) : null;
+  const loaded = await Promise.all(
+    received.map(async ({ message, lease }) => {
+      const parsed = QueueMessage.safeParse(message);
+      return { parsed, lease, ticket: parsed.success ? await core.store.get(parsed.data.ticketId) : null };
+    }),
+  );
+  for (const { parsed, lease, ticket } of loaded) {
     const waiting = ticket && !seen.has(ticket.id) && isWaitingAt(ticket, target);
     if (!waiting) {
       if (!parsed.success) core.log.log("warn", "dropping malformed queue message", { target });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { report, startTestSystem, type TestSystem } from "../support/system.js";
+import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
 
 let sys: TestSystem;
 
@@ -184,5 +184,54 @@ describe("hotline ticket, end to end", () => {
     expect(all).toEqual([...ids].reverse());
     const denied = await sys.call("GET", `/v1/tickets?phone=${phone}`, { key: sys.keys.dispatcher });
     expect(denied.status).toBe(403);
+  });
+});
+
+describe("重办: reopening a closed ticket", () => {
+  async function closeOne(s: TestSystem) {
+    const water = s.keys.departments.water!;
+    const { body: t } = await s.call("POST", "/v1/tickets", {
+      key: s.keys.operator,
+      body: report({ categoryId: "drainage", title: "回访不满意的工单" }),
+    });
+    await s.call("POST", `/v1/tickets/${t.id}/actions`, { key: water, body: { action: "accept" } });
+    await s.call("POST", `/v1/tickets/${t.id}/actions`, {
+      key: water,
+      body: { action: "resolve", result: "已处理" },
+    });
+    const closed = await s.call("POST", `/v1/tickets/${t.id}/actions`, {
+      key: s.keys.dispatcher,
+      body: { action: "verify", passed: true },
+    });
+    expect(closed.body.status).toBe("closed");
+    return t.id as string;
+  }
+
+  it("an unsatisfied caller's ticket goes back to the same department within the window", async () => {
+    const id = await closeOne(sys);
+    const res = await sys.call("POST", `/v1/tickets/${id}/actions`, {
+      key: sys.keys.operator,
+      body: { action: "reopen", reason: "回访：居民表示问题没有解决" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: "dispatched", department: "water", resolution: null });
+  });
+
+  it("after the window a closed ticket cannot be reopened", async () => {
+    const config = defaultConfig();
+    config.lifecycle.reopenWindowDays = 0;
+    const strict = await startTestSystem("reopen", config);
+    try {
+      const id = await closeOne(strict);
+      await new Promise((r) => setTimeout(r, 5));
+      const res = await strict.call("POST", `/v1/tickets/${id}/actions`, {
+        key: strict.keys.operator,
+        body: { action: "reopen", reason: "太晚了" },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.error.message).toContain("file a new ticket");
+    } finally {
+      await strict.stop();
+    }
   });
 });

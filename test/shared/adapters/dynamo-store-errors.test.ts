@@ -182,6 +182,22 @@ describe("DynamoTicketStore.create", () => {
 });
 
 describe("DynamoTicketStore.save", () => {
+  it("a transaction cancelled because DynamoDB throttled an item → throttling (429), not a conflict", async () => {
+    const before = dispatchedTicket();
+    const { ticket, events } = transition(
+      before,
+      { type: "accept" },
+      { id: "clerk", role: "department", department: "cleansing" },
+      NOW,
+    );
+    ddbMock.on(TransactWriteCommand).rejects(cancelled("ThrottlingError", "None"));
+    const err = await caught(store.save(ticket, events, before.version));
+    expect((err as Error).name).toBe("ThrottlingException");
+    expect(errorResponse(err).statusCode).toBe(429);
+    ddbMock.on(TransactWriteCommand).rejects(cancelled("None", "ThrottlingError"));
+    expect(errorResponse(await caught(store.create(dispatchedTicket(), null))).statusCode).toBe(429);
+  });
+
   it("a failed version condition → ConflictError", async () => {
     const before = dispatchedTicket();
     const { ticket, events } = transition(

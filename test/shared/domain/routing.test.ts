@@ -250,6 +250,9 @@ describe("resolveArea: a street named without its district", () => {
   it("leaves an ambiguous street name unplaced", () => {
     expect(resolveArea(districts, "松林街道8号")).toEqual({});
   });
+  it("does not guess when two streets of the district are named", () => {
+    expect(resolveArea(districts, "河畔区渡口街道和松林街道交界处")).toEqual({ district: "river" });
+  });
   it("uses the given district to disambiguate", () => {
     expect(resolveArea(districts, "松林街道8号", { district: "river" })).toEqual({
       district: "river",
