@@ -181,15 +181,18 @@ describe("DynamoTicketStore.create", () => {
   });
 });
 
+/** A dispatched ticket and the save its department's accept would make. */
+function acceptedBy(department: string) {
+  const before = dispatchedTicket();
+  return {
+    before,
+    ...transition(before, { type: "accept" }, { id: "clerk", role: "department", department }, NOW),
+  };
+}
+
 describe("DynamoTicketStore.save", () => {
   it("a transaction cancelled because DynamoDB throttled an item → throttling (429), not a conflict", async () => {
-    const before = dispatchedTicket();
-    const { ticket, events } = transition(
-      before,
-      { type: "accept" },
-      { id: "clerk", role: "department", department: "cleansing" },
-      NOW,
-    );
+    const { before, ticket, events } = acceptedBy("cleansing");
     ddbMock.on(TransactWriteCommand).rejects(cancelled("ThrottlingError", "None"));
     const err = await caught(store.save(ticket, events, before.version));
     expect((err as Error).name).toBe("ThrottlingException");
@@ -199,13 +202,7 @@ describe("DynamoTicketStore.save", () => {
   });
 
   it("a failed version condition → ConflictError", async () => {
-    const before = dispatchedTicket();
-    const { ticket, events } = transition(
-      before,
-      { type: "accept" },
-      { id: "clerk", role: "department", department: "cleansing" },
-      NOW,
-    );
+    const { before, ticket, events } = acceptedBy("cleansing");
     ddbMock.on(TransactWriteCommand).rejects(cancelled("ConditionalCheckFailed", "None"));
 
     const err = await caught(store.save(ticket, events, before.version));
