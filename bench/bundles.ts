@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
 import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../functions/routes.js";
 import { BUNDLE, esbuildBuildOptions, externalModules, RUNTIME_NODE_OPTIONS } from "../infra/bundling.js";
+import { quantile } from "../shared/classify/evaluate.js";
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -43,12 +44,6 @@ const DUMMY_ENV = {
   QUEUE_PREFIX: "bench",
   AWS_REGION: "cn-north-1",
 };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function largestInput(meta: Metafile): { name: string; bytes: number } {
   const byPackage = new Map<string, number>();
@@ -116,7 +111,7 @@ export async function runBundleBench(
         sdkMs.push(sdk.length ? await timeImport(sdk, dir) : 0);
       }
       const bytes = statSync(out).size;
-      const medianInitMs = median(initMs);
+      const medianInitMs = quantile(initMs, 0.5);
       results.push({
         name: f.name,
         entry: f.entry,
@@ -124,7 +119,7 @@ export async function runBundleBench(
         largest: largestInput(metafile),
         initMs,
         medianInitMs,
-        medianSdkMs: median(sdkMs),
+        medianSdkMs: quantile(sdkMs, 0.5),
         sizePass: bytes < SIZE_TARGET_BYTES,
         initPass: medianInitMs < INIT_TARGET_MS,
       });

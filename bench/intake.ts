@@ -8,12 +8,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { freePort, startDynamoLocal, startSqsLocal } from "../scripts/local/stand-ins.js";
 import { issueDemoKeys, startLocalSystem } from "../scripts/local/system.js";
+import { quantile } from "../shared/classify/evaluate.js";
 import { parseCityConfig } from "../shared/config/load.js";
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 const REPORTS = [
   { categoryId: "drainage", title: "污水井冒水", description: "小区门口污水井冒水，路面积水严重。" },
@@ -69,7 +65,6 @@ export async function runIntakeBench(
     for (let i = 0; i < 20; i++) await create(); // warm-up
     const seq: number[] = [];
     for (let i = 0; i < sequential; i++) seq.push(await create());
-    seq.sort((a, b) => a - b);
 
     const started = performance.now();
     let remaining = concurrent;
@@ -80,7 +75,6 @@ export async function runIntakeBench(
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    conc.sort((a, b) => a - b);
 
     // Department loop: poll the water inbox and accept what is there.
     const water = keys.departments.water!;
@@ -101,17 +95,16 @@ export async function runIntakeBench(
       await act.arrayBuffer();
       loop.push(performance.now() - t0);
     }
-    loop.sort((a, b) => a - b);
     return {
-      createSequential: { n: seq.length, p50: percentile(seq, 50), p99: percentile(seq, 99) },
+      createSequential: { n: seq.length, p50: quantile(seq, 0.5), p99: quantile(seq, 0.99) },
       createConcurrent: {
         n: conc.length,
         concurrency,
         perSecond: conc.length / seconds,
-        p50: percentile(conc, 50),
-        p99: percentile(conc, 99),
+        p50: quantile(conc, 0.5),
+        p99: quantile(conc, 0.99),
       },
-      pollAndAccept: { n: loop.length, p50: percentile(loop, 50), p99: percentile(loop, 99) },
+      pollAndAccept: { n: loop.length, p50: quantile(loop, 0.5), p99: quantile(loop, 0.99) },
       rssMiB: process.memoryUsage().rss / 2 ** 20,
     };
   } finally {

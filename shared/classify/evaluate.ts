@@ -2,52 +2,10 @@ import { seededRandom, shuffleInPlace } from "./random.js";
 import type { Classifier, TrainingRow } from "./types.js";
 
 /**
- * Stratified hold-out split with a fixed seed. Rows with identical text stay on the same side, so duplicated
- * messages cannot leak from training into the held-out set.
+ * Groups of identical (label, text) rows — as row indexes — collected per label, each label's groups in first-seen
+ * order. Both splitters shuffle these groups, so duplicated messages always land on the same side.
  */
-export function stratifiedSplit<T extends TrainingRow>(
-  rows: readonly T[],
-  testFraction: number,
-  seed: number,
-): { train: T[]; test: T[] } {
-  if (!(testFraction > 0 && testFraction < 1)) throw new Error("split fraction must be between 0 and 1");
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const key = `${row.label}\u0000${row.text}`;
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  const byLabel = new Map<string, T[][]>();
-  for (const group of groups.values()) {
-    const label = group[0]!.label;
-    const list = byLabel.get(label);
-    if (list) list.push(group);
-    else byLabel.set(label, [group]);
-  }
-  const random = seededRandom(seed);
-  const train: T[] = [];
-  const test: T[] = [];
-  for (const label of [...byLabel.keys()].sort()) {
-    const list = shuffleInPlace(byLabel.get(label)!, random);
-    const total = list.reduce((n, g) => n + g.length, 0);
-    const want = Math.round(total * testFraction);
-    let taken = 0;
-    for (const group of list) {
-      if (taken < want) {
-        test.push(...group);
-        taken += group.length;
-      } else train.push(...group);
-    }
-  }
-  return { train, test };
-}
-
-/**
- * Assigns each row to one of `k` folds, stratified by label (seeded), keeping rows with identical text together.
- * Returns the fold number of every row, in input order.
- */
-export function stratifiedFolds(rows: readonly TrainingRow[], k: number, seed: number): number[] {
+function duplicateGroupsByLabel(rows: readonly TrainingRow[]): Map<string, number[][]> {
   const groups = new Map<string, number[]>();
   rows.forEach((row, i) => {
     const key = `${row.label}\u0000${row.text}`;
@@ -62,6 +20,45 @@ export function stratifiedFolds(rows: readonly TrainingRow[], k: number, seed: n
     if (list) list.push(group);
     else byLabel.set(label, [group]);
   }
+  return byLabel;
+}
+
+/**
+ * Stratified hold-out split with a fixed seed. Rows with identical text stay on the same side, so duplicated
+ * messages cannot leak from training into the held-out set.
+ */
+export function stratifiedSplit<T extends TrainingRow>(
+  rows: readonly T[],
+  testFraction: number,
+  seed: number,
+): { train: T[]; test: T[] } {
+  if (!(testFraction > 0 && testFraction < 1)) throw new Error("split fraction must be between 0 and 1");
+  const byLabel = duplicateGroupsByLabel(rows);
+  const random = seededRandom(seed);
+  const train: T[] = [];
+  const test: T[] = [];
+  for (const label of [...byLabel.keys()].sort()) {
+    const list = shuffleInPlace(byLabel.get(label)!, random);
+    const total = list.reduce((n, g) => n + g.length, 0);
+    const want = Math.round(total * testFraction);
+    let taken = 0;
+    for (const group of list) {
+      const members = group.map((i) => rows[i]!);
+      if (taken < want) {
+        test.push(...members);
+        taken += members.length;
+      } else train.push(...members);
+    }
+  }
+  return { train, test };
+}
+
+/**
+ * Assigns each row to one of `k` folds, stratified by label (seeded), keeping rows with identical text together.
+ * Returns the fold number of every row, in input order.
+ */
+export function stratifiedFolds(rows: readonly TrainingRow[], k: number, seed: number): number[] {
+  const byLabel = duplicateGroupsByLabel(rows);
   const random = seededRandom(seed);
   const fold = new Array<number>(rows.length).fill(0);
   let next = 0;

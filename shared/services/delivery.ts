@@ -3,9 +3,13 @@ import { errorFields } from "../log.js";
 import { deadLetterTarget, TRIAGE } from "../ports.js";
 import type { Core } from "./context.js";
 
+/** The queue a ticket waits in: its department's while dispatched, triage while in triage; otherwise none. */
+export function waitingTarget(ticket: Ticket): string | null {
+  return ticket.status === "triage" ? TRIAGE : ticket.status === "dispatched" ? ticket.department : null;
+}
+
 export function queueMessageFor(ticket: Ticket): { target: string; message: QueueMessage } | null {
-  const target =
-    ticket.status === "triage" ? TRIAGE : ticket.status === "dispatched" ? ticket.department : null;
+  const target = waitingTarget(ticket);
   if (!target) return null;
   return {
     target,
@@ -23,11 +27,9 @@ export function queueMessageFor(ticket: Ticket): { target: string; message: Queu
   };
 }
 
-/** True while `ticket` is waiting in `target`'s queue: dispatched to that department, or in triage. */
+/** True while `ticket` is waiting in `target`'s queue. */
 export function isWaitingAt(ticket: Ticket, target: string): boolean {
-  return target === TRIAGE
-    ? ticket.status === "triage"
-    : ticket.status === "dispatched" && ticket.department === target;
+  return waitingTarget(ticket) === target;
 }
 
 /**
