@@ -1,6 +1,7 @@
 /**
  * Operations CLI.
  *   npm run cli -- keys create --role department --dept water [--label text]
+ *   npm run cli -- keys create --role channel --channel wechat | --role grid-worker --grid <id>
  *   npm run cli -- inbox --dept water [--wait 5] [--max 10]
  *   npm run cli -- act <ticketId> accept|progress|resolve|return|assign|verify|reject [options]
  *   npm run cli -- show <ticketId>
@@ -12,13 +13,15 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { bundledConfig, createRuntime, settingsFromEnv } from "../functions/lib/runtime.js";
 import type { AwsSettings } from "../shared/adapters/aws.js";
+import { gridIds } from "../shared/config/schema.js";
 import { DomainError } from "../shared/domain/errors.js";
 import { issueApiKey, type PrincipalRole } from "../shared/services/auth.js";
 import type { DemoKeys } from "./local/system.js";
 
 const DATA_DIR = resolve(process.env.DATA_DIR ?? ".data");
 const USAGE = `usage:
-  cli keys create --role operator|dispatcher|department [--dept <id>] [--label <text>]
+  cli keys create --role operator|dispatcher|department|channel|grid-worker
+                  [--dept <id>] [--channel wechat|web|open311] [--grid <id>] [--label <text>]
   cli inbox --dept <id|triage> [--wait <0-20>] [--max <1-10>]
   cli act <ticketId> accept [--note t] [--lease tok]
   cli act <ticketId> progress --note <text>
@@ -105,6 +108,8 @@ async function main(argv: string[]) {
     options: {
       role: { type: "string" },
       dept: { type: "string" },
+      channel: { type: "string" },
+      grid: { type: "string" },
       label: { type: "string" },
       wait: { type: "string" },
       max: { type: "string" },
@@ -129,19 +134,29 @@ async function main(argv: string[]) {
 
   if (cmd === "keys" && sub === "create") {
     const role = values.role as PrincipalRole | undefined;
-    if (!role || !["operator", "dispatcher", "department"].includes(role)) {
-      throw new CliError("--role must be operator, dispatcher or department");
+    if (!role || !["operator", "dispatcher", "department", "channel", "grid-worker"].includes(role)) {
+      throw new CliError("--role must be operator, dispatcher, department, channel or grid-worker");
     }
     const config = bundledConfig(process.env);
     const runtime = await createRuntime(tableSettings(), config, { quiet: true });
     const { key, record } = await issueApiKey(runtime.core.keys, {
       role,
       department: values.dept,
+      channel: values.channel,
+      grid: values.grid,
       label: values.label,
       departments: runtime.core.departments,
+      grids: gridIds(config),
     });
     console.log(
-      JSON.stringify({ key, role: record.role, department: record.department, label: record.label }),
+      JSON.stringify({
+        key,
+        role: record.role,
+        department: record.department,
+        channel: record.channel,
+        grid: record.grid,
+        label: record.label,
+      }),
     );
     console.error("store this key now: only its hash is kept.");
     return;

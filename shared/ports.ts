@@ -1,4 +1,6 @@
-import type { HistoryEvent, QueueMessage, Role, Ticket, TicketStatus } from "./domain/ticket.js";
+import type { Actor } from "./domain/lifecycle.js";
+import type { Channel, HistoryEvent, QueueMessage, Role, Ticket, TicketStatus } from "./domain/ticket.js";
+import type { Notification } from "./notify/notification.js";
 
 /** Logical queue: a department id, or "triage" for the dispatchers' queue. */
 export type QueueTarget = string;
@@ -46,12 +48,24 @@ export interface TicketStore {
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
   /** Next number of the day's ticket counter (1, 2, …); never returns the same number twice. */
   nextSequence(day: string): Promise<number>;
+  /**
+   * Records that a once-only effect (a notification sent, a platform message handled) happened: true the first
+   * time for `key`, false after. Kept for `ttlDays`.
+   */
+  markDone(key: string, ttlDays: number): Promise<boolean>;
+  /** True when `markDone(key)` has succeeded before (and not expired). */
+  isDone(key: string): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {
   hash: string;
   role: Exclude<Role, "system">;
+  /** Set for `department` keys. */
   department?: string;
+  /** Set for `channel` keys: the one channel this gateway files for. */
+  channel?: Exclude<Channel, "hotline" | "grid">;
+  /** Set for `grid-worker` keys: the grid cell's full area path `district/street/community/grid`. */
+  grid?: string;
   label: string;
   createdAt: string;
 }
@@ -68,12 +82,43 @@ export interface ReceivedMessage {
 }
 
 export interface Queue {
-  send(target: QueueTarget, message: QueueMessage): Promise<void>;
+  /** Sends one JSON message: a department/triage QueueMessage, or a Notification on the notification queue. */
+  send(target: QueueTarget, message: QueueMessage | Notification): Promise<void>;
   receive(
     target: QueueTarget,
     options: { max: number; waitSeconds: number; visibilitySeconds?: number },
   ): Promise<ReceivedMessage[]>;
   delete(target: QueueTarget, lease: string): Promise<void>;
+}
+
+/**
+ * Delivers one notification to the reporter of `ticket` through one channel (WeChat, SMS, …). "skipped" when
+ * the reporter cannot be reached there (no contact, anonymous); a thrown error means "try again later".
+ */
+export interface NotificationSender {
+  deliver(ticket: Ticket, notification: Notification): Promise<"sent" | "skipped">;
+}
+
+/** The senders by origin channel; a channel without one is logged and skipped. */
+export type NotificationSenders = Partial<Record<Channel, NotificationSender>>;
+
+/** A rating given in a channel's own conversation (WeChat: 满意 / 基本满意 / 不满意), mapped to 1–5. */
+export interface CallbackAnswer {
+  rating: 1 | 2 | 3 | 4 | 5;
+  comment?: string;
+}
+
+/**
+ * The closure loop's answer port for channels that rate in their conversation: answers the reporter's open
+ * callback (回访) on `channel` for `channelUserId`; null when none is open.
+ */
+export interface ChannelCallbacks {
+  answer(
+    channel: Channel,
+    channelUserId: string,
+    answer: CallbackAnswer,
+    actor: Actor,
+  ): Promise<{ ticketNo: string; outcome: "satisfied" | "reopened" | "recorded" } | null>;
 }
 
 export interface Clock {

@@ -29,8 +29,18 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   statusCode: number;
+  /** JSON-serialised unless `text` is given. */
   body?: unknown;
+  /** A body sent as it is (XML, HTML, plain text): the route sets its content-type header. */
+  text?: string;
   headers?: Record<string, string>;
+}
+
+/** Per-route options: how the body is read and how large it may be. */
+export interface RouteOptions {
+  /** "json" (default): parsed JSON, or a 400; "text": the raw UTF-8 text, whatever its content type. */
+  body?: "json" | "text";
+  maxBodyBytes?: number;
 }
 
 export type Route = (req: HttpRequest, core: Core) => Promise<HttpResponse>;
@@ -89,10 +99,12 @@ export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
   };
 }
 
-function parseBody(event: APIGatewayProxyEventV2): unknown {
+function parseBody(event: APIGatewayProxyEventV2, options: RouteOptions = {}): unknown {
   if (event.body === undefined || event.body === null || event.body === "") return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
-  if (raw.byteLength > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  if (raw.byteLength > limit) throw new PayloadTooLargeError(limit);
+  if (options.body === "text") return raw.toString("utf8");
   const type = event.headers?.["content-type"] ?? "application/json";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new ValidationError("请求体须为 JSON / body must be application/json", "content-type");
@@ -118,6 +130,7 @@ export function httpHandler(
   route: Route,
   roles: readonly Role[] | "public",
   runtime: () => Promise<Runtime>,
+  options: RouteOptions = {},
 ) {
   const base = async (
     event: APIGatewayProxyEventV2,
@@ -146,7 +159,7 @@ export function httpHandler(
         params: (event.pathParameters ?? {}) as Record<string, string>,
         query: (event.queryStringParameters ?? {}) as Record<string, string>,
         headers,
-        body: parseBody(event),
+        body: parseBody(event, options),
         requestId,
         actor,
       };
@@ -155,7 +168,7 @@ export function httpHandler(
       return {
         statusCode: res.statusCode,
         headers: { ...JSON_HEADERS, "x-request-id": requestId, ...res.headers },
-        body: res.body === undefined ? "" : JSON.stringify(res.body),
+        body: res.text ?? (res.body === undefined ? "" : JSON.stringify(res.body)),
       };
     } catch (err) {
       if (!rt) {

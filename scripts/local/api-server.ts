@@ -1,24 +1,34 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
-import * as departmentInbox from "../../functions/department-inbox.js";
-import * as health from "../../functions/health.js";
-import { httpHandler, MAX_BODY_BYTES, type Route, type Runtime } from "../../functions/lib/http.js";
-import { HTTP_ROUTES, type HttpRouteName } from "../../functions/routes.js";
-import * as ticketActions from "../../functions/ticket-actions.js";
-import * as ticketsCreate from "../../functions/tickets-create.js";
-import * as ticketsGet from "../../functions/tickets-get.js";
-import * as ticketsList from "../../functions/tickets-list.js";
+import {
+  httpHandler,
+  MAX_BODY_BYTES,
+  type Route,
+  type RouteOptions,
+  type Runtime,
+} from "../../functions/lib/http.js";
+import { HTTP_ROUTES } from "../../functions/routes.js";
 import type { Role } from "../../shared/domain/ticket.js";
 
-const MODULES: Record<HttpRouteName, { route: Route; roles: readonly Role[] | "public" }> = {
-  health,
-  "tickets-create": ticketsCreate,
-  "tickets-list": ticketsList,
-  "tickets-get": ticketsGet,
-  "ticket-actions": ticketActions,
-  "department-inbox": departmentInbox,
-};
+interface RouteModule {
+  route: Route;
+  roles: readonly Role[] | "public";
+  options?: RouteOptions;
+}
+
+/** Loads every handler module named in functions/routes.ts: a new route needs no change here. */
+async function loadRoutes() {
+  return Promise.all(
+    HTTP_ROUTES.map(async (r) => {
+      const mod = (await import(new URL(`../../${r.entry}`, import.meta.url).href)) as RouteModule;
+      if (typeof mod.route !== "function" || !mod.roles) {
+        throw new Error(`${r.entry} must export route and roles`);
+      }
+      return { r, mod };
+    }),
+  );
+}
 
 function compile(path: string) {
   const names: string[] = [];
@@ -44,12 +54,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "
  * A local HTTP server shaped like API Gateway (HTTP API, payload v2): it builds the same events AWS sends and
  * invokes the same handler code, with the runtime it is given.
  */
-export function startApiServer(runtime: Runtime, port: number, host = "127.0.0.1"): Promise<Server> {
+export async function startApiServer(runtime: Runtime, port: number, host = "127.0.0.1"): Promise<Server> {
   const getRuntime = () => Promise.resolve(runtime);
-  const table = HTTP_ROUTES.map((r) => {
-    const mod = MODULES[r.name];
-    return { ...r, ...compile(r.path), handler: httpHandler(mod.route, mod.roles, getRuntime) };
-  });
+  const table = (await loadRoutes()).map(({ r, mod }) => ({
+    ...r,
+    ...compile(r.path),
+    maxBody: mod.options?.maxBodyBytes ?? MAX_BODY_BYTES,
+    handler: httpHandler(mod.route, mod.roles, getRuntime, mod.options),
+  }));
   const server = createServer((req, res) => {
     serve(req, res).catch(() => {
       // A malformed path, an aborted upload: answer if still possible, never take the server down.
@@ -78,7 +90,7 @@ export function startApiServer(runtime: Runtime, port: number, host = "127.0.0.1
       );
       return;
     }
-    const body = await readBody(req, MAX_BODY_BYTES * 2);
+    const body = await readBody(req, match.maxBody * 2);
     if (body === "too-large") {
       send(413, JSON.stringify({ error: { code: "payload_too_large", message: "request body too large" } }));
       return;
@@ -132,7 +144,7 @@ export function startApiServer(runtime: Runtime, port: number, host = "127.0.0.1
       send(500, JSON.stringify({ error: { code: "internal", message: "internal error" } }));
     }
   }
-  return new Promise((resolve, reject) => {
+  return new Promise<Server>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve(server));
   });

@@ -287,6 +287,36 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return Number(out.Attributes?.n);
   }
 
+  async markDone(key: string, ttlDays: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.done(key),
+            entity: "done",
+            [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + ttlDays * 86400,
+          },
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": PK },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  async isDone(key: string): Promise<boolean> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.done(key), ConsistentRead: true }),
+    );
+    const expires = Number(out.Item?.[TTL_ATTRIBUTE] ?? 0);
+    // DynamoDB deletes expired items lazily (within days): an expired record counts as gone.
+    return !!out.Item && expires * 1000 > Date.now();
+  }
+
   async putKey(record: ApiKeyRecord): Promise<void> {
     await this.doc.send(
       new PutCommand({
@@ -301,7 +331,15 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   async getKey(hash: string): Promise<ApiKeyRecord | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hash) }));
     if (!out.Item) return null;
-    const { role, department, label, createdAt } = out.Item as ApiKeyRecord;
-    return { hash, role, label, createdAt, ...(department ? { department } : {}) };
+    const { role, department, channel, grid, label, createdAt } = out.Item as ApiKeyRecord;
+    return {
+      hash,
+      role,
+      label,
+      createdAt,
+      ...(department ? { department } : {}),
+      ...(channel ? { channel } : {}),
+      ...(grid ? { grid } : {}),
+    };
   }
 }

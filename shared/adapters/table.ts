@@ -8,6 +8,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   IDEMP#<key> / IDEMP                      idempotency record (expires after IDEMPOTENCY_TTL_DAYS)
  *   COUNTER#<yyyymmdd> / COUNTER             the day's ticket-number counter
  *   APIKEY#<sha256> / APIKEY                 an API key's principal
+ *   DONE#<key> / DONE                        a once-only effect that happened (expires)
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -33,6 +34,7 @@ export const keys = {
   idempotency: (key: string) => ({ [PK]: `IDEMP#${key}`, [SK]: "IDEMP" }),
   counter: (day: string) => ({ [PK]: `COUNTER#${day}`, [SK]: "COUNTER" }),
   apiKey: (hash: string) => ({ [PK]: `APIKEY#${hash}`, [SK]: "APIKEY" }),
+  done: (key: string) => ({ [PK]: `DONE#${key}`, [SK]: "DONE" }),
   pendingPartition: "PENDING",
   statusPartition: (status: string) => `STATUS#${status}`,
   phonePartition: (phone: string) => `PHONE#${createHash("sha256").update(phone).digest("hex")}`,

@@ -1,11 +1,16 @@
 import { ForbiddenError, IllegalTransitionError, ValidationError } from "./errors.js";
-import type { Attachment, HistoryEvent, Role, Ticket, TicketStatus } from "./ticket.js";
+import type { Attachment, Channel, HistoryEvent, Role, Ticket, TicketStatus } from "./ticket.js";
 
-/** Who performs a command. `department` is set for department principals. */
+/**
+ * Who performs a command. `department` is set for department principals, `channel` for channel gateways,
+ * `grid` for grid workers.
+ */
 export interface Actor {
   id: string;
   role: Role;
   department?: string;
+  channel?: Exclude<Channel, "hotline" | "grid">;
+  grid?: string;
 }
 
 export type Command =

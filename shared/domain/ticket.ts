@@ -24,7 +24,11 @@ export const TicketStatus = z.enum([
 ]);
 export type TicketStatus = z.infer<typeof TicketStatus>;
 
-export const Role = z.enum(["system", "operator", "dispatcher", "department"]);
+/**
+ * Principal roles (DESIGN.md §6): `channel` is a gateway bound to one channel (the WeChat bot, the Official
+ * Account callback, an Open311 client app); `grid-worker` is a 网格员 bound to one grid cell.
+ */
+export const Role = z.enum(["system", "operator", "dispatcher", "department", "channel", "grid-worker"]);
 export type Role = z.infer<typeof Role>;
 
 const trimmed = (max: number) => z.string().trim().min(1).max(max);

@@ -9,6 +9,7 @@ import {
 } from "../domain/errors.js";
 import { type Actor, type Command, transition } from "../domain/lifecycle.js";
 import { Attachment, type Ticket } from "../domain/ticket.js";
+import { enqueueNotifications } from "../notify/service.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 
@@ -39,12 +40,21 @@ export const ActionInput = z.discriminatedUnion("action", [
 ]);
 export type ActionInput = z.infer<typeof ActionInput>;
 
-/** Who may read a ticket: operators and dispatchers all; a department only its own (or once its own). */
+/**
+ * Who may read a ticket: operators and dispatchers all; a department only its own (or once its own); a channel
+ * gateway only tickets of its own channel; a grid worker only what it filed itself.
+ */
 export function assertCanRead(ticket: Ticket, actor: Actor): void {
-  if (actor.role !== "department") return;
+  if (actor.role === "operator" || actor.role === "dispatcher") return;
   const owned =
-    ticket.department === actor.department ||
-    ticket.history.some((e) => e.data?.department === actor.department);
+    actor.role === "department"
+      ? ticket.department === actor.department ||
+        ticket.history.some((e) => e.data?.department === actor.department)
+      : actor.role === "channel"
+        ? ticket.channel === actor.channel
+        : actor.role === "grid-worker"
+          ? ticket.history[0]?.actor === actor.id
+          : actor.role === "system";
   if (!owned) throw new ForbiddenError();
 }
 
@@ -135,6 +145,8 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
       from: current.status,
       to: ticket.status,
     });
+    const parentNo = input.action === "merge" ? (await core.store.get(input.parentId))?.ticketNo : undefined;
+    await enqueueNotifications(core, ticket, events, parentNo ? { parentNo } : {});
     let result = ticket;
     if (ticket.dispatchPending && (await deliver(core, ticket)))
       result = { ...ticket, dispatchPending: false };

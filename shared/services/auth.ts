@@ -4,15 +4,35 @@ import type { Actor } from "../domain/lifecycle.js";
 import type { ApiKeyRecord, KeyStore } from "../ports.js";
 
 export type PrincipalRole = ApiKeyRecord["role"];
+export type GatewayChannel = NonNullable<ApiKeyRecord["channel"]>;
+
+/** Channels that file through a gateway with a `channel` key (hotline is the operators', grid the workers'). */
+export const GATEWAY_CHANNELS: readonly GatewayChannel[] = ["wechat", "web", "open311"];
 
 export function hashKey(raw: string): string {
   return createHash("sha256").update(raw, "utf8").digest("hex");
 }
 
+/** The label a key gets unless one is given: the principal as DESIGN.md §6 writes it. */
+function defaultLabel(opts: { role: PrincipalRole; department?: string; channel?: string; grid?: string }) {
+  if (opts.role === "department") return `department:${opts.department}`;
+  if (opts.role === "channel") return `channel:${opts.channel}`;
+  if (opts.role === "grid-worker") return `grid-worker:${opts.grid}`;
+  return opts.role;
+}
+
 /** Issues a new API key. The plain key is returned once; only its hash is stored. */
 export async function issueApiKey(
   keys: KeyStore,
-  opts: { role: PrincipalRole; department?: string; label?: string; departments?: ReadonlySet<string> },
+  opts: {
+    role: PrincipalRole;
+    department?: string;
+    channel?: string;
+    grid?: string;
+    label?: string;
+    departments?: ReadonlySet<string>;
+    grids?: ReadonlySet<string>;
+  },
   now = new Date(),
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   if (opts.role === "department") {
@@ -22,12 +42,27 @@ export async function issueApiKey(
       throw new ValidationError(`未知承办单位 ${opts.department} / unknown department`, "dept");
     }
   }
+  if (opts.role === "channel" && !GATEWAY_CHANNELS.includes(opts.channel as GatewayChannel)) {
+    throw new ValidationError(
+      `channel 角色需要 --channel ${GATEWAY_CHANNELS.join("|")} / a channel key needs --channel`,
+      "channel",
+    );
+  }
+  if (opts.role === "grid-worker") {
+    if (!opts.grid)
+      throw new ValidationError("grid-worker 角色需要 --grid / a grid-worker key needs --grid", "grid");
+    if (opts.grids && !opts.grids.has(opts.grid)) {
+      throw new ValidationError(`未知网格 ${opts.grid} / unknown grid cell`, "grid");
+    }
+  }
   const key = `cri_${opts.role.slice(0, 4)}_${randomBytes(24).toString("base64url")}`;
   const record: ApiKeyRecord = {
     hash: hashKey(key),
     role: opts.role,
     ...(opts.role === "department" ? { department: opts.department } : {}),
-    label: opts.label ?? (opts.role === "department" ? `department:${opts.department}` : opts.role),
+    ...(opts.role === "channel" ? { channel: opts.channel as GatewayChannel } : {}),
+    ...(opts.role === "grid-worker" ? { grid: opts.grid } : {}),
+    label: opts.label ?? defaultLabel(opts),
     createdAt: now.toISOString(),
   };
   await keys.putKey(record);
@@ -52,6 +87,8 @@ export function createAuthenticator(keys: KeyStore, ttlMs = 60_000, now = () => 
       id: `${record.label}#${hash.slice(0, 8)}`,
       role: record.role,
       ...(record.department ? { department: record.department } : {}),
+      ...(record.channel ? { channel: record.channel } : {}),
+      ...(record.grid ? { grid: record.grid } : {}),
     };
   };
 }

@@ -3,7 +3,15 @@ import type { CityConfig } from "../config/schema.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
 import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
-import { type Clock, type KeyStore, type Queue, systemClock, type TicketStore } from "../ports.js";
+import {
+  type ChannelCallbacks,
+  type Clock,
+  type KeyStore,
+  type NotificationSenders,
+  type Queue,
+  systemClock,
+  type TicketStore,
+} from "../ports.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
 export interface CategorySuggester {
@@ -21,6 +29,10 @@ export interface Core {
   router: Router;
   deadlines: DeadlinePolicy;
   classifier: CategorySuggester | null;
+  /** Deliver notifications to residents, by the ticket's origin channel (shared/notify). */
+  senders: NotificationSenders;
+  /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
+  callbacks: ChannelCallbacks | null;
   newId: () => string;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
@@ -34,6 +46,8 @@ export function createCore(parts: {
   clock?: Clock;
   log?: Logger;
   classifier?: CategorySuggester | null;
+  senders?: NotificationSenders;
+  callbacks?: ChannelCallbacks | null;
   newId?: () => string;
 }): Core {
   return {
@@ -41,6 +55,8 @@ export function createCore(parts: {
     clock: parts.clock ?? systemClock,
     log: parts.log ?? silentLogger,
     classifier: parts.classifier ?? null,
+    senders: parts.senders ?? {},
+    callbacks: parts.callbacks ?? null,
     newId: parts.newId ?? randomUUID,
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),
