@@ -104,3 +104,18 @@ export function notificationsFor(
   }
   return out;
 }
+
+/** History events whose note a resident may read: the department's acceptance, progress and result. */
+const PUBLIC_NOTE_EVENTS = new Set(["accept", "progress", "resolve"]);
+
+/**
+ * The public progress of a ticket (办理进展), oldest first: what the department told the resident, with no actor,
+ * no internal note (dispatchers' assign / triage / return notes stay internal) and no internal ids.
+ */
+export function publicProgress(
+  ticket: Pick<Ticket, "history">,
+): { at: string; status: Ticket["status"]; note: string }[] {
+  return ticket.history
+    .filter((e) => PUBLIC_NOTE_EVENTS.has(e.type) && e.note)
+    .map((e) => ({ at: e.at, status: e.to, note: e.note as string }));
+}
