@@ -33,6 +33,20 @@ export interface Page<T> {
   cursor?: string;
 }
 
+/**
+ * What category training needs of a closed ticket — its text and its final category with where the category came
+ * from — and nothing about the reporter.
+ */
+export interface LabelledTicket {
+  id: string;
+  title: string;
+  description: string;
+  categoryId: string | null;
+  categorySource: "explicit" | "suggested" | "dispatcher" | null;
+  returnCount: number;
+  closedAt: string | null;
+}
+
 export interface TicketStore {
   /** Ticket, its history and its idempotency record in one transaction; "duplicate" when the key exists. */
   create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome>;
@@ -46,6 +60,11 @@ export interface TicketStore {
   listPending(limit: number): Promise<Ticket[]>;
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
+  /**
+   * Closed tickets as labelled examples for training the category model, a page at a time (`cursor` from the
+   * previous page). Reads only the fields of {@link LabelledTicket}: no reporter data leaves the table.
+   */
+  listClosedForTraining(limit: number, cursor?: string): Promise<Page<LabelledTicket>>;
   /** Next number of the day's ticket counter (1, 2, …); never returns the same number twice. */
   nextSequence(day: string): Promise<number>;
   /**

@@ -15,6 +15,7 @@ import type {
   CreateOutcome,
   IdempotencyRecord,
   KeyStore,
+  LabelledTicket,
   Page,
   TicketStore,
 } from "../ports.js";
@@ -271,6 +272,49 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
 
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
     return this.queryIndex("GSI4", keys.phonePartition(phone), limit, cursor, false);
+  }
+
+  async listClosedForTraining(limit: number, cursor?: string): Promise<Page<LabelledTicket>> {
+    const def = TABLE_INDEXES.find((i) => i.name === "GSI2")!;
+    const pkValue = keys.statusPartition("closed");
+    const fields = ["id", "title", "description", "categoryId", "categorySource", "returnCount", "closedAt"];
+    const names: Record<string, string> = { "#pk": def.pk, "#t": "ticket" };
+    fields.forEach((f, i) => {
+      names[`#f${i}`] = f;
+    });
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: def.name,
+        KeyConditionExpression: "#pk = :pk",
+        // Only the training fields are read: no reporter data. (LastEvaluatedKey carries the keys regardless.)
+        ProjectionExpression: fields.map((_, i) => `#t.#f${i}`).join(", "),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ":pk": pkValue },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor, { pkName: def.pk, pkValue, skName: def.sk }),
+      }),
+    );
+    const items: LabelledTicket[] = [];
+    for (const item of out.Items ?? []) {
+      const t = (item.ticket ?? {}) as Partial<LabelledTicket>;
+      if (typeof t.id !== "string") continue;
+      items.push({
+        id: t.id,
+        title: typeof t.title === "string" ? t.title : "",
+        description: typeof t.description === "string" ? t.description : "",
+        categoryId: typeof t.categoryId === "string" ? t.categoryId : null,
+        categorySource:
+          t.categorySource === "explicit" ||
+          t.categorySource === "suggested" ||
+          t.categorySource === "dispatcher"
+            ? t.categorySource
+            : null,
+        returnCount: typeof t.returnCount === "number" ? t.returnCount : 0,
+        closedAt: typeof t.closedAt === "string" ? t.closedAt : null,
+      });
+    }
+    return { items, cursor: encodeCursor(out.LastEvaluatedKey, def.pk) };
   }
 
   async nextSequence(day: string): Promise<number> {
