@@ -149,6 +149,11 @@ export type RoutingBenchResult =
         count: number;
         evaluation: Evaluation;
         endToEnd: EndToEnd;
+        /**
+         * The same routing with every report's true label at confidence 1: the ceiling that the city's lexicon
+         * refinement and routing rules allow, whatever the model.
+         */
+        ceiling: RoutingOutcome;
       } | null;
     };
 
@@ -288,6 +293,18 @@ export function routeReports(
   };
 }
 
+/** A classifier that knows the answer: each report's own label at confidence 1 (for the routing ceiling). */
+function trueLabels(reports: readonly ColloquialReport[]): Classifier {
+  const byText = new Map(reports.map((r) => [r.text, r.label]));
+  return {
+    suggest(text) {
+      // chooseCategory classifies `title + "\n" + description`; the bench puts the report's text in both.
+      const label = byText.get(text.slice(text.indexOf("\n") + 1));
+      return label ? [{ label, confidence: 1 }] : [];
+    },
+  };
+}
+
 /** Trains on the training data, scores the held-out messages and returns (and optionally prints) the numbers. */
 export async function runRoutingBench(options: RoutingBenchOptions = {}): Promise<RoutingBenchResult> {
   const print = options.print ?? false;
@@ -417,6 +434,7 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
             count: reports.length,
             evaluation: main.colloquial,
             endToEnd: routeReports(config, main.classifier, reports, ROUTING_THRESHOLDS, cityFile),
+            ceiling: routeReports(config, trueLabels(reports), reports, [0.5], cityFile).outcomes[0]!,
           }
         : null,
   };
@@ -499,6 +517,8 @@ export function formatRoutingReport(result: RoutingBenchResult): string[] {
     for (const o of e.outcomes) lines.push(row(o, o === e.recommended ? "  ← lowest cost" : ""));
     lines.push(`configured threshold:`);
     lines.push(row(e.configured, ""));
+    lines.push(`with every report's true label (the ceiling of this city's lexicon and routing rules):`);
+    lines.push(row(c.ceiling, ""));
     if (e.missingDepartments.length) {
       const total = e.missingDepartments.reduce((a, m) => a + m.reports, 0);
       lines.push(
