@@ -35,14 +35,19 @@ export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
 export async function createRuntime(
   settings: AwsSettings,
   config: CityConfig,
-  extra: { quiet?: boolean; preloadModel?: boolean } = {},
+  extra: { quiet?: boolean; preloadModel?: boolean; dispatch?: "stream" | "inline" } = {},
 ) {
   const log = extra.quiet ? undefined : createLogger({ service: "intake" });
   // The model is read when first needed (only intake classifies); `preloadModel` reads it now, so that a
   // configured model that cannot be read stops a long-running start-up (DataError names the file).
   const path = config.classifier.modelPath;
   const model = path ? (extra.preloadModel ? loadModelFile(path) : () => loadModelFile(path)) : null;
-  const core = createAwsCore(settings, config, { log, classifier: createCategorySuggester(config, model) });
+  // Deliveries go through the table's stream (functions/outbox.ts; locally scripts/local/stream-poller.ts).
+  const core = createAwsCore(settings, config, {
+    log,
+    classifier: createCategorySuggester(config, model),
+    dispatch: extra.dispatch ?? "stream",
+  });
   const runtime: Runtime = { core, authenticate: createAuthenticator(core.keys) };
   return runtime;
 }

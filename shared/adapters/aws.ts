@@ -42,6 +42,7 @@ export function createAwsCore(
     clock?: Clock;
     classifier?: CategorySuggester | null;
     clients?: ReturnType<typeof createClients>;
+    dispatch?: "stream" | "inline";
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
@@ -56,6 +57,7 @@ export function createAwsCore(
       log: extra.log,
       clock: extra.clock,
       classifier: extra.classifier,
+      dispatch: extra.dispatch,
     }),
     clients,
   };

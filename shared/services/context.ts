@@ -35,6 +35,11 @@ export interface Core {
   /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
   callbacks: ChannelCallbacks | null;
   newId: () => string;
+  /**
+   * How a ticket that needs a queue gets there: "stream" — the table's stream consumer sends it (outbox.ts; the
+   * request path ends with the write); "inline" — the request sends it after the write (no stream consumer).
+   */
+  dispatch: "stream" | "inline";
   /** Ticket numbers from per-process blocks of the day's counter (ticket-numbers.ts). */
   numbers: TicketNumbers;
   departments: ReadonlySet<string>;
@@ -52,6 +57,7 @@ export function createCore(parts: {
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
   newId?: () => string;
+  dispatch?: "stream" | "inline";
 }): Core {
   return {
     ...parts,
@@ -61,6 +67,7 @@ export function createCore(parts: {
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
     newId: parts.newId ?? randomUUID,
+    dispatch: parts.dispatch ?? "inline",
     numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),

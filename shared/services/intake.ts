@@ -161,6 +161,7 @@ export async function createTicket(
     status: ticket.status,
     department: ticket.department,
   });
+  if (core.dispatch === "stream") return { ticket, created: true }; // the table's stream delivers it
   const delivered = await deliver(core, ticket);
   return { ticket: delivered ? { ...ticket, dispatchPending: false } : ticket, created: true };
 }
