@@ -253,8 +253,10 @@ export async function runIntakeBench(opts: { perLevel?: number; inboxSamples?: n
       });
       const created = (await res0.json()) as { id: string; department: string | null };
       if (created.department !== "education") throw new Error("the inbox sample was not routed to education");
-      for (let tries = 0; tries < 50; tries++) {
-        const res = await fetch(`${system.baseUrl}/v1/departments/education/inbox?wait=1&max=10`, {
+      // Short polls (the SQS stand-in answers a long poll only when its wait ends, unlike SQS).
+      for (let tries = 0; tries < 400; tries++) {
+        if (tries) await new Promise((r) => setTimeout(r, 10));
+        const res = await fetch(`${system.baseUrl}/v1/departments/education/inbox?wait=0&max=10`, {
           headers: { authorization: `Bearer ${education}` },
         });
         const got = (await res.json()) as { items: { leaseToken: string; ticket: { id: string } }[] };

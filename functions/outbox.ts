@@ -32,5 +32,7 @@ export function processBatch(core: Core, event: DynamoDBStreamEvent, context: Co
 
 export async function handler(event: DynamoDBStreamEvent, context: Context) {
   const { core } = await fromEnvironment();
-  return processBatch(core, event, context);
+  const out = await processBatch(core, event, context);
+  if (out.batchItemFailures.length) core.metrics.count("DeliveryFailures", {}, out.batchItemFailures.length);
+  return out;
 }

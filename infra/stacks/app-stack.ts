@@ -92,6 +92,7 @@ export class AppStack extends Stack {
       TABLE_NAME: tableName(prefix),
       QUEUE_URL_BASE: `https://sqs.${this.region}.${this.urlSuffix}/${this.account}/`,
       QUEUE_PREFIX: prefix,
+      METRICS_NAMESPACE: `CitizenIntake/${prefix}`,
     };
     const all = [
       ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry, what: `${r.method} ${r.path}` })),

@@ -26,7 +26,7 @@ export function startStreamPoller(
   const attempts = opts.attempts ?? 3;
   const ddb = new DynamoDBClient({ ...LOCAL, endpoint: opts.endpoint });
   const streams = new DynamoDBStreamsClient({ ...LOCAL, endpoint: opts.endpoint });
-  const idleMs = opts.idleMs ?? 200;
+  const idleMs = opts.idleMs ?? 100;
   const busyMs = opts.busyMs ?? 10;
   let stopped = false;
   let wake: (() => void) | null = null;

@@ -3,6 +3,7 @@ import type { CityConfig } from "../config/schema.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
 import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import {
   type ChannelCallbacks,
   type Clock,
@@ -27,6 +28,7 @@ export interface Core {
   queue: Queue;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
   router: Router;
   deadlines: DeadlinePolicy;
   classifier: CategorySuggester | null;
@@ -53,6 +55,7 @@ export function createCore(parts: {
   queue: Queue;
   clock?: Clock;
   log?: Logger;
+  metrics?: Metrics;
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
@@ -63,6 +66,7 @@ export function createCore(parts: {
     ...parts,
     clock: parts.clock ?? systemClock,
     log: parts.log ?? silentLogger,
+    metrics: parts.metrics ?? noMetrics,
     classifier: parts.classifier ?? null,
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
