@@ -3,6 +3,7 @@ import type { CityConfig } from "../config/schema.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
 import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import {
   type ChannelCallbacks,
   type Clock,
@@ -27,6 +28,7 @@ export interface Core {
   queue: Queue;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
   router: Router;
   deadlines: DeadlinePolicy;
   classifier: CategorySuggester | null;
@@ -35,6 +37,11 @@ export interface Core {
   /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
   callbacks: ChannelCallbacks | null;
   newId: () => string;
+  /**
+   * How a ticket that needs a queue gets there: "stream" — the table's stream consumer sends it (outbox.ts; the
+   * request path ends with the write); "inline" — the request sends it after the write (no stream consumer).
+   */
+  dispatch: "stream" | "inline";
   /** Ticket numbers from per-process blocks of the day's counter (ticket-numbers.ts). */
   numbers: TicketNumbers;
   departments: ReadonlySet<string>;
@@ -48,19 +55,23 @@ export function createCore(parts: {
   queue: Queue;
   clock?: Clock;
   log?: Logger;
+  metrics?: Metrics;
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
   newId?: () => string;
+  dispatch?: "stream" | "inline";
 }): Core {
   return {
     ...parts,
     clock: parts.clock ?? systemClock,
     log: parts.log ?? silentLogger,
+    metrics: parts.metrics ?? noMetrics,
     classifier: parts.classifier ?? null,
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
     newId: parts.newId ?? randomUUID,
+    dispatch: parts.dispatch ?? "inline",
     numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),
