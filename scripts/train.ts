@@ -5,8 +5,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createClients } from "../shared/adapters/aws.js";
-import { DynamoTicketStore } from "../shared/adapters/dynamo-store.js";
 import { isHeldBack, readCorrections, type TicketExample } from "../shared/classify/corrections.js";
 import { DataError } from "../shared/classify/dataset.js";
 import { evaluateClassifier } from "../shared/classify/evaluate.js";
@@ -43,7 +41,8 @@ const USAGE = `usage: npm run train -- [--data <file>]... [--seed-data <file>]..
 
 class UsageError extends Error {}
 
-function tableStore(): DynamoTicketStore {
+// The AWS SDK is loaded only with --from-table: training from files does not pay for it.
+async function tableStore() {
   let settings: { region: string; tableName: string; dynamoEndpoint?: string };
   if (process.env.TABLE_NAME) {
     settings = {
@@ -60,6 +59,8 @@ function tableStore(): DynamoTicketStore {
     }
     settings = JSON.parse(readFileSync(file, "utf8"));
   }
+  const { createClients } = await import("../shared/adapters/aws.js");
+  const { DynamoTicketStore } = await import("../shared/adapters/dynamo-store.js");
   // Only the table is used; the queue settings are not.
   const clients = createClients({ ...settings, queueUrlBase: "", queuePrefix: "" });
   return new DynamoTicketStore(clients.doc, settings.tableName);
@@ -142,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let heldBack: TicketExample[] = [];
   if (fromTable) {
-    const { examples, summary } = await readCorrections(tableStore(), modelLabelOf(config));
+    const { examples, summary } = await readCorrections(await tableStore(), modelLabelOf(config));
     heldBack = examples.filter((e) => isHeldBack(e.ticketId));
     const used = examples.filter((e) => !isHeldBack(e.ticketId));
     rows.push(...used.map(({ text, label, weight }) => ({ text, label, ...(weight ? { weight } : {}) })));
