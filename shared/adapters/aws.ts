@@ -45,7 +45,7 @@ export function createAwsCore(
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
-  const store = new DynamoTicketStore(clients.doc, settings.tableName);
+  const store = new DynamoTicketStore(clients.doc, settings.tableName, config.deadlines);
   const queue = new SqsQueue(clients.sqs, settings.queueUrlBase, settings.queuePrefix);
   return {
     ...createCore({

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CityConfig } from "../config/schema.js";
-import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
+import { createDeadlinePolicy, type DeadlinePolicy } from "../closure/deadline.js";
 import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
 import {
@@ -33,6 +33,8 @@ export interface Core {
   senders: NotificationSenders;
   /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
   callbacks: ChannelCallbacks | null;
+  /** Public base URL of the API (rating links 回访 `/rate/<token>`); set by the runtime. */
+  publicBaseUrl: string | null;
   newId: () => string;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
@@ -48,6 +50,7 @@ export function createCore(parts: {
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
+  publicBaseUrl?: string | null;
   newId?: () => string;
 }): Core {
   return {
@@ -57,6 +60,7 @@ export function createCore(parts: {
     classifier: parts.classifier ?? null,
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
+    publicBaseUrl: parts.publicBaseUrl ?? null,
     newId: parts.newId ?? randomUUID,
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),
