@@ -1,13 +1,12 @@
-import { redriveDeadLetters, sweepPending } from "../shared/services/delivery.js";
+import { sweepAll } from "../shared/closure/sweep.js";
 import { fromEnvironment } from "./lib/runtime.js";
 
 /**
- * Scheduled (EventBridge): re-sends tickets whose queue delivery is still pending, and offers again the
- * tickets that went unclaimed into a dead-letter queue.
+ * Scheduled (EventBridge): re-sends tickets whose queue delivery is still pending, offers again the tickets that
+ * went unclaimed into a dead-letter queue, supervises deadlines (warn 预警, urge 督办, escalate 升级) and closes
+ * unanswered callbacks (回访) unrated.
  */
 export async function handler() {
   const { core } = await fromEnvironment();
-  const pending = await sweepPending(core);
-  const deadLetters = await redriveDeadLetters(core);
-  return { ...pending, ...deadLetters };
+  return sweepAll(core);
 }

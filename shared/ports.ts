@@ -122,6 +122,11 @@ export interface NotificationSender {
   deliver(ticket: Ticket, notification: Notification): Promise<"sent" | "skipped">;
 }
 
+/** Sends one SMS (Amazon SNS in AWS, a recorder under .data/ locally). A thrown error means "try again". */
+export interface SmsNotifier {
+  send(phone: string, text: string, meta: { ticketNo: string; kind: string }): Promise<void>;
+}
+
 /** The senders by origin channel; a channel without one is logged and skipped. */
 export type NotificationSenders = Partial<Record<Channel, NotificationSender>>;
 

@@ -1,5 +1,6 @@
 import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
 import { loadModelFile } from "../../shared/classify/files.js";
+import { calendarWarning } from "../../shared/closure/calendar.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
 import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
@@ -22,6 +23,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     queuePrefix: need("QUEUE_PREFIX"),
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
+    smsOutboxFile: env.SMS_OUTBOX_FILE || undefined,
+    publicBaseUrl: env.PUBLIC_BASE_URL || undefined,
   };
 }
 
@@ -44,6 +47,9 @@ export async function createRuntime(
   const model = path ? (extra.preloadModel ? loadModelFile(path) : () => loadModelFile(path)) : null;
   const core = createAwsCore(settings, config, { log, classifier: createCategorySuggester(config, model) });
   const runtime: Runtime = { core, authenticate: createAuthenticator(core.keys) };
+  // Start-up: working-day deadlines need the official calendar of the coming days.
+  const gap = calendarWarning(core.deadlines.calendar, core.clock.now(), config.city.timezoneOffsetMinutes);
+  if (gap) core.log.log("warn", "calendar coverage", { message: gap });
   return runtime;
 }
 

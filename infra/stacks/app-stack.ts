@@ -16,13 +16,15 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
+import { HTTP_ROUTES, QUEUE_CONSUMERS, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
 import { TABLE_INDEXES } from "../../shared/adapters/table.js";
-import { TRIAGE } from "../../shared/ports.js";
+import { NOTIFICATION, TRIAGE } from "../../shared/ports.js";
 import { IntakeFunction } from "../constructs/intake-function.js";
 import {
   FUNCTION_ACCESS,
@@ -82,6 +84,7 @@ export class AppStack extends Stack {
     const all = [
       ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry, what: `${r.method} ${r.path}` })),
       ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry, what: s.purpose })),
+      ...QUEUE_CONSUMERS.map((q) => ({ name: q.name, entry: q.entry, what: q.purpose })),
     ];
     for (const f of all) {
       const access = FUNCTION_ACCESS[f.name];
@@ -174,6 +177,22 @@ export class AppStack extends Stack {
       });
     }
 
+    // Queue consumers: an event source mapping per consumer, reporting partial batch failures.
+    for (const c of QUEUE_CONSUMERS) {
+      const queue = sqs.Queue.fromQueueArn(
+        this,
+        `${pascal(c.name)}Queue`,
+        this.formatArn({
+          service: "sqs",
+          resource: queueName(prefix, c.queue),
+          arnFormat: ArnFormat.NO_RESOURCE_NAME,
+        }),
+      );
+      this.functions
+        .get(c.name)!
+        .fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+    }
+
     // Queue alarms: anything in a dead-letter queue, and department (or triage) work left waiting too long.
     const action = new cwActions.SnsAction(this.alarmTopic);
     for (const target of queueTargets(config)) {
@@ -230,7 +249,12 @@ export class AppStack extends Stack {
     const queueArns = (sets: readonly QueueSet[] | undefined) =>
       (sets ?? [])
         .flatMap((set) => {
-          const targets = set.startsWith("triage") ? [TRIAGE] : departmentTargets(settings.config);
+          const targets =
+            set === "notification"
+              ? [NOTIFICATION]
+              : set.startsWith("triage")
+                ? [TRIAGE]
+                : departmentTargets(settings.config);
           const name = set.endsWith("dlq") || set.endsWith("dlqs") ? dlqName : queueName;
           return targets.map((target) => name(settings.prefix, target));
         })
@@ -245,6 +269,16 @@ export class AppStack extends Stack {
     for (const [action, sets] of grants) {
       const resources = queueArns(sets);
       if (resources.length) fn.role.addToPolicy(new iam.PolicyStatement({ actions: [action], resources }));
+    }
+    if (access.sms) {
+      // SMS straight to phone numbers: Publish is allowed on everything that is not a topic, so the function can
+      // text a resident and can publish to no topic at all.
+      fn.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ["sns:Publish"],
+          notResources: [this.formatArn({ service: "sns", region: "*", account: "*", resource: "*" })],
+        }),
+      );
     }
   }
 }

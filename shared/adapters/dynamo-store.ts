@@ -207,7 +207,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   ): Promise<void> {
     const callbacks = (extra.callbacks ?? []).map((cb) => {
       const names: Record<string, string> = cb.version === 1 ? { "#pk": PK } : { "#cv": "cbVersion" };
-      const values: Record<string, unknown> | undefined = cb.version === 1 ? undefined : { ":cv": cb.version - 1 };
+      const values: Record<string, unknown> | undefined =
+        cb.version === 1 ? undefined : { ":cv": cb.version - 1 };
       return {
         Put: {
           TableName: this.tableName,
@@ -375,7 +376,10 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
         IndexName: "GSI1",
         KeyConditionExpression: opts.expiringBy ? "#pk = :pk AND #sk <= :by" : "#pk = :pk",
         ExpressionAttributeNames: { "#pk": "GSI1PK", ...(opts.expiringBy ? { "#sk": "GSI1SK" } : {}) },
-        ExpressionAttributeValues: { ":pk": pkValue, ...(opts.expiringBy ? { ":by": `${opts.expiringBy}#~` } : {}) },
+        ExpressionAttributeValues: {
+          ":pk": pkValue,
+          ...(opts.expiringBy ? { ":by": `${opts.expiringBy}#~` } : {}),
+        },
         Limit: limit,
         ExclusiveStartKey: decodeCursor(opts.cursor, { pkName: "GSI1PK", pkValue, skName: "GSI1SK" }),
       }),

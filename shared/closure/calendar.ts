@@ -109,3 +109,15 @@ export function monthDays(calendar: Calendar, month: string): DayInfo[] {
   }
   return out;
 }
+
+/** The start-up warning when the calendar does not cover the next 60 days, or null. */
+export function calendarWarning(calendar: Calendar, now: Date, offsetMinutes: number): string | null {
+  const gaps = uncoveredDays(calendar, now, offsetMinutes, 60);
+  if (!gaps.length) return null;
+  const years = [...new Set(gaps.map((d) => d.slice(0, 4)))].join(", ");
+  return (
+    `节假日日历未覆盖 ${gaps[0]} 起的日期（${years} 年）：请在配置 calendar.years 中加入国务院公布的安排 / ` +
+    `the holiday calendar does not cover ${gaps[0]} onwards (${years}): add the State Council's published ` +
+    "calendar to calendar.years in the configuration, or working-day deadlines there count every weekday"
+  );
+}

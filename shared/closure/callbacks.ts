@@ -139,7 +139,8 @@ export async function rateCallback(
   for (let attempt = 0; ; attempt++) {
     const cb = await core.store.getCallback(callbackId);
     if (!cb) throw new NotFoundError("回访");
-    if (cb.status !== "pending") throw new ConflictError("该回访已评价或已结束 / this callback is already answered");
+    if (cb.status !== "pending")
+      throw new ConflictError("该回访已评价或已结束 / this callback is already answered");
     const current = await core.store.get(cb.ticketId);
     if (!current) throw new NotFoundError("工单");
     const now = core.clock.now();
@@ -184,9 +185,15 @@ export async function rateCallback(
         text: `【12345】您的工单 ${ticket.ticketNo} 已根据回访意见重新交办（重办），我们会继续跟进。`,
         at: now.toISOString(),
       });
-      if (ticket.dispatchPending && (await deliver(core, ticket))) result = { ...ticket, dispatchPending: false };
+      if (ticket.dispatchPending && (await deliver(core, ticket)))
+        result = { ...ticket, dispatchPending: false };
     }
-    core.log.log("info", "callback rated", { ticketId: ticket.id, callbackId, rating: answer.rating, reopen });
+    core.log.log("info", "callback rated", {
+      ticketId: ticket.id,
+      callbackId,
+      rating: answer.rating,
+      reopen,
+    });
     return {
       ticket: result,
       callback: updated,
@@ -196,7 +203,9 @@ export async function rateCallback(
 }
 
 async function supersededRecords(core: Core, ticket: Ticket, except: string): Promise<CallbackRecord[]> {
-  const ids = ticket.callbacks.filter((c) => c.endedBecause === "superseded" && c.id !== except).map((c) => c.id);
+  const ids = ticket.callbacks
+    .filter((c) => c.endedBecause === "superseded" && c.id !== except)
+    .map((c) => c.id);
   const out: CallbackRecord[] = [];
   for (const id of ids) {
     const r = await core.store.getCallback(id);
@@ -227,12 +236,22 @@ async function endCallback(
   const events = [];
   if (current.status !== "closed") {
     // The ticket was reopened meanwhile: the callback just ends.
-    const updated = { ...cb, status: "unrated" as const, endedBecause: "superseded" as const, version: cb.version + 1 };
+    const updated = {
+      ...cb,
+      status: "unrated" as const,
+      endedBecause: "superseded" as const,
+      version: cb.version + 1,
+    };
     await core.store.save(current, [], current.version, { callbacks: [updated] }).catch(() => undefined);
     return { ticket: current, callback: updated };
   }
   if (attemptNote !== undefined) {
-    const r = transition(ticket, { type: "callback-attempt", callbackId: cb.id, note: attemptNote }, actor, now);
+    const r = transition(
+      ticket,
+      { type: "callback-attempt", callbackId: cb.id, note: attemptNote },
+      actor,
+      now,
+    );
     ticket = r.ticket;
     events.push(...r.events);
   }
@@ -270,7 +289,8 @@ export async function recordCallbackResult(core: Core, callbackId: string, raw: 
   if (!cb) throw new NotFoundError("回访");
   if (cb.channel !== "hotline")
     throw new ForbiddenError("该回访由渠道自动进行 / this callback is answered in its own channel");
-  if (cb.status !== "pending") throw new ConflictError("该回访已评价或已结束 / this callback is already answered");
+  if (cb.status !== "pending")
+    throw new ConflictError("该回访已评价或已结束 / this callback is already answered");
   if (input.reached) {
     if (input.rating === undefined)
       throw new ValidationError("接通后须填写评分 1–5 / rating 1–5 is required when reached", "rating");
@@ -308,7 +328,10 @@ export async function expireCallbacks(core: Core, now = core.clock.now()) {
           await endCallback(core, cb, "expired", { id: "system", role: "system" });
           expired++;
         } catch (err) {
-          core.log.log("warn", "callback expiry failed; next sweep retries", { callbackId: cb.id, ...errorFields(err) });
+          core.log.log("warn", "callback expiry failed; next sweep retries", {
+            callbackId: cb.id,
+            ...errorFields(err),
+          });
         }
       }
       cursor = page.cursor;
@@ -386,7 +409,10 @@ export async function listCallbacks(core: Core, opts: { limit: number; cursor?: 
         ...summary(cb),
         ticketId: cb.ticketId,
         title: t?.title ?? "",
-        reporter: { ...(t?.reporter.name ? { name: t.reporter.name } : {}), ...(t?.reporter.phone ? { phone: t.reporter.phone } : {}) },
+        reporter: {
+          ...(t?.reporter.name ? { name: t.reporter.name } : {}),
+          ...(t?.reporter.phone ? { phone: t.reporter.phone } : {}),
+        },
         maxAttempts: core.config.callbacks.maxAttempts,
       };
     }),

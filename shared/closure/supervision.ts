@@ -22,7 +22,8 @@ const STEP: Record<Exclude<SupervisionStage, "none">, "warn" | "urge" | "escalat
 /** The deadlines that still run: accept while waiting to be accepted, resolve while not yet resolved. */
 export function runningDeadlines(ticket: Ticket): { kind: DeadlineKind; dueAt: string }[] {
   const out: { kind: DeadlineKind; dueAt: string }[] = [];
-  if (ticket.status === "dispatched" && ticket.acceptDueAt) out.push({ kind: "accept", dueAt: ticket.acceptDueAt });
+  if (ticket.status === "dispatched" && ticket.acceptDueAt)
+    out.push({ kind: "accept", dueAt: ticket.acceptDueAt });
   if ((ticket.status === "dispatched" || ticket.status === "accepted") && ticket.dueAt)
     out.push({ kind: "resolve", dueAt: ticket.dueAt });
   return out;

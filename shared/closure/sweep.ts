@@ -4,6 +4,8 @@ import type { HistoryEvent, QueueMessage, Ticket } from "../domain/ticket.js";
 import { errorFields } from "../log.js";
 import { TRIAGE } from "../ports.js";
 import type { Core } from "../services/context.js";
+import { redriveDeadLetters, sweepPending } from "../services/delivery.js";
+import { expireCallbacks } from "./callbacks.js";
 import type { DeadlineKind } from "./schema.js";
 import { dueSupervision } from "./supervision.js";
 
@@ -109,4 +111,17 @@ async function superviseOne(
     }
     return events;
   }
+}
+
+/**
+ * Everything the scheduled sweeper does, in order: re-send dispatch-pending tickets, offer unclaimed tickets
+ * again from the dead-letter queues, supervise deadlines, expire unanswered callbacks.
+ */
+export async function sweepAll(core: Core, opts: { graceSeconds?: number } = {}) {
+  const now = core.clock.now();
+  const pending = await sweepPending(core, { graceSeconds: opts.graceSeconds });
+  const deadLetters = await redriveDeadLetters(core);
+  const supervision = await superviseDeadlines(core, now);
+  const callbacks = await expireCallbacks(core, now);
+  return { pending, deadLetters, supervision, callbacks };
 }

@@ -96,7 +96,11 @@ export const CityConfig = z
         /** Supervision warns the department at this fraction of a deadline (预警). */
         warnAtFraction: z.number().gt(0).lt(1).default(0.8),
         /** A deadline passed this many hours ago escalates to the centre (升级). */
-        escalateAfterHours: z.number().positive().max(24 * 365).default(24),
+        escalateAfterHours: z
+          .number()
+          .positive()
+          .max(24 * 365)
+          .default(24),
       })
       .strict(),
     calendar: z
@@ -106,7 +110,9 @@ export const CityConfig = z
         /** A year's official calendar published after the package (the State Council publishes late in the year). */
         years: z.array(CalendarYear).default([]),
         /** The city's own closures (e.g. a typhoon day): no working day, whatever the official calendar says. */
-        closures: z.array(z.object({ date: z.iso.date(), name: z.string().min(1).max(100) }).strict()).default([]),
+        closures: z
+          .array(z.object({ date: z.iso.date(), name: z.string().min(1).max(100) }).strict())
+          .default([]),
         /** Extra rest days and working days on top of the above. */
         holidays: z.array(z.iso.date()).default([]),
         makeupWorkdays: z.array(z.iso.date()).default([]),

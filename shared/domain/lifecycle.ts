@@ -1,11 +1,17 @@
 import {
-  CLOSURE_DEFAULTS,
   type CallbackSummary,
+  type CLOSURE_DEFAULTS,
+  closureDefaults,
   type DeadlineKind,
   type VerificationMode,
-  closureDefaults,
 } from "../closure/schema.js";
-import { ConflictError, DomainError, ForbiddenError, IllegalTransitionError, ValidationError } from "./errors.js";
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  IllegalTransitionError,
+  ValidationError,
+} from "./errors.js";
 import type { Attachment, Channel, HistoryEvent, Role, Ticket, TicketStatus } from "./ticket.js";
 
 /**
@@ -238,7 +244,7 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
         next.dispatchedAt = at;
         if (command.fresh) refreshDeadlines(next, command.fresh);
         note = required(command.note, "note");
-      } else if (mode !== "both" || next.verification.dispatcher && next.verification.reporter) {
+      } else if (mode !== "both" || (next.verification.dispatcher && next.verification.reporter)) {
         next.status = "closed";
         next.closedAt = at;
       }
@@ -274,7 +280,10 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       if (ticket.extension) throw new ConflictError("已有待审批的延期申请 / an extension request is pending");
       note = required(command.reason, "reason");
       if (ticket.dueAt && Date.parse(command.dueAt) <= Date.parse(ticket.dueAt)) {
-        throw new ValidationError("延期后的时限须晚于当前时限 / the new date must be after the current deadline", "dueAt");
+        throw new ValidationError(
+          "延期后的时限须晚于当前时限 / the new date must be after the current deadline",
+          "dueAt",
+        );
       }
       next.extension = { requestedAt: at, by: actor.id, reason: note, dueAt: command.dueAt };
       data = { dueAt: command.dueAt, previousDueAt: ticket.dueAt };
@@ -283,7 +292,8 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
     case "approve-extension":
     case "refuse-extension": {
       const req = ticket.extension;
-      if (!req) throw new DomainError("illegal_transition", "没有待审批的延期申请 / no extension request is pending");
+      if (!req)
+        throw new DomainError("illegal_transition", "没有待审批的延期申请 / no extension request is pending");
       next.extension = null;
       if (command.type === "approve-extension") {
         note = command.note?.trim() || undefined;
@@ -324,7 +334,9 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
     case "callback-end": {
       const cb = callbackIn(ticket, command.callbackId);
       next.callbacks = ticket.callbacks.map((c) =>
-        c.id === cb.id ? { ...c, status: "unrated" as const, answeredAt: at, endedBecause: command.because } : c,
+        c.id === cb.id
+          ? { ...c, status: "unrated" as const, answeredAt: at, endedBecause: command.because }
+          : c,
       );
       data = { callbackId: cb.id, because: command.because };
       break;
@@ -334,7 +346,13 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       const comment = command.comment?.trim() || undefined;
       next.callbacks = ticket.callbacks.map((c) =>
         c.id === cb.id
-          ? { ...c, status: "rated" as const, rating: command.rating, answeredAt: at, ...(comment ? { comment } : {}) }
+          ? {
+              ...c,
+              status: "rated" as const,
+              rating: command.rating,
+              answeredAt: at,
+              ...(comment ? { comment } : {}),
+            }
           : c,
       );
       next.satisfaction = command.rating;
@@ -381,7 +399,9 @@ function deadlineOf(ticket: Ticket, d: DeadlineKind): string | null {
 /** Callbacks still open when the ticket is reopened end: the next closure asks again. */
 function supersede(callbacks: readonly CallbackSummary[], at: string): CallbackSummary[] {
   return callbacks.map((c) =>
-    c.status === "pending" ? { ...c, status: "unrated" as const, answeredAt: at, endedBecause: "superseded" as const } : c,
+    c.status === "pending"
+      ? { ...c, status: "unrated" as const, answeredAt: at, endedBecause: "superseded" as const }
+      : c,
   );
 }
 

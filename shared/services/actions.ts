@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { openCallbacks } from "../closure/callbacks.js";
 import {
   ConflictError,
   DomainError,
@@ -9,7 +10,6 @@ import {
 } from "../domain/errors.js";
 import { type Actor, type Command, transition } from "../domain/lifecycle.js";
 import { Attachment, type Ticket } from "../domain/ticket.js";
-import { openCallbacks } from "../closure/callbacks.js";
 import { errorFields } from "../log.js";
 import { enqueueNotifications } from "../notify/service.js";
 import type { Core } from "./context.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { CityConfig } from "../config/schema.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../closure/deadline.js";
+import type { CityConfig } from "../config/schema.js";
 import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
 import {

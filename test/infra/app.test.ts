@@ -4,7 +4,7 @@ import type { CfnElement, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
+import { HTTP_ROUTES, QUEUE_CONSUMERS, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
 import { dlqName, queueName, queueTargets } from "../../infra/naming.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { DEPARTMENT_QUEUE_ACTIONS } from "../../infra/stacks/data-stack.js";
@@ -17,7 +17,11 @@ const config = parseCityConfig(cityJson);
 const INFRA_DIR = join(REPO_ROOT, "infra");
 const DEPARTMENTS = config.departments.map((d) => d.id);
 const TARGETS = queueTargets(config);
-const FUNCTION_NAMES = [...HTTP_ROUTES.map((r) => r.name), ...SCHEDULED_FUNCTIONS.map((s) => s.name)];
+const FUNCTION_NAMES = [
+  ...HTTP_ROUTES.map((r) => r.name),
+  ...SCHEDULED_FUNCTIONS.map((s) => s.name),
+  ...QUEUE_CONSUMERS.map((q) => q.name),
+];
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { CityConfig } from "../../../shared/config/schema.js";
 import { addDuration, createCalendar, createDeadlinePolicy } from "../../../shared/closure/deadline.js";
+import type { CityConfig } from "../../../shared/config/schema.js";
 
 const EIGHT_HOURS = 8 * 60;
 const HOUR_MS = 3_600_000;

@@ -33,7 +33,12 @@ interface Variant {
 
 const LATER = "2026-04-25T09:00:00.000Z";
 const PENDING_EXTENSION: Partial<Ticket> = {
-  extension: { requestedAt: EARLIER.toISOString(), by: "user-department", reason: "parts on order", dueAt: LATER },
+  extension: {
+    requestedAt: EARLIER.toISOString(),
+    by: "user-department",
+    reason: "parts on order",
+    dueAt: LATER,
+  },
 };
 const OPEN_CALLBACK: Partial<Ticket> = {
   callbacks: [
@@ -316,7 +321,9 @@ describe("transition: the full (command × status × allowed role) matrix", () =
             expect(event.note).toBe(variant.note);
             expect(HistoryEvent.safeParse(event).success).toBe(true);
             expect(Ticket.safeParse(ticket).success).toBe(true);
-            expect(ticket.dispatchPending).toBe((target === "dispatched" || target === "triage") && target !== status);
+            expect(ticket.dispatchPending).toBe(
+              (target === "dispatched" || target === "triage") && target !== status,
+            );
           });
         } else {
           it(`${variant.name} from ${status} as ${role} is illegal`, () => {
