@@ -304,6 +304,64 @@ describe("least privilege", () => {
   });
 });
 
+describe("closure loop (回访, SMS, supervision)", () => {
+  const policyOf = (name: (typeof FUNCTION_NAMES)[number]) =>
+    statementsOfRole("service", logicalId(s.service, s.service.functions.get(name)!.role));
+
+  it("only the notification consumer may publish SMS, to phone numbers only (never a topic)", () => {
+    for (const name of FUNCTION_NAMES) {
+      const sns = policyOf(name).filter((st) => [st.Action].flat().some((a) => a.startsWith("sns:")));
+      if (name !== "notifications") {
+        expect(sns, name).toEqual([]);
+        continue;
+      }
+      expect(sns).toHaveLength(1);
+      const st = sns[0] as Statement & { NotResource?: unknown };
+      expect(st.Action).toBe("sns:Publish");
+      expect(st.Resource).toBeUndefined();
+      expect(JSON.stringify(st.NotResource)).toContain(":sns:*:*:*");
+    }
+  });
+
+  it("the notification queue feeds its consumer with partial batch failures; only it receives there", () => {
+    const fnId = logicalId(s.service, s.service.functions.get("notifications")!.fn);
+    s.templates.service.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: fnId },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      EventSourceArn: Match.objectLike({
+        "Fn::Join": Match.arrayWith([Match.arrayWith([":intake-notification"])]),
+      }),
+    });
+    for (const name of FUNCTION_NAMES) {
+      const receive = policyOf(name).filter((st) => [st.Action].flat().includes("sqs:ReceiveMessage"));
+      if (JSON.stringify(receive).includes("intake-notification")) expect(name).toBe("notifications");
+    }
+  });
+
+  it("closure and rating routes may queue notifications; the public rating page only reads", () => {
+    for (const name of ["ticket-actions", "callbacks-result", "public-ratings-post"] as const) {
+      expect(JSON.stringify(policyOf(name)), name).toContain(":intake-notification");
+    }
+    for (const name of ["rate-page", "public-ratings-get", "callbacks-list"] as const) {
+      const actions = actionsOf(policyOf(name));
+      expect(
+        actions.filter((a) => a.startsWith("sqs:")),
+        name,
+      ).toEqual([]);
+      expect(actions, name).not.toContain("dynamodb:PutItem");
+    }
+  });
+
+  it("the sweeper (supervision, callback expiry) sends to department and triage queues on its schedule", () => {
+    const text = JSON.stringify(
+      policyOf("sweeper").filter((st) => [st.Action].flat().includes("sqs:SendMessage")),
+    );
+    for (const dept of DEPARTMENTS) expect(text).toContain(`:intake-${dept}"`);
+    expect(text).toContain(':intake-triage"');
+    expect(actionsOf(policyOf("sweeper"))).toContain("dynamodb:Query");
+  });
+});
+
 describe("HTTP API", () => {
   it("routes every entry of HTTP_ROUTES to its own Lambda integration", () => {
     const t = s.templates.service;
