@@ -62,7 +62,8 @@ export function createAwsCore(
     : {
         send: async (phone, text, meta) => {
           sns ??= Promise.all([import("@aws-sdk/client-sns"), import("./sns-sms.js")]).then(
-            ([{ SNSClient }, { SnsSmsNotifier }]) => new SnsSmsNotifier(new SNSClient({ region: settings.region })),
+            ([{ SNSClient }, { SnsSmsNotifier }]) =>
+              new SnsSmsNotifier(new SNSClient({ region: settings.region })),
           );
           return (await sns).send(phone, text, meta);
         },

@@ -12,6 +12,7 @@ import {
   systemClock,
   type TicketStore,
 } from "../ports.js";
+import { createTicketNumbers, type TicketNumbers } from "./ticket-numbers.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
 export interface CategorySuggester {
@@ -36,6 +37,8 @@ export interface Core {
   /** Public base URL of the API (rating links 回访 `/rate/<token>`); set by the runtime. */
   publicBaseUrl: string | null;
   newId: () => string;
+  /** Ticket numbers from per-process blocks of the day's counter (ticket-numbers.ts). */
+  numbers: TicketNumbers;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
 }
@@ -62,6 +65,7 @@ export function createCore(parts: {
     callbacks: parts.callbacks ?? null,
     publicBaseUrl: parts.publicBaseUrl ?? null,
     newId: parts.newId ?? randomUUID,
+    numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),
     departments: new Set(parts.config.departments.map((d) => d.id)),
