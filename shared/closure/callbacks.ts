@@ -391,7 +391,7 @@ export function createChannelCallbacks(getCore: () => Core): ChannelCallbacks {
       const core = getCore();
       if (actor.role === "channel" && actor.channel !== channel) throw new ForbiddenError();
       const cb = await core.store.findOpenCallback(channel, channelUserId);
-      if (!cb || cb.status !== "pending") return null;
+      if (cb?.status !== "pending") return null;
       if (Date.parse(cb.expiresAt) < core.clock.now().getTime()) return null;
       const out = await rateCallback(core, cb.id, answer, actor);
       return { ticketNo: cb.reporterTicketNo, outcome: out.outcome };

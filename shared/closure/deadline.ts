@@ -70,7 +70,7 @@ export function createDeadlinePolicy(config: PolicyConfig): DeadlinePolicy {
       const accept = earliest(now, [acceptByUrgency?.[urgency], inherited(categoryId, "acceptDeadline")], 1);
       // Never later than the resolve deadline: a ticket resolved in time was accepted in time.
       const due = policy.dueAt(now, urgency, categoryId);
-      return accept < due ? accept : due;
+      return Date.parse(accept) <= Date.parse(due) ? accept : due;
     },
     deadlines(now, urgency, categoryId) {
       return {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOutbox } from "../../shared/adapters/sms.js";
 import { superviseDeadlines, sweepAll } from "../../shared/closure/sweep.js";
-import { createTicket, SYSTEM } from "../../shared/services/intake.js";
+import { createTicket } from "../../shared/services/intake.js";
 import { report, startTestSystem, type TestSystem } from "../support/system.js";
 
 /**
