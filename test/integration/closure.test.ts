@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOutbox } from "../../shared/adapters/sms.js";
+import { createDeadlinePolicy } from "../../shared/closure/deadline.js";
 import { superviseDeadlines, sweepAll } from "../../shared/closure/sweep.js";
 import { createTicket } from "../../shared/services/intake.js";
 import { report, startTestSystem, type TestSystem } from "../support/system.js";
@@ -201,6 +202,52 @@ describe("verification (核查结案)", () => {
     });
     expect(failed.body).toMatchObject({ status: "dispatched", department: "water" });
     expect(Date.parse(failed.body.dueAt)).toBe(now.getTime() + 48 * HOUR);
+  });
+});
+
+describe("verification by the reporter (双验收) through the HTTP API", () => {
+  it("a 'both' category closes only after the centre and the reporter's channel both pass", async () => {
+    at(Date.parse("2026-03-25T02:00:00.000Z"));
+    const core = sys.runtime.core;
+    const original = core.deadlines;
+    const config = structuredClone(core.config);
+    for (const c of config.categories) if (c.id === "drainage") c.verification = "both";
+    core.deadlines = createDeadlinePolicy(config);
+    try {
+      const { ticket } = await createTicket(
+        core,
+        report({ categoryId: "drainage", reporter: { phone: "13600004444", channelUserId: "web-user-7" } }),
+        { channel: "web", actor: { id: "web-gateway", role: "channel", channel: "web" } },
+      );
+      await act(ticket.id, water(), { action: "accept" });
+      await act(ticket.id, water(), { action: "resolve", result: "已疏通" });
+      const centre = await act(ticket.id, sys.keys.dispatcher, { action: "verify", passed: true });
+      expect(centre.body).toMatchObject({
+        status: "resolved",
+        verification: { dispatcher: true, reporter: null },
+      });
+      const web = sys.keys["channel:web"];
+      const wrongUser = await act(ticket.id, web, {
+        action: "confirm",
+        passed: true,
+        channelUserId: "someone",
+      });
+      expect(wrongUser.status).toBe(403);
+      const other = await act(ticket.id, sys.keys["channel:wechat"], { action: "confirm", passed: true });
+      expect(other.status).toBe(403);
+      const asChannel = await act(ticket.id, web, { action: "accept" });
+      expect(asChannel.status).toBe(403);
+      const confirmed = await act(ticket.id, web, {
+        action: "confirm",
+        passed: true,
+        channelUserId: "web-user-7",
+      });
+      expect(confirmed.status).toBe(200);
+      expect(confirmed.body.status).toBe("closed");
+      expect((await get(ticket.id)).callbacks).toHaveLength(1);
+    } finally {
+      core.deadlines = original;
+    }
   });
 });
 
