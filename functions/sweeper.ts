@@ -8,5 +8,9 @@ import { fromEnvironment } from "./lib/runtime.js";
  */
 export async function handler() {
   const { core } = await fromEnvironment();
-  return sweepAll(core);
+  const out = await sweepAll(core);
+  if (out.pending.delivered) core.metrics.count("DeliveryRetries", {}, out.pending.delivered);
+  if (out.pending.failed) core.metrics.count("DeliveryFailures", {}, out.pending.failed);
+  if (out.deadLetters.redriven) core.metrics.count("DeadLetters", {}, out.deadLetters.redriven);
+  return out;
 }

@@ -5,6 +5,7 @@ import { createChannelCallbacks } from "../closure/callbacks.js";
 import { smsNotificationSender } from "../closure/sms.js";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { Clock, SmsNotifier } from "../ports.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
@@ -46,9 +47,11 @@ export function createAwsCore(
   config: CityConfig,
   extra: {
     log?: Logger;
+    metrics?: Metrics;
     clock?: Clock;
     classifier?: CategorySuggester | null;
     clients?: ReturnType<typeof createClients>;
+    dispatch?: "stream" | "inline";
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
@@ -76,10 +79,12 @@ export function createAwsCore(
       keys: store,
       queue,
       log: extra.log,
+      metrics: extra.metrics,
       clock: extra.clock,
       classifier: extra.classifier,
       senders: { web: smsSender, hotline: smsSender, open311: smsSender },
       publicBaseUrl: settings.publicBaseUrl ?? null,
+      dispatch: extra.dispatch,
     }),
     clients,
   };

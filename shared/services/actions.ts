@@ -192,7 +192,7 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
     const parentNo = input.action === "merge" ? (await core.store.get(input.parentId))?.ticketNo : undefined;
     await enqueueNotifications(core, ticket, events, parentNo ? { parentNo } : {});
     let result = ticket;
-    if (ticket.dispatchPending && (await deliver(core, ticket)))
+    if (ticket.dispatchPending && core.dispatch === "inline" && (await deliver(core, ticket)))
       result = { ...ticket, dispatchPending: false };
     if (ticket.status === "closed" && current.status !== "closed") {
       // 回访: one callback per reporter. The closure stands even if this fails; the log says so.
