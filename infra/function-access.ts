@@ -77,17 +77,18 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   },
   // 回访: the operators' list of hotline callbacks (reads the reporters' tickets for the number to call).
   "callbacks-list": { table: "read", timeoutSeconds: 10 },
-  // An operator's call result: a rating (may reopen: re-delivery, notification) or an unreachable attempt.
+  // An operator's call result: a rating (may reopen: the table's stream outbox re-delivers; a notification)
+  // or an unreachable attempt.
   "callbacks-result": {
     table: "read-write",
-    send: ["departments", "notification"],
+    send: ["notification"],
     timeoutSeconds: 10,
   },
   // Public rating links: read; rate (may reopen to the same department, with its notification).
   "public-ratings-get": { table: "read", timeoutSeconds: 10 },
   "public-ratings-post": {
     table: "read-write",
-    send: ["departments", "notification"],
+    send: ["notification"],
     timeoutSeconds: 10,
   },
   "rate-page": { table: "read", timeoutSeconds: 10 },

@@ -185,7 +185,8 @@ export async function rateCallback(
         text: `【12345】您的工单 ${ticket.ticketNo} 已根据回访意见重新交办（重办），我们会继续跟进。`,
         at: now.toISOString(),
       });
-      if (ticket.dispatchPending && (await deliver(core, ticket)))
+      // Re-delivery to the department: the table's stream outbox, or inline where there is none.
+      if (ticket.dispatchPending && core.dispatch === "inline" && (await deliver(core, ticket)))
         result = { ...ticket, dispatchPending: false };
     }
     core.log.log("info", "callback rated", {
