@@ -14,7 +14,11 @@ export const route: Route = async (req, core) => {
   return {
     statusCode: 200,
     body: {
-      items: items.map((i) => ({ leaseToken: i.leaseToken, ticket: ticketView(i.ticket, req.actor) })),
+      items: items.map((i) => ({
+        leaseToken: i.leaseToken,
+        ...(i.notice ? { notice: i.notice, deadline: i.deadline } : {}),
+        ticket: ticketView(i.ticket, req.actor),
+      })),
     },
   };
 };

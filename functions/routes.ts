@@ -19,6 +19,27 @@ export const HTTP_ROUTES = [
     name: "department-inbox",
     entry: "functions/department-inbox.ts",
   },
+  // The closure loop (回访): operators' callback list, public rating links and their page.
+  { method: "GET", path: "/v1/callbacks", name: "callbacks-list", entry: "functions/callbacks-list.ts" },
+  {
+    method: "POST",
+    path: "/v1/callbacks/{id}/result",
+    name: "callbacks-result",
+    entry: "functions/callbacks-result.ts",
+  },
+  {
+    method: "GET",
+    path: "/v1/public/ratings/{token}",
+    name: "public-ratings-get",
+    entry: "functions/public-ratings-get.ts",
+  },
+  {
+    method: "POST",
+    path: "/v1/public/ratings/{token}",
+    name: "public-ratings-post",
+    entry: "functions/public-ratings-post.ts",
+  },
+  { method: "GET", path: "/rate/{token}", name: "rate-page", entry: "functions/rate-page.ts" },
 ] as const;
 
 /** Functions started by schedules rather than HTTP. */
@@ -27,7 +48,17 @@ export const SCHEDULED_FUNCTIONS = [
     name: "sweeper",
     entry: "functions/sweeper.ts",
     everyMinutes: 1,
-    purpose: "re-send dispatch-pending tickets",
+    purpose: "re-send dispatch-pending tickets; supervise deadlines; expire callbacks",
+  },
+] as const;
+
+/** Functions started by an SQS queue (event source mapping, partial batch failures). */
+export const QUEUE_CONSUMERS = [
+  {
+    name: "notifications",
+    entry: "functions/notifications.ts",
+    queue: "notification",
+    purpose: "deliver notifications to residents (SMS for web, hotline and Open311)",
   },
 ] as const;
 

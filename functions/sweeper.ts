@@ -1,16 +1,16 @@
-import { redriveDeadLetters, sweepPending } from "../shared/services/delivery.js";
+import { sweepAll } from "../shared/closure/sweep.js";
 import { fromEnvironment } from "./lib/runtime.js";
 
 /**
- * Scheduled (EventBridge): re-sends tickets whose queue delivery is still pending, and offers again the
- * tickets that went unclaimed into a dead-letter queue.
+ * Scheduled (EventBridge): re-sends tickets whose queue delivery is still pending, offers again the tickets that
+ * went unclaimed into a dead-letter queue, supervises deadlines (warn 预警, urge 督办, escalate 升级) and closes
+ * unanswered callbacks (回访) unrated.
  */
 export async function handler() {
   const { core } = await fromEnvironment();
-  const pending = await sweepPending(core);
-  const deadLetters = await redriveDeadLetters(core);
-  if (pending.delivered) core.metrics.count("DeliveryRetries", {}, pending.delivered);
-  if (pending.failed) core.metrics.count("DeliveryFailures", {}, pending.failed);
-  if (deadLetters.redriven) core.metrics.count("DeadLetters", {}, deadLetters.redriven);
-  return { ...pending, ...deadLetters };
+  const out = await sweepAll(core);
+  if (out.pending.delivered) core.metrics.count("DeliveryRetries", {}, out.pending.delivered);
+  if (out.pending.failed) core.metrics.count("DeliveryFailures", {}, out.pending.failed);
+  if (out.deadLetters.redriven) core.metrics.count("DeadLetters", {}, out.deadLetters.redriven);
+  return out;
 }

@@ -1,9 +1,15 @@
-import type { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../functions/routes.js";
+import type {
+  HTTP_ROUTES,
+  QUEUE_CONSUMERS,
+  SCHEDULED_FUNCTIONS,
+  STREAM_FUNCTIONS,
+} from "../functions/routes.js";
 
 export type FunctionName =
   | (typeof HTTP_ROUTES)[number]["name"]
   | (typeof SCHEDULED_FUNCTIONS)[number]["name"]
-  | (typeof STREAM_FUNCTIONS)[number]["name"];
+  | (typeof STREAM_FUNCTIONS)[number]["name"]
+  | (typeof QUEUE_CONSUMERS)[number]["name"];
 
 /**
  * Which queues a permission covers: every department queue, the dispatchers' triage queue, the dead-letter
@@ -19,6 +25,8 @@ export interface FunctionAccess {
   readonly send?: readonly QueueSet[];
   readonly receive?: readonly QueueSet[];
   readonly delete?: readonly QueueSet[];
+  /** Amazon SNS direct SMS publish (to phone numbers only, never to a topic). */
+  readonly sms?: boolean;
   readonly timeoutSeconds: number;
   readonly memorySize?: number;
 }
@@ -36,7 +44,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   "tickets-list": { table: "read", timeoutSeconds: 10 },
   "tickets-get": { table: "read", timeoutSeconds: 10 },
   // Transition + save (the outbox function re-delivers assign / return / reopen from the table's stream), the
-  // resident's notification, and deleting the department's lease.
+  // resident's notification, and deleting the department's lease; on closure the callbacks (回访) and their
+  // questions on the notification queue.
   "ticket-actions": {
     table: "read-write",
     send: ["notification"],
@@ -57,13 +66,39 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     send: ["departments", "triage"],
     timeoutSeconds: 30,
   },
-  // Re-sends dispatch-pending tickets found through the sparse index; offers unclaimed tickets again from the DLQs.
+  // Re-sends dispatch-pending tickets found through the sparse index; offers unclaimed tickets again from the DLQs;
+  // supervision (warn / urge to the department queue, escalate to triage) through GSI2; expires callbacks.
   sweeper: {
     table: "read-write",
     send: ["departments", "triage"],
     receive: ["department-dlqs", "triage-dlq"],
     delete: ["department-dlqs", "triage-dlq"],
     timeoutSeconds: 60,
+  },
+  // 回访: the operators' list of hotline callbacks (reads the reporters' tickets for the number to call).
+  "callbacks-list": { table: "read", timeoutSeconds: 10 },
+  // An operator's call result: a rating (may reopen: the table's stream outbox re-delivers; a notification)
+  // or an unreachable attempt.
+  "callbacks-result": {
+    table: "read-write",
+    send: ["notification"],
+    timeoutSeconds: 10,
+  },
+  // Public rating links: read; rate (may reopen to the same department, with its notification).
+  "public-ratings-get": { table: "read", timeoutSeconds: 10 },
+  "public-ratings-post": {
+    table: "read-write",
+    send: ["notification"],
+    timeoutSeconds: 10,
+  },
+  "rate-page": { table: "read", timeoutSeconds: 10 },
+  // The notification queue's consumer: loads the ticket, sends the SMS, remembers what was delivered.
+  notifications: {
+    table: "read-write",
+    receive: ["notification"],
+    delete: ["notification"],
+    sms: true,
+    timeoutSeconds: 30,
   },
 };
 

@@ -5,6 +5,9 @@
  *   npm run cli -- inbox --dept water [--wait 5] [--max 10]
  *   npm run cli -- act <ticketId> accept|progress|resolve|return|assign|verify|reject [options]
  *   npm run cli -- show <ticketId>
+ *   npm run cli -- sweep [--at <ISO time>]      one sweep of the local system as of a time (never against AWS)
+ *   npm run cli -- calendar 2026-02             a month as the deadlines see it
+ *   npm run cli -- outbox                       the SMS the local system recorded
  * Against the local system it reads .data/local-stack.json and .data/local-keys.json (written by npm start);
  * against AWS set TABLE_NAME / QUEUE_URL_BASE / QUEUE_PREFIX (keys) and API_URL / API_KEY (inbox, act).
  */
@@ -13,6 +16,9 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { bundledConfig, createRuntime, settingsFromEnv } from "../functions/lib/runtime.js";
 import type { AwsSettings } from "../shared/adapters/aws.js";
+import { readOutbox } from "../shared/adapters/sms.js";
+import { createCalendar, monthDays } from "../shared/closure/calendar.js";
+import { sweepAll } from "../shared/closure/sweep.js";
 import { gridIds } from "../shared/config/schema.js";
 import { DomainError } from "../shared/domain/errors.js";
 import { issueApiKey, type PrincipalRole } from "../shared/services/auth.js";
@@ -30,7 +36,13 @@ const USAGE = `usage:
   cli act <ticketId> assign --dept <id> [--category <id>] [--note t]
   cli act <ticketId> verify --pass|--fail [--note t]
   cli act <ticketId> reject --reason <text>
+  cli act <ticketId> extend --reason <text> --due <ISO time>       (department: 延期)
+  cli act <ticketId> approve-extension|refuse-extension [--note t | --reason t]
+  cli act <ticketId> confirm --pass|--fail [--note t]              (operator: the caller confirms)
   cli show <ticketId>
+  cli sweep [--at <ISO time>]      supervision, callback expiry, re-delivery: local system only
+  cli calendar <YYYY-MM>           working days, holidays and make-up days of a month
+  cli outbox [--json]              the SMS the local system recorded (.data/sms-outbox.jsonl)
 options: --api <url> --key <api key> (default: API_URL / API_KEY, else the local demo files)`;
 
 class CliError extends Error {}
@@ -119,6 +131,8 @@ async function main(argv: string[]) {
       lease: { type: "string" },
       category: { type: "string" },
       pass: { type: "boolean" },
+      at: { type: "string" },
+      due: { type: "string" },
       fail: { type: "boolean" },
       api: { type: "string" },
       key: { type: "string" },
@@ -200,7 +214,7 @@ async function main(argv: string[]) {
     const action = third;
     if (!id || !action) throw new CliError("usage: cli act <ticketId> <action> [options]");
     const a = api(values);
-    const departmentAction = ["accept", "progress", "resolve", "return"].includes(action);
+    const departmentAction = ["accept", "progress", "resolve", "return", "extend"].includes(action);
     let key: string;
     if (departmentAction) {
       let dept = values.dept;
@@ -210,7 +224,7 @@ async function main(argv: string[]) {
       }
       key = a.key({ dept: dept ?? "" });
     } else {
-      key = a.key("dispatcher");
+      key = a.key(action === "confirm" ? "operator" : "dispatcher");
     }
     const body: Record<string, unknown> = { action };
     if (values.note) body.note = values.note;
@@ -221,11 +235,68 @@ async function main(argv: string[]) {
       body.department = values.dept;
       if (values.category) body.categoryId = values.category;
     }
-    if (action === "verify") body.passed = values.pass ? true : values.fail ? false : undefined;
+    if (action === "verify" || action === "confirm")
+      body.passed = values.pass ? true : values.fail ? false : undefined;
+    if (action === "extend") body.dueAt = values.due;
     const t = await request(a, key, "POST", `/v1/tickets/${encodeURIComponent(id)}/actions`, body);
     console.log(values.json ? JSON.stringify(t, null, 2) : line(t));
     return;
   }
+  if (cmd === "calendar") {
+    const config = bundledConfig(process.env);
+    const month = sub ?? new Date().toISOString().slice(0, 7);
+    let days: ReturnType<typeof monthDays>;
+    try {
+      days = monthDays(createCalendar(config), month);
+    } catch (err) {
+      throw new CliError(String((err as Error).message));
+    }
+    if (values.json) return console.log(JSON.stringify(days, null, 2));
+    const WORD = {
+      workday: "工作日",
+      weekend: "周末",
+      holiday: "节假日",
+      makeup: "调休上班",
+      closure: "停工",
+    };
+    const WEEK = ["日", "一", "二", "三", "四", "五", "六"];
+    console.log(`${month}  working days: ${days.filter((d) => d.working).length}`);
+    for (const d of days) {
+      const dow = WEEK[new Date(`${d.date}T00:00:00Z`).getUTCDay()];
+      console.log(
+        `${d.date} 周${dow}  ${d.working ? "work" : "rest"}  ${WORD[d.kind]}${d.name ? `  ${d.name}` : ""}`,
+      );
+    }
+    return;
+  }
+
+  if (cmd === "outbox") {
+    const stack = readJson<AwsSettings>(resolve(DATA_DIR, "local-stack.json"));
+    const file = stack?.smsOutboxFile ?? resolve(DATA_DIR, "sms-outbox.jsonl");
+    const entries = readOutbox(file);
+    if (values.json) return console.log(JSON.stringify(entries, null, 2));
+    if (!entries.length) return console.log(`outbox ${file}: empty`);
+    for (const e of entries) console.log(`${e.at}  to ${e.to}  ${e.ticketNo}  [${e.kind}]  ${e.text}`);
+    return;
+  }
+
+  if (cmd === "sweep") {
+    // Runs against the local system only: an operator catching up, or a test moving through deadlines.
+    if (process.env.TABLE_NAME && !process.env.DYNAMODB_ENDPOINT)
+      throw new CliError("sweep runs against the local system only; in AWS the scheduled sweeper does this");
+    const stack = readJson<AwsSettings>(resolve(DATA_DIR, "local-stack.json"));
+    if (!stack?.dynamoEndpoint || !stack.sqsEndpoint)
+      throw new CliError("no local system found (.data/local-stack.json): start it with `npm start` first");
+    const at = values.at ? new Date(values.at) : new Date();
+    if (Number.isNaN(at.getTime()))
+      throw new CliError("--at must be an ISO time, e.g. 2026-02-13T09:00:00+08:00");
+    const runtime = await createRuntime(stack, bundledConfig(process.env), { quiet: true });
+    runtime.core.clock = { now: () => at };
+    const out = await sweepAll(runtime.core, { graceSeconds: 0 });
+    console.log(JSON.stringify({ at: at.toISOString(), ...out }, null, values.json ? 2 : undefined));
+    return;
+  }
+
   throw new CliError(`unknown command: ${positionals.join(" ")}\n${USAGE}`);
 }
 

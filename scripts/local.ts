@@ -5,9 +5,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Runtime } from "../functions/lib/http.js";
+import { calendarWarning } from "../shared/closure/calendar.js";
+import { sweepAll } from "../shared/closure/sweep.js";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
 import { errorFields } from "../shared/log.js";
-import { redriveDeadLetters, sweepPending } from "../shared/services/delivery.js";
 import { startDynamoLocal, startSqsLocal } from "./local/stand-ins.js";
 import { type DemoKeys, demoKeysValid, issueDemoKeys, startLocalSystem } from "./local/system.js";
 
@@ -71,6 +72,7 @@ async function main() {
     sqsEndpoint: sqs.endpoint,
     sqsUrlBase: sqs.urlBase,
     tableName: "intake-local",
+    smsOutboxFile: resolve(DATA_DIR, "sms-outbox.jsonl"),
     queuePrefix: "intake-local",
     port: PORT,
     host: process.env.HOST ?? "127.0.0.1",
@@ -81,11 +83,23 @@ async function main() {
   });
   stoppers.push(() => system.stop());
   if (!keys) throw new Error("demo keys were not written");
+  const calendarGap = calendarWarning(
+    system.runtime.core.deadlines.calendar,
+    new Date(),
+    config.city.timezoneOffsetMinutes,
+  );
+  if (calendarGap) console.warn(`warning: ${calendarGap}`);
 
+  // The local stand-in for the EventBridge schedule: the same sweep as functions/sweeper.ts.
+  let sweeping = false;
   const sweeper = setInterval(() => {
-    sweepPending(system.runtime.core, { graceSeconds: SWEEP_SECONDS })
-      .then(() => redriveDeadLetters(system.runtime.core))
-      .catch((err) => system.runtime.core.log.log("error", "sweep failed", errorFields(err)));
+    if (sweeping) return;
+    sweeping = true;
+    sweepAll(system.runtime.core, { graceSeconds: SWEEP_SECONDS })
+      .catch((err) => system.runtime.core.log.log("error", "sweep failed", errorFields(err)))
+      .finally(() => {
+        sweeping = false;
+      });
   }, SWEEP_SECONDS * 1000);
   stoppers.push(() => clearInterval(sweeper));
 
@@ -94,6 +108,7 @@ citizen request intake — running locally
   API          ${system.baseUrl}   (health: ${system.baseUrl}/health)
   DynamoDB     ${dynamo.endpoint}  (DynamoDB Local, data in ${resolve(DATA_DIR, "dynamodb")})
   SQS          ${sqs.endpoint}  (local-aws-sqs, in memory; re-offered from the table at start)
+  SMS          ${resolve(DATA_DIR, "sms-outbox.jsonl")}  (recorded, not sent: npm run cli -- outbox)
   demo keys    ${KEYS_FILE} (mode 600)
     operator    ${keys.operator}
     dispatcher  ${keys.dispatcher}

@@ -1,3 +1,4 @@
+import type { CallbackRecord } from "./closure/schema.js";
 import type { Actor } from "./domain/lifecycle.js";
 import type { Channel, HistoryEvent, QueueMessage, Role, Ticket, TicketStatus } from "./domain/ticket.js";
 import type { Notification } from "./notify/notification.js";
@@ -52,14 +53,36 @@ export interface TicketStore {
   create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome>;
   get(id: string): Promise<Ticket | null>;
   getIdempotency(key: string): Promise<IdempotencyRecord | null>;
-  /** Persists a transition; throws ConflictError when the stored version is not `expectedVersion`. */
-  save(ticket: Ticket, events: HistoryEvent[], expectedVersion: number): Promise<void>;
+  /**
+   * Persists a transition; throws ConflictError when the stored version is not `expectedVersion`. `callbacks`
+   * (回访 records the transition created or changed) are written in the same transaction, each checked against
+   * its own version.
+   */
+  save(
+    ticket: Ticket,
+    events: HistoryEvent[],
+    expectedVersion: number,
+    extra?: { callbacks?: CallbackRecord[] },
+  ): Promise<void>;
   /** Clears the dispatch-pending mark if the ticket is still at `version`; false when it moved on. */
   clearDispatchPending(id: string, version: number): Promise<boolean>;
   /** Tickets still marked dispatch-pending, oldest first (sparse index). */
   listPending(limit: number): Promise<Ticket[]>;
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
+  /** Tickets in `status` whose next supervision moment is at or before `at` (index GSI2; never a scan). */
+  listSupervisionDue(status: TicketStatus, at: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
+  /** Ids of the tickets merged into `parentId` (written with the merge itself). */
+  listChildren(parentId: string): Promise<string[]>;
+  getCallback(id: string): Promise<CallbackRecord | null>;
+  /** Pending callbacks of a channel, soonest expiry first; `expiringBy` keeps those expiring at or before it. */
+  listPendingCallbacks(
+    channel: Channel,
+    limit: number,
+    opts?: { cursor?: string; expiringBy?: string },
+  ): Promise<Page<CallbackRecord>>;
+  /** The newest pending callback of a channel user (WeChat answers in the conversation). */
+  findOpenCallback(channel: Channel, channelUserId: string): Promise<CallbackRecord | null>;
   /**
    * Closed tickets as labelled examples for training the category model, a page at a time (`cursor` from the
    * previous page). Reads only the fields of {@link LabelledTicket}: no reporter data leaves the table.
@@ -119,6 +142,11 @@ export interface Queue {
  */
 export interface NotificationSender {
   deliver(ticket: Ticket, notification: Notification): Promise<"sent" | "skipped">;
+}
+
+/** Sends one SMS (Amazon SNS in AWS, a recorder under .data/ locally). A thrown error means "try again". */
+export interface SmsNotifier {
+  send(phone: string, text: string, meta: { ticketNo: string; kind: string }): Promise<void>;
 }
 
 /** The senders by origin channel; a channel without one is logged and skipped. */

@@ -1,6 +1,7 @@
 import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
 import { createEmfMetrics } from "../../shared/adapters/emf-metrics.js";
 import { loadModelFile } from "../../shared/classify/files.js";
+import { calendarWarning } from "../../shared/closure/calendar.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
 import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
@@ -24,6 +25,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     queuePrefix: need("QUEUE_PREFIX"),
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
+    smsOutboxFile: env.SMS_OUTBOX_FILE || undefined,
+    publicBaseUrl: env.PUBLIC_BASE_URL || undefined,
   };
 }
 
@@ -52,6 +55,9 @@ export async function createRuntime(
     ...(extra.metrics ? { metrics: extra.metrics } : {}),
   });
   const runtime: Runtime = { core, authenticate: createAuthenticator(core.keys) };
+  // Start-up: working-day deadlines need the official calendar of the coming days.
+  const gap = calendarWarning(core.deadlines.calendar, core.clock.now(), config.city.timezoneOffsetMinutes);
+  if (gap) core.log.log("warn", "calendar coverage", { message: gap });
   return runtime;
 }
 

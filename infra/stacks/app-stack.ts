@@ -17,12 +17,19 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../../functions/routes.js";
+import {
+  HTTP_ROUTES,
+  QUEUE_CONSUMERS,
+  SCHEDULED_FUNCTIONS,
+  STREAM_FUNCTIONS,
+} from "../../functions/routes.js";
 import { TABLE_INDEXES } from "../../shared/adapters/table.js";
 import { NOTIFICATION, TRIAGE } from "../../shared/ports.js";
 import { IntakeFunction } from "../constructs/intake-function.js";
@@ -98,6 +105,7 @@ export class AppStack extends Stack {
       ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry, what: `${r.method} ${r.path}` })),
       ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry, what: s.purpose })),
       ...STREAM_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry, what: s.purpose })),
+      ...QUEUE_CONSUMERS.map((q) => ({ name: q.name, entry: q.entry, what: q.purpose })),
     ];
     for (const f of all) {
       const access = FUNCTION_ACCESS[f.name];
@@ -188,6 +196,22 @@ export class AppStack extends Stack {
           }),
         ],
       });
+    }
+
+    // Queue consumers: an event source mapping per consumer, reporting partial batch failures.
+    for (const c of QUEUE_CONSUMERS) {
+      const queue = sqs.Queue.fromQueueArn(
+        this,
+        `${pascal(c.name)}Queue`,
+        this.formatArn({
+          service: "sqs",
+          resource: queueName(prefix, c.queue),
+          arnFormat: ArnFormat.NO_RESOURCE_NAME,
+        }),
+      );
+      this.functions
+        .get(c.name)!
+        .fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
     }
 
     // The dispatch outbox: the ticket table's stream, filtered to ticket items written dispatch-pending.
@@ -295,6 +319,16 @@ export class AppStack extends Stack {
     for (const [action, sets] of grants) {
       const resources = queueArns(sets);
       if (resources.length) fn.role.addToPolicy(new iam.PolicyStatement({ actions: [action], resources }));
+    }
+    if (access.sms) {
+      // SMS straight to phone numbers: Publish is allowed on everything that is not a topic, so the function can
+      // text a resident and can publish to no topic at all.
+      fn.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ["sns:Publish"],
+          notResources: [this.formatArn({ service: "sns", region: "*", account: "*", resource: "*" })],
+        }),
+      );
     }
   }
 }

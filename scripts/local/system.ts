@@ -1,4 +1,6 @@
 import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Runtime } from "../../functions/lib/http.js";
 import { createRuntime } from "../../functions/lib/runtime.js";
 import type { AwsSettings } from "../../shared/adapters/aws.js";
@@ -49,6 +51,8 @@ export async function startLocalSystem(opts: {
   port: number;
   host?: string;
   quiet?: boolean;
+  /** Where SMS are recorded (JSON lines); the local system never sends real SMS. */
+  smsOutboxFile?: string;
   /** false: no table-stream consumer (a test that drives delivery itself). */
   outbox?: boolean;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
@@ -65,6 +69,7 @@ export async function startLocalSystem(opts: {
     queuePrefix: opts.queuePrefix,
     dynamoEndpoint: opts.dynamoEndpoint,
     sqsEndpoint: opts.sqsEndpoint,
+    smsOutboxFile: opts.smsOutboxFile ?? join(tmpdir(), `${opts.queuePrefix}-sms-outbox.jsonl`),
   };
   const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
   const outbox =
@@ -77,6 +82,8 @@ export async function startLocalSystem(opts: {
   const server = await startApiServer(runtime, opts.port, opts.host);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
+  // Rating links (回访) point at this server.
+  runtime.core.publicBaseUrl ??= `http://${opts.host ?? "127.0.0.1"}:${port}`;
   const consumer = opts.notifications === false ? null : startNotificationConsumer(runtime);
   return {
     baseUrl: `http://${opts.host ?? "127.0.0.1"}:${port}`,

@@ -1,12 +1,15 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createChannelCallbacks } from "../closure/callbacks.js";
+import { smsNotificationSender } from "../closure/sms.js";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import type { Clock } from "../ports.js";
+import type { Clock, SmsNotifier } from "../ports.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
+import { FileSmsOutbox } from "./sms.js";
 import { SqsQueue } from "./sqs-queue.js";
 
 /** Where the adapters connect. With no endpoints they talk to real AWS through the default credential chain. */
@@ -17,6 +20,10 @@ export interface AwsSettings {
   queuePrefix: string;
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
+  /** Local runs: SMS goes to this JSON-lines file instead of Amazon SNS. */
+  smsOutboxFile?: string;
+  /** Public base URL of the API, for rating links (回访 `/rate/<token>`). */
+  publicBaseUrl?: string;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -48,9 +55,24 @@ export function createAwsCore(
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
-  const store = new DynamoTicketStore(clients.doc, settings.tableName);
+  const store = new DynamoTicketStore(clients.doc, settings.tableName, config.deadlines);
   const queue = new SqsQueue(clients.sqs, settings.queueUrlBase, settings.queuePrefix);
-  return {
+  // SMS for web, hotline and Open311 reporters: a recorder locally, Amazon SNS in AWS (loaded on first use, so
+  // functions that never text pay nothing for the SNS client at cold start).
+  let sns: Promise<SmsNotifier> | undefined;
+  const sms: SmsNotifier = settings.smsOutboxFile
+    ? new FileSmsOutbox(settings.smsOutboxFile)
+    : {
+        send: async (phone, text, meta) => {
+          sns ??= Promise.all([import("@aws-sdk/client-sns"), import("./sns-sms.js")]).then(
+            ([{ SNSClient }, { SnsSmsNotifier }]) =>
+              new SnsSmsNotifier(new SNSClient({ region: settings.region })),
+          );
+          return (await sns).send(phone, text, meta);
+        },
+      };
+  const smsSender = smsNotificationSender(sms);
+  const core: Core & { clients: ReturnType<typeof createClients> } = {
     ...createCore({
       config,
       store,
@@ -60,8 +82,13 @@ export function createAwsCore(
       metrics: extra.metrics,
       clock: extra.clock,
       classifier: extra.classifier,
+      senders: { web: smsSender, hotline: smsSender, open311: smsSender },
+      publicBaseUrl: settings.publicBaseUrl ?? null,
       dispatch: extra.dispatch,
     }),
     clients,
   };
+  // 回访 answered inside a channel's conversation (WeChat): the closure loop's port.
+  core.callbacks = createChannelCallbacks(() => core);
+  return core;
 }

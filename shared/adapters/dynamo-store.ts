@@ -8,8 +8,10 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import type { CallbackRecord } from "../closure/schema.js";
+import type { SupervisionPolicy } from "../closure/supervision.js";
 import { ConflictError, ValidationError } from "../domain/errors.js";
-import type { HistoryEvent, Ticket, TicketStatus } from "../domain/ticket.js";
+import type { Channel, HistoryEvent, Ticket, TicketStatus } from "../domain/ticket.js";
 import type {
   ApiKeyRecord,
   CreateOutcome,
@@ -20,6 +22,7 @@ import type {
   TicketStore,
 } from "../ports.js";
 import {
+  callbackItem,
   eventItem,
   IDEMPOTENCY_TTL_DAYS,
   keys,
@@ -92,19 +95,35 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
+    /** The supervision timing that decides GSI2's sort key (shared/closure/supervision.ts). */
+    private readonly supervision?: SupervisionPolicy,
   ) {}
+
+  /** A merged ticket leaves a link in its parent's partition, so the parent's closure finds every reporter. */
+  private childLink(ticket: Ticket) {
+    if (ticket.status !== "merged" || !ticket.parentId) return [];
+    return [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.child(ticket.parentId, ticket.id), entity: "child", childId: ticket.id },
+        },
+      },
+    ];
+  }
 
   async create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome> {
     const items = [
       {
         Put: {
           TableName: this.tableName,
-          Item: ticketItem(ticket),
+          Item: ticketItem(ticket, this.supervision),
           ConditionExpression: "attribute_not_exists(#pk)",
           ExpressionAttributeNames: { "#pk": PK },
         },
       },
       ...ticket.history.map((e) => ({ Put: { TableName: this.tableName, Item: eventItem(ticket.id, e) } })),
+      ...this.childLink(ticket),
     ];
     if (idempotency) {
       items.push({
@@ -181,7 +200,26 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return { key, ticketId: String(out.Item.ticketId), requestHash: String(out.Item.requestHash) };
   }
 
-  async save(ticket: Ticket, events: HistoryEvent[], expectedVersion: number): Promise<void> {
+  async save(
+    ticket: Ticket,
+    events: HistoryEvent[],
+    expectedVersion: number,
+    extra: { callbacks?: CallbackRecord[] } = {},
+  ): Promise<void> {
+    const callbacks = (extra.callbacks ?? []).map((cb) => {
+      const names: Record<string, string> = cb.version === 1 ? { "#pk": PK } : { "#cv": "cbVersion" };
+      const values: Record<string, unknown> | undefined =
+        cb.version === 1 ? undefined : { ":cv": cb.version - 1 };
+      return {
+        Put: {
+          TableName: this.tableName,
+          Item: callbackItem(cb),
+          ConditionExpression: cb.version === 1 ? "attribute_not_exists(#pk)" : "#cv = :cv",
+          ExpressionAttributeNames: names,
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        },
+      };
+    });
     try {
       await this.doc.send(
         new TransactWriteCommand({
@@ -189,7 +227,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: ticketItem(ticket),
+                Item: ticketItem(ticket, this.supervision),
                 ConditionExpression: "#v = :expected",
                 ExpressionAttributeNames: { "#v": "version" },
                 ExpressionAttributeValues: { ":expected": expectedVersion },
@@ -203,6 +241,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
                 ExpressionAttributeNames: { "#pk": PK },
               },
             })),
+            ...this.childLink(ticket),
+            ...callbacks,
           ],
         }),
       );
@@ -315,6 +355,99 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       });
     }
     return { items, cursor: encodeCursor(out.LastEvaluatedKey, def.pk) };
+  }
+
+  async listSupervisionDue(
+    status: TicketStatus,
+    at: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Ticket>> {
+    const pkValue = keys.statusPartition(status);
+    // "#" sorts before every id character and after every ISO digit: `<at>#~` bounds every key of moment <= at.
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "GSI2",
+        KeyConditionExpression: "#pk = :pk AND #sk <= :at",
+        ExpressionAttributeNames: { "#pk": "GSI2PK", "#sk": "GSI2SK" },
+        ExpressionAttributeValues: { ":pk": pkValue, ":at": `${at}#~` },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor, { pkName: "GSI2PK", pkValue, skName: "GSI2SK" }),
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((item) => ticketFromItems(item)),
+      cursor: encodeCursor(out.LastEvaluatedKey, "GSI2PK"),
+    };
+  }
+
+  async listChildren(parentId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :child)",
+          ExpressionAttributeNames: { "#pk": PK, "#sk": SK },
+          ExpressionAttributeValues: { ":pk": keys.ticketPartition(parentId), ":child": "CHILD#" },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) ids.push(String(item.childId));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return ids;
+  }
+
+  async getCallback(id: string): Promise<CallbackRecord | null> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.callback(id), ConsistentRead: true }),
+    );
+    return out.Item ? (out.Item.callback as CallbackRecord) : null;
+  }
+
+  async listPendingCallbacks(
+    channel: Channel,
+    limit: number,
+    opts: { cursor?: string; expiringBy?: string } = {},
+  ): Promise<Page<CallbackRecord>> {
+    const pkValue = keys.callbackPartition(channel);
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "GSI1",
+        KeyConditionExpression: opts.expiringBy ? "#pk = :pk AND #sk <= :by" : "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": "GSI1PK", ...(opts.expiringBy ? { "#sk": "GSI1SK" } : {}) },
+        ExpressionAttributeValues: {
+          ":pk": pkValue,
+          ...(opts.expiringBy ? { ":by": `${opts.expiringBy}#~` } : {}),
+        },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(opts.cursor, { pkName: "GSI1PK", pkValue, skName: "GSI1SK" }),
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((item) => item.callback as CallbackRecord),
+      cursor: encodeCursor(out.LastEvaluatedKey, "GSI1PK"),
+    };
+  }
+
+  async findOpenCallback(channel: Channel, channelUserId: string): Promise<CallbackRecord | null> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "GSI4",
+        KeyConditionExpression: "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": "GSI4PK" },
+        ExpressionAttributeValues: { ":pk": keys.callbackUserPartition(channel, channelUserId) },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? (item.callback as CallbackRecord) : null;
   }
 
   async nextSequence(day: string, count = 1): Promise<number> {

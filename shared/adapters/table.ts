@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { type CallbackRecord, withClosureDefaults } from "../closure/schema.js";
+import { nextSupervisionAt, type SupervisionPolicy } from "../closure/supervision.js";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
 
 /**
@@ -9,6 +11,9 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   COUNTER#<yyyymmdd> / COUNTER             the day's ticket-number counter
  *   APIKEY#<sha256> / APIKEY                 an API key's principal
  *   DONE#<key> / DONE                        a once-only effect that happened (expires)
+ *   TICKET#<parent> / CHILD#<id>             a ticket merged into <parent> (written with the merge)
+ *   CALLBACK#<id> / CALLBACK                 a callback (回访); while pending on GSI1 (channel + expiry) and,
+ *                                            for channel users, GSI4 (hashed channel user)
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -18,7 +23,7 @@ export const TTL_ATTRIBUTE = "expiresAt";
 /** Global secondary indexes (all project ALL; partition and sort keys are strings). */
 export const TABLE_INDEXES = [
   { name: "GSI1", pk: "GSI1PK", sk: "GSI1SK", purpose: "sparse: dispatch-pending tickets by time" },
-  { name: "GSI2", pk: "GSI2PK", sk: "GSI2SK", purpose: "status + due time" },
+  { name: "GSI2", pk: "GSI2PK", sk: "GSI2SK", purpose: "status + next supervision moment (due time)" },
   { name: "GSI3", pk: "GSI3PK", sk: "GSI3SK", purpose: "department + status" },
   { name: "GSI4", pk: "GSI4PK", sk: "GSI4SK", purpose: "reporter (hashed phone)" },
   { name: "GSI5", pk: "GSI5PK", sk: "GSI5SK", purpose: "area + category + time (dedup, hotspots)" },
@@ -35,13 +40,35 @@ export const keys = {
   counter: (day: string) => ({ [PK]: `COUNTER#${day}`, [SK]: "COUNTER" }),
   apiKey: (hash: string) => ({ [PK]: `APIKEY#${hash}`, [SK]: "APIKEY" }),
   done: (key: string) => ({ [PK]: `DONE#${key}`, [SK]: "DONE" }),
+  child: (parentId: string, childId: string) => ({ [PK]: `TICKET#${parentId}`, [SK]: `CHILD#${childId}` }),
+  callback: (id: string) => ({ [PK]: `CALLBACK#${id}`, [SK]: "CALLBACK" }),
+  callbackPartition: (channel: string) => `CALLBACKS#${channel}`,
+  callbackUserPartition: (channel: string, userId: string) =>
+    `CBUSER#${createHash("sha256").update(`${channel}:${userId}`).digest("hex")}`,
   pendingPartition: "PENDING",
   statusPartition: (status: string) => `STATUS#${status}`,
   phonePartition: (phone: string) => `PHONE#${createHash("sha256").update(phone).digest("hex")}`,
 };
 
+/** States whose deadlines the supervision sweep watches through GSI2. */
+export const SUPERVISED_STATES = ["dispatched", "accepted"] as const;
+
+/**
+ * GSI2's sort key: in a supervised state the next supervision moment, so that the sweep reads only the tickets
+ * due a look (`GSI2SK <= now`); with nothing left to do it sorts after every moment ("~"). Elsewhere the resolve
+ * deadline or the creation time.
+ */
+export function statusSortKey(ticket: Ticket, policy?: SupervisionPolicy): string {
+  const fallback = ticket.dueAt ?? ticket.createdAt;
+  if (policy && (SUPERVISED_STATES as readonly string[]).includes(ticket.status)) {
+    const next = withClosureDefaults(ticket);
+    return `${nextSupervisionAt(next, policy) ?? `~${fallback}`}#${ticket.id}`;
+  }
+  return `${fallback}#${ticket.id}`;
+}
+
 /** The META item of a ticket, with the index attributes derived from it. */
-export function ticketItem(ticket: Ticket): Record<string, unknown> {
+export function ticketItem(ticket: Ticket, policy?: SupervisionPolicy): Record<string, unknown> {
   const { history: _history, ...rest } = ticket;
   const item: Record<string, unknown> = {
     ...keys.ticket(ticket.id),
@@ -49,7 +76,7 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
     version: ticket.version,
     ticket: rest,
     GSI2PK: keys.statusPartition(ticket.status),
-    GSI2SK: `${ticket.dueAt ?? ticket.createdAt}#${ticket.id}`,
+    GSI2SK: statusSortKey(ticket, policy),
   };
   if (ticket.dispatchPending) {
     item.GSI1PK = keys.pendingPartition;
@@ -70,6 +97,25 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
   return item;
 }
 
+/** A callback item; its index attributes only while it is pending (sparse). */
+export function callbackItem(cb: CallbackRecord): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    ...keys.callback(cb.id),
+    entity: "callback",
+    cbVersion: cb.version,
+    callback: cb,
+  };
+  if (cb.status === "pending") {
+    item.GSI1PK = keys.callbackPartition(cb.channel);
+    item.GSI1SK = `${cb.expiresAt}#${cb.id}`;
+    if (cb.channelUserId) {
+      item.GSI4PK = keys.callbackUserPartition(cb.channel, cb.channelUserId);
+      item.GSI4SK = `${cb.createdAt}#${cb.id}`;
+    }
+  }
+  return item;
+}
+
 export function eventItem(ticketId: string, event: HistoryEvent): Record<string, unknown> {
   return { ...keys.event(ticketId, event), entity: "event", event };
 }
@@ -80,7 +126,7 @@ export function ticketFromItems(
   events: Record<string, unknown>[] = [],
 ): Ticket {
   const history = events.map((e) => e.event as HistoryEvent).sort((a, b) => a.seq - b.seq);
-  return { ...(meta.ticket as Omit<Ticket, "history">), history };
+  return withClosureDefaults({ ...(meta.ticket as Omit<Ticket, "history">), history });
 }
 
 /** CreateTable input for the local stand-in and tests; infra/ declares the same layout for AWS. */

@@ -12,6 +12,23 @@ export const Duration = z.union([
 ]);
 export type Duration = z.infer<typeof Duration>;
 
+/** 签收时限 by urgency when the configuration gives none. */
+const DEFAULT_ACCEPT = {
+  urgent: { hours: 1 },
+  high: { hours: 4 },
+  normal: { workingDays: 1 },
+  low: { workingDays: 2 },
+} as const;
+
+/** One year's official calendar, as the State Council publishes it. */
+export const CalendarYear = z
+  .object({
+    year: z.number().int().min(2000).max(2100),
+    holidays: z.array(z.iso.date()),
+    makeupWorkdays: z.array(z.iso.date()).default([]),
+  })
+  .strict();
+
 export const Department = z
   .object({
     id,
@@ -38,7 +55,12 @@ export const Category = z
     kind: z.enum(["component", "event"]),
     parent: id.optional(),
     keywords: z.array(z.string().min(1)).default([]),
+    /** 办结时限 for this category (and its children); the earlier of this and the urgency's applies. */
     deadline: Duration.optional(),
+    /** 签收时限 for this category (and its children); the earlier of this and the urgency's applies. */
+    acceptDeadline: Duration.optional(),
+    /** 核查: who verifies a resolved ticket of this category (and its children); default the dispatcher. */
+    verification: z.enum(["dispatcher", "reporter", "both"]).optional(),
   })
   .strict();
 export type Category = z.infer<typeof Category>;
@@ -67,16 +89,48 @@ export const CityConfig = z
     routing: z.array(RoutingRule).default([]),
     deadlines: z
       .object({
+        /** 办结时限 by urgency. */
         byUrgency: z.record(Urgency, Duration),
+        /** 签收时限 by urgency. */
+        acceptByUrgency: z.record(Urgency, Duration).default(DEFAULT_ACCEPT),
+        /** Supervision warns the department at this fraction of a deadline (预警). */
+        warnAtFraction: z.number().gt(0).lt(1).default(0.8),
+        /** A deadline passed this many hours ago escalates to the centre (升级). */
+        escalateAfterHours: z
+          .number()
+          .positive()
+          .max(24 * 365)
+          .default(24),
       })
       .strict(),
     calendar: z
       .object({
+        /** Use the official State Council calendar of the npm package chinese-days (default true). */
+        official: z.boolean().default(true),
+        /** A year's official calendar published after the package (the State Council publishes late in the year). */
+        years: z.array(CalendarYear).default([]),
+        /** The city's own closures (e.g. a typhoon day): no working day, whatever the official calendar says. */
+        closures: z
+          .array(z.object({ date: z.iso.date(), name: z.string().min(1).max(100) }).strict())
+          .default([]),
+        /** Extra rest days and working days on top of the above. */
         holidays: z.array(z.iso.date()).default([]),
         makeupWorkdays: z.array(z.iso.date()).default([]),
       })
       .strict()
-      .default({ holidays: [], makeupWorkdays: [] }),
+      .default({ official: true, years: [], closures: [], holidays: [], makeupWorkdays: [] }),
+    /** 回访: the satisfaction callback after closure. */
+    callbacks: z
+      .object({
+        /** A callback not answered within this many days of closure closes unrated. */
+        windowDays: z.number().int().min(1).max(90).default(7),
+        /** A hotline callback closes unrated after this many unreachable attempts. */
+        maxAttempts: z.number().int().min(1).max(10).default(3),
+        /** Ratings at or below this reopen the ticket (重办). */
+        reopenAtOrBelow: z.number().int().min(0).max(5).default(2),
+      })
+      .strict()
+      .default({ windowDays: 7, maxAttempts: 3, reopenAtOrBelow: 2 }),
     classifier: z
       .object({
         /** Below this confidence the intake sends the ticket to triage instead of guessing. */

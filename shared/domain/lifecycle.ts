@@ -1,4 +1,17 @@
-import { ForbiddenError, IllegalTransitionError, ValidationError } from "./errors.js";
+import {
+  type CallbackSummary,
+  type CLOSURE_DEFAULTS,
+  closureDefaults,
+  type DeadlineKind,
+  type VerificationMode,
+} from "../closure/schema.js";
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  IllegalTransitionError,
+  ValidationError,
+} from "./errors.js";
 import type { Attachment, Channel, HistoryEvent, Role, Ticket, TicketStatus } from "./ticket.js";
 
 /**
@@ -13,18 +26,50 @@ export interface Actor {
   grid?: string;
 }
 
+/** Fresh deadlines for a new round of handling: 签收时限 and 办结时限. */
+export interface Deadlines {
+  acceptDueAt: string | null;
+  dueAt: string | null;
+}
+
 export type Command =
-  | { type: "dispatch"; department: string; dueAt: string | null }
+  | { type: "dispatch"; department: string; dueAt: string | null; acceptDueAt?: string | null }
   | { type: "triage"; reason: string }
   | { type: "accept"; note?: string }
   | { type: "progress"; note: string }
   | { type: "resolve"; result: string; evidence: Attachment[] }
   | { type: "return"; reason: string }
-  | { type: "assign"; department: string; categoryId?: string; dueAt: string | null; note?: string }
-  | { type: "verify"; passed: boolean; note?: string }
+  | {
+      type: "assign";
+      department: string;
+      categoryId?: string;
+      dueAt: string | null;
+      acceptDueAt?: string | null;
+      note?: string;
+    }
+  | { type: "verify"; passed: boolean; note?: string; mode?: VerificationMode; fresh?: Deadlines }
   | { type: "reject"; reason: string }
   | { type: "merge"; parentId: string }
-  | { type: "reopen"; reason: string; dueAt: string | null };
+  | { type: "reopen"; reason: string; dueAt: string | null; acceptDueAt?: string | null }
+  // The closure loop (shared/closure): extensions, supervision, the reporter's verification, callbacks.
+  | { type: "extend"; reason: string; dueAt: string }
+  | { type: "approve-extension"; note?: string }
+  | { type: "refuse-extension"; reason: string }
+  | { type: "warn"; deadline: DeadlineKind }
+  | { type: "urge"; deadline: DeadlineKind }
+  | { type: "escalate"; deadline?: DeadlineKind; reason: "overdue" | "returns" }
+  | { type: "confirm"; passed: boolean; note?: string; mode: VerificationMode; fresh?: Deadlines }
+  | { type: "callback-open"; callbacks: CallbackSummary[] }
+  | { type: "callback-attempt"; callbackId: string; note?: string }
+  | { type: "callback-end"; callbackId: string; because: "unreachable" | "expired" }
+  | {
+      type: "rate";
+      callbackId: string;
+      rating: number;
+      comment?: string;
+      /** Set when the rating reopens the ticket (重办): its fresh deadlines. */
+      reopen?: Deadlines;
+    };
 
 export type CommandType = Command["type"];
 
@@ -46,7 +91,48 @@ export const TRANSITIONS: Readonly<Record<CommandType, Rule>> = {
   reject: { roles: ["dispatcher"], from: ["received", "triage"] },
   merge: { roles: ["dispatcher", "system"], from: ["received", "triage"] },
   reopen: { roles: ["dispatcher", "operator"], from: ["closed"] },
+  extend: { roles: ["department"], from: ["dispatched", "accepted"] },
+  "approve-extension": { roles: ["dispatcher"], from: ["dispatched", "accepted"] },
+  "refuse-extension": { roles: ["dispatcher"], from: ["dispatched", "accepted"] },
+  warn: { roles: ["system"], from: ["dispatched", "accepted"] },
+  urge: { roles: ["system"], from: ["dispatched", "accepted"] },
+  escalate: { roles: ["system", "dispatcher"], from: ["received", "triage", "dispatched", "accepted"] },
+  // The reporter's own verification, recorded by their channel's gateway or, for a hotline caller, an operator.
+  confirm: { roles: ["channel", "operator"], from: ["resolved"] },
+  "callback-open": { roles: ["system"], from: ["closed"] },
+  "callback-attempt": { roles: ["operator"], from: ["closed"] },
+  "callback-end": { roles: ["operator", "system"], from: ["closed"] },
+  // A resident rating through a signed link acts as `system` (no key); WeChat through its gateway; operators by phone.
+  rate: { roles: ["operator", "channel", "system"], from: ["closed"] },
 };
+
+/** Starts a new round of handling: fresh deadlines, supervision from the start, no overdue facts. */
+function refreshDeadlines(next: Ticket, d: Deadlines): void {
+  next.dueAt = d.dueAt;
+  next.acceptDueAt = d.acceptDueAt;
+  next.supervision = { accept: "none", resolve: "none" };
+  next.overdue = { accept: null, resolve: null };
+  next.extension = null;
+}
+
+/** 报处分离: the principal who filed a ticket or handled it never verifies it. */
+function assertSeparated(ticket: Ticket, actor: Actor): void {
+  const involved = ticket.history.some(
+    (e, i) => (i === 0 || ["accept", "progress", "resolve"].includes(e.type)) && e.actor === actor.id,
+  );
+  if (involved) {
+    throw new ForbiddenError(
+      "报处分离：提交或办理该工单的人员不能核查它 / whoever filed or handled a ticket cannot verify it",
+    );
+  }
+}
+
+function callbackIn(ticket: Ticket, id: string): CallbackSummary {
+  const cb = ticket.callbacks.find((c) => c.id === id);
+  if (!cb) throw new ValidationError("回访不属于该工单 / no such callback on this ticket", "callbackId");
+  if (cb.status !== "pending") throw new ConflictError("该回访已结束 / this callback is already answered");
+  return cb;
+}
 
 /** States whose ticket must be (re)delivered to a queue: a department's for dispatched, the triage queue for triage. */
 export const QUEUED_STATES: ReadonlySet<TicketStatus> = new Set(["dispatched", "triage"]);
@@ -91,8 +177,8 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       next.status = "dispatched";
       next.department = command.department;
       next.dispatchedAt = at;
-      next.dueAt = command.dueAt;
-      data = { department: command.department, dueAt: command.dueAt };
+      refreshDeadlines(next, { dueAt: command.dueAt, acceptDueAt: command.acceptDueAt ?? null });
+      data = { department: command.department, dueAt: command.dueAt, acceptDueAt: next.acceptDueAt };
       break;
     case "triage":
       next.status = "triage";
@@ -118,13 +204,13 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       note = required(command.reason, "reason");
       data = { department: ticket.department };
       next.department = null;
-      next.dueAt = null;
+      refreshDeadlines(next, { dueAt: null, acceptDueAt: null });
       break;
     case "assign":
       next.status = "dispatched";
       next.department = command.department;
       next.dispatchedAt = at;
-      next.dueAt = command.dueAt;
+      refreshDeadlines(next, { dueAt: command.dueAt, acceptDueAt: command.acceptDueAt ?? null });
       if (command.categoryId) {
         next.categoryId = command.categoryId;
         next.categorySource = "dispatcher";
@@ -133,18 +219,38 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       data = { department: command.department, dueAt: command.dueAt };
       break;
     case "verify":
+    case "confirm": {
+      const mode = command.mode ?? "dispatcher";
+      const by = command.type === "verify" ? "dispatcher" : "reporter";
+      if (command.type === "verify") assertSeparated(ticket, actor);
+      if (mode !== "both" && mode !== by) {
+        throw new DomainError(
+          "illegal_transition",
+          by === "dispatcher"
+            ? "该分类由诉求人确认办结 / this category is verified by the reporter"
+            : "该分类由中心核查 / this category is verified by the centre",
+        );
+      }
+      if (ticket.verification[by] !== null) {
+        throw new ConflictError("已核查过 / already verified in this round");
+      }
       note = command.note?.trim() || undefined;
-      if (command.passed) {
-        next.status = "closed";
-        next.closedAt = at;
-      } else {
+      next.verification = { ...ticket.verification, [by]: command.passed };
+      if (!command.passed) {
         next.status = "dispatched";
         next.resolvedAt = null;
         next.resolution = null; // the failed result stays in the history
+        next.verification = { dispatcher: null, reporter: null };
+        next.dispatchedAt = at;
+        if (command.fresh) refreshDeadlines(next, command.fresh);
         note = required(command.note, "note");
+      } else if (mode !== "both" || (next.verification.dispatcher && next.verification.reporter)) {
+        next.status = "closed";
+        next.closedAt = at;
       }
-      data = { passed: command.passed };
+      data = { passed: command.passed, by, mode };
       break;
+    }
     case "reject":
       next.status = "rejected";
       next.closeReason = required(command.reason, "reason");
@@ -165,12 +271,112 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       next.resolvedAt = null;
       next.resolution = null;
       next.dispatchedAt = at;
-      next.dueAt = command.dueAt;
+      next.verification = { dispatcher: null, reporter: null };
+      refreshDeadlines(next, { dueAt: command.dueAt, acceptDueAt: command.acceptDueAt ?? null });
+      next.callbacks = supersede(ticket.callbacks, at);
       note = required(command.reason, "reason");
       break;
+    case "extend": {
+      if (ticket.extension) throw new ConflictError("已有待审批的延期申请 / an extension request is pending");
+      note = required(command.reason, "reason");
+      if (ticket.dueAt && Date.parse(command.dueAt) <= Date.parse(ticket.dueAt)) {
+        throw new ValidationError(
+          "延期后的时限须晚于当前时限 / the new date must be after the current deadline",
+          "dueAt",
+        );
+      }
+      next.extension = { requestedAt: at, by: actor.id, reason: note, dueAt: command.dueAt };
+      data = { dueAt: command.dueAt, previousDueAt: ticket.dueAt };
+      break;
+    }
+    case "approve-extension":
+    case "refuse-extension": {
+      const req = ticket.extension;
+      if (!req)
+        throw new DomainError("illegal_transition", "没有待审批的延期申请 / no extension request is pending");
+      next.extension = null;
+      if (command.type === "approve-extension") {
+        note = command.note?.trim() || undefined;
+        next.dueAt = req.dueAt;
+        next.supervision = { ...ticket.supervision, resolve: "none" };
+        next.overdue = { ...ticket.overdue, resolve: null };
+      } else {
+        note = required(command.reason, "reason");
+      }
+      data = { dueAt: req.dueAt, previousDueAt: ticket.dueAt, requestedBy: req.by };
+      break;
+    }
+    case "warn":
+      next.supervision = { ...ticket.supervision, [command.deadline]: "warned" };
+      data = { deadline: command.deadline, dueAt: deadlineOf(ticket, command.deadline) };
+      break;
+    case "urge":
+      next.supervision = { ...ticket.supervision, [command.deadline]: "urged" };
+      next.overdue = { ...ticket.overdue, [command.deadline]: at };
+      data = { deadline: command.deadline, dueAt: deadlineOf(ticket, command.deadline) };
+      break;
+    case "escalate":
+      if (command.deadline) next.supervision = { ...ticket.supervision, [command.deadline]: "escalated" };
+      next.escalatedAt = ticket.escalatedAt ?? at;
+      data = { reason: command.reason, ...(command.deadline ? { deadline: command.deadline } : {}) };
+      break;
+    case "callback-open":
+      next.callbacks = [...ticket.callbacks, ...command.callbacks];
+      data = { callbacks: command.callbacks.map((c) => ({ id: c.id, channel: c.channel })) };
+      break;
+    case "callback-attempt": {
+      const cb = callbackIn(ticket, command.callbackId);
+      next.callbacks = ticket.callbacks.map((c) => (c.id === cb.id ? { ...c, attempts: c.attempts + 1 } : c));
+      note = command.note?.trim() || undefined;
+      data = { callbackId: cb.id, reached: false, attempt: cb.attempts + 1 };
+      break;
+    }
+    case "callback-end": {
+      const cb = callbackIn(ticket, command.callbackId);
+      next.callbacks = ticket.callbacks.map((c) =>
+        c.id === cb.id
+          ? { ...c, status: "unrated" as const, answeredAt: at, endedBecause: command.because }
+          : c,
+      );
+      data = { callbackId: cb.id, because: command.because };
+      break;
+    }
+    case "rate": {
+      const cb = callbackIn(ticket, command.callbackId);
+      const comment = command.comment?.trim() || undefined;
+      next.callbacks = ticket.callbacks.map((c) =>
+        c.id === cb.id
+          ? {
+              ...c,
+              status: "rated" as const,
+              rating: command.rating,
+              answeredAt: at,
+              ...(comment ? { comment } : {}),
+            }
+          : c,
+      );
+      next.satisfaction = command.rating;
+      note = comment;
+      data = { callbackId: cb.id, rating: command.rating, reopened: !!command.reopen };
+      if (command.reopen) {
+        // 重办: back to the same department with the resident's comment and fresh deadlines.
+        next.status = "dispatched";
+        next.closedAt = null;
+        next.resolvedAt = null;
+        next.resolution = null;
+        next.dispatchedAt = at;
+        next.verification = { dispatcher: null, reporter: null };
+        refreshDeadlines(next, command.reopen);
+        next.callbacks = supersede(next.callbacks, at);
+        note = comment ?? `回访不满意（${command.rating} 分）/ unsatisfied callback`;
+      }
+      break;
+    }
   }
 
-  next.dispatchPending = QUEUED_STATES.has(next.status) && next.status !== ticket.status;
+  // A move into a queued state needs a delivery; a step that stays there (extend, warn, urge…) keeps the mark.
+  next.dispatchPending =
+    QUEUED_STATES.has(next.status) && (next.status !== ticket.status || ticket.dispatchPending);
   const event: HistoryEvent = {
     seq: ticket.history.length,
     at,
@@ -184,6 +390,19 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
   };
   next.history = [...ticket.history, event];
   return { ticket: next, events: [event] };
+}
+
+function deadlineOf(ticket: Ticket, d: DeadlineKind): string | null {
+  return d === "accept" ? ticket.acceptDueAt : ticket.dueAt;
+}
+
+/** Callbacks still open when the ticket is reopened end: the next closure asks again. */
+function supersede(callbacks: readonly CallbackSummary[], at: string): CallbackSummary[] {
+  return callbacks.map((c) =>
+    c.status === "pending"
+      ? { ...c, status: "unrated" as const, answeredAt: at, endedBecause: "superseded" as const }
+      : c,
+  );
 }
 
 /** Builds a brand-new ticket in state `received` with its first history event. */
@@ -205,6 +424,7 @@ export function newTicket(
     | "closeReason"
     | "dispatchPending"
     | "department"
+    | keyof typeof CLOSURE_DEFAULTS
   >,
   actor: Actor,
   now: Date,
@@ -225,6 +445,7 @@ export function newTicket(
     resolution: null,
     closeReason: null,
     dispatchPending: false,
+    ...closureDefaults(),
     version: 1,
     history: [{ seq: 0, at, actor: actor.id, role: actor.role, type: "create", from: null, to: "received" }],
   };

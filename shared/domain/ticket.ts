@@ -1,4 +1,12 @@
 import * as z from "zod";
+import {
+  CallbackSummary,
+  ExtensionRequest,
+  Overdue,
+  Rating,
+  Supervision,
+  Verification,
+} from "../closure/schema.js";
 
 /** 渠道 */
 export const Channel = z.enum(["hotline", "wechat", "web", "open311", "grid"]);
@@ -119,6 +127,20 @@ export const Ticket = z.object({
   dispatchPending: z.boolean(),
   version: z.number().int().positive(),
   history: z.array(HistoryEvent),
+  // The closure loop (shared/closure): all defaulted, so tickets stored before it still parse.
+  /** 签收时限: when the department must have accepted (dueAt is the resolve deadline 办结时限). */
+  acceptDueAt: z.iso.datetime().nullable().default(null),
+  overdue: Overdue.default({ accept: null, resolve: null }),
+  supervision: Supervision.default({ accept: "none", resolve: "none" }),
+  /** Escalated to the centre (升级 / 联合处置): long overdue (`escalate` reason "overdue") or returned too often. */
+  escalatedAt: z.iso.datetime().nullable().default(null),
+  /** A department's pending extension request (延期). */
+  extension: ExtensionRequest.nullable().default(null),
+  verification: Verification.default({ dispatcher: null, reporter: null }),
+  /** 回访: one per reporter after closure (the reporters of merged tickets too). */
+  callbacks: z.array(CallbackSummary).default([]),
+  /** The latest satisfaction rating 1–5 a callback recorded. */
+  satisfaction: Rating.nullable().default(null),
 });
 export type Ticket = z.infer<typeof Ticket>;
 
@@ -146,5 +168,9 @@ export const QueueMessage = z.object({
   title: z.string(),
   urgency: Urgency,
   dueAt: z.iso.datetime().nullable(),
+  /** Set on supervision messages: a warning (80 %), an urge 督办 (100 %) or an escalation to the centre. */
+  notice: z.enum(["warn", "urge", "escalate"]).optional(),
+  /** Which deadline a supervision notice is about. */
+  deadline: z.enum(["accept", "resolve"]).optional(),
 });
 export type QueueMessage = z.infer<typeof QueueMessage>;

@@ -57,6 +57,7 @@ function textFor(ticket: Ticket, event: HistoryEvent, parentNo?: string): string
     case "resolve":
       return `【12345】您的${no}已办结：${(event.note ?? "").slice(0, 200)}`;
     case "verify":
+    case "confirm":
       return event.to === "closed" ? `【12345】您的${no}已核查结案，感谢您的反映。` : null;
     case "reopen":
       return `【12345】您的${no}已重新交办（重办），我们会继续跟进。`;
@@ -73,6 +74,7 @@ const KIND_OF: Record<string, NotificationKind> = {
   accept: "accepted",
   resolve: "resolved",
   verify: "closed",
+  confirm: "closed",
   reopen: "reopened",
   merge: "merged",
   reject: "rejected",

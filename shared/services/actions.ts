@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { openCallbacks } from "../closure/callbacks.js";
 import {
   ConflictError,
   DomainError,
@@ -9,6 +10,7 @@ import {
 } from "../domain/errors.js";
 import { type Actor, type Command, transition } from "../domain/lifecycle.js";
 import { Attachment, type Ticket } from "../domain/ticket.js";
+import { errorFields } from "../log.js";
 import { enqueueNotifications } from "../notify/service.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
@@ -37,6 +39,17 @@ export const ActionInput = z.discriminatedUnion("action", [
   z.object({ action: z.literal("reject"), reason: text(2000) }),
   z.object({ action: z.literal("merge"), parentId: text(100) }),
   z.object({ action: z.literal("reopen"), reason: text(2000) }),
+  // The closure loop (shared/closure): 延期 and the reporter's own verification.
+  z.object({ action: z.literal("extend"), reason: text(2000), dueAt: z.iso.datetime({ offset: true }) }),
+  z.object({ action: z.literal("approve-extension"), note: text(2000).optional() }),
+  z.object({ action: z.literal("refuse-extension"), reason: text(2000) }),
+  z.object({
+    action: z.literal("confirm"),
+    passed: z.boolean(),
+    note: text(2000).optional(),
+    /** A channel gateway confirms for its own user only. */
+    channelUserId: text(200).optional(),
+  }),
 ]);
 export type ActionInput = z.infer<typeof ActionInput>;
 
@@ -56,6 +69,14 @@ export function assertCanRead(ticket: Ticket, actor: Actor): void {
           ? ticket.history[0]?.actor === actor.id
           : actor.role === "system";
   if (!owned) throw new ForbiddenError();
+}
+
+/** A channel gateway acts only as its own reporter's confirmation (核查 by the reporter). */
+function assertReporterConfirms(ticket: Ticket, actor: Actor, input: ActionInput): void {
+  if (input.action !== "confirm" || ticket.channel !== actor.channel) throw new ForbiddenError();
+  const user = ticket.reporter.channelUserId;
+  if (user && input.channelUserId !== user)
+    throw new ForbiddenError("只能确认本人的工单 / only the reporter may confirm");
 }
 
 async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promise<Command> {
@@ -82,11 +103,33 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
         department: input.department,
         categoryId: input.categoryId,
         note: input.note,
-        dueAt: core.deadlines.dueAt(now, ticket.urgency, categoryId),
+        ...core.deadlines.deadlines(now, ticket.urgency, categoryId),
       };
     }
     case "verify":
-      return { type: "verify", passed: input.passed, note: input.note };
+      return {
+        type: "verify",
+        passed: input.passed,
+        note: input.note,
+        mode: core.deadlines.verification(ticket.categoryId),
+        fresh: core.deadlines.deadlines(now, ticket.urgency, ticket.categoryId),
+      };
+    case "confirm":
+      return {
+        type: "confirm",
+        passed: input.passed,
+        note: input.note,
+        mode: core.deadlines.verification(ticket.categoryId),
+        fresh: core.deadlines.deadlines(now, ticket.urgency, ticket.categoryId),
+      };
+    case "extend":
+      if (Date.parse(input.dueAt) <= now.getTime())
+        throw new ValidationError("延期后的时限须晚于现在 / the new date must be in the future", "dueAt");
+      return { type: "extend", reason: input.reason, dueAt: new Date(input.dueAt).toISOString() };
+    case "approve-extension":
+      return { type: "approve-extension", note: input.note };
+    case "refuse-extension":
+      return { type: "refuse-extension", reason: input.reason };
     case "reject":
       return { type: "reject", reason: input.reason };
     case "merge": {
@@ -108,7 +151,7 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
       return {
         type: "reopen",
         reason: input.reason,
-        dueAt: core.deadlines.dueAt(now, ticket.urgency, ticket.categoryId),
+        ...core.deadlines.deadlines(now, ticket.urgency, ticket.categoryId),
       };
     }
   }
@@ -130,6 +173,7 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
       assertCanRead(current, actor);
       throw new ForbiddenError("该工单不属于本单位 / this ticket is not assigned to your department");
     }
+    if (actor.role === "channel") assertReporterConfirms(current, actor, input);
     const command = await toCommand(core, current, input);
     const { ticket, events } = transition(current, command, actor, core.clock.now());
     try {
@@ -150,6 +194,13 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
     let result = ticket;
     if (ticket.dispatchPending && core.dispatch === "inline" && (await deliver(core, ticket)))
       result = { ...ticket, dispatchPending: false };
+    if (ticket.status === "closed" && current.status !== "closed") {
+      // 回访: one callback per reporter. The closure stands even if this fails; the log says so.
+      result = await openCallbacks(core, result).catch((err: unknown) => {
+        core.log.log("error", "callbacks not opened", { ticketId, ...errorFields(err) });
+        return result;
+      });
+    }
     if (actor.role === "department" && "leaseToken" in input && input.leaseToken && actor.department) {
       await core.queue.delete(actor.department, input.leaseToken).catch((err: unknown) => {
         core.log.log("warn", "lease delete failed", { ticketId, error: String(err) });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { createDeadlinePolicy, type DeadlinePolicy } from "../closure/deadline.js";
 import type { CityConfig } from "../config/schema.js";
-import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
 import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
@@ -36,6 +36,8 @@ export interface Core {
   senders: NotificationSenders;
   /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
   callbacks: ChannelCallbacks | null;
+  /** Public base URL of the API (rating links 回访 `/rate/<token>`); set by the runtime. */
+  publicBaseUrl: string | null;
   newId: () => string;
   /**
    * How a ticket that needs a queue gets there: "stream" — the table's stream consumer sends it (outbox.ts; the
@@ -59,6 +61,7 @@ export function createCore(parts: {
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
+  publicBaseUrl?: string | null;
   newId?: () => string;
   dispatch?: "stream" | "inline";
 }): Core {
@@ -70,6 +73,7 @@ export function createCore(parts: {
     classifier: parts.classifier ?? null,
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
+    publicBaseUrl: parts.publicBaseUrl ?? null,
     newId: parts.newId ?? randomUUID,
     dispatch: parts.dispatch ?? "inline",
     numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),

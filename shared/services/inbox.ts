@@ -8,6 +8,20 @@ import { isWaitingAt } from "./delivery.js";
 export interface InboxItem {
   leaseToken: string;
   ticket: Ticket;
+  /** Set for a supervision notice (shared/closure/sweep.ts): warn 预警, urge 督办, escalate 升级. */
+  notice?: QueueMessage["notice"];
+  deadline?: QueueMessage["deadline"];
+}
+
+/**
+ * A supervision notice stays in the inbox while its ticket is still being handled there: a department's warn or
+ * urge while the ticket is its own, an escalation in the triage inbox while the ticket is escalated and open.
+ */
+function noticeApplies(message: QueueMessage, ticket: Ticket, target: string): boolean {
+  if (!message.notice || !["dispatched", "accepted"].includes(ticket.status)) return false;
+  return target === TRIAGE
+    ? message.notice === "escalate" && !!ticket.escalatedAt
+    : message.notice !== "escalate" && ticket.department === target;
 }
 
 /** The queue an actor may poll: a department its own; a dispatcher the triage queue. */
@@ -48,14 +62,19 @@ export async function pollInbox(
     }),
   );
   for (const { parsed, lease, ticket } of loaded) {
-    const waiting = ticket && !seen.has(ticket.id) && isWaitingAt(ticket, target);
+    const notice = parsed.success && ticket && noticeApplies(parsed.data, ticket, target);
+    const waiting = ticket && !seen.has(ticket.id) && (isWaitingAt(ticket, target) || notice);
     if (!waiting) {
       if (!parsed.success) core.log.log("warn", "dropping malformed queue message", { target });
       await core.queue.delete(target, lease);
       continue;
     }
     seen.add(ticket.id);
-    items.push({ leaseToken: lease, ticket });
+    items.push({
+      leaseToken: lease,
+      ticket,
+      ...(notice && parsed.success ? { notice: parsed.data.notice, deadline: parsed.data.deadline } : {}),
+    });
   }
   return items;
 }

@@ -126,7 +126,7 @@ export async function createTicket(
         {
           type: "dispatch",
           department,
-          dueAt: core.deadlines.dueAt(now, received.urgency, received.categoryId),
+          ...core.deadlines.deadlines(now, received.urgency, received.categoryId),
         },
         SYSTEM,
         now,

@@ -4,7 +4,12 @@ import type { CfnElement, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../../functions/routes.js";
+import {
+  HTTP_ROUTES,
+  QUEUE_CONSUMERS,
+  SCHEDULED_FUNCTIONS,
+  STREAM_FUNCTIONS,
+} from "../../functions/routes.js";
 import { dlqName, queueName, queueTargets } from "../../infra/naming.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { DEPARTMENT_QUEUE_ACTIONS } from "../../infra/stacks/data-stack.js";
@@ -21,6 +26,7 @@ const FUNCTION_NAMES = [
   ...HTTP_ROUTES.map((r) => r.name),
   ...SCHEDULED_FUNCTIONS.map((s) => s.name),
   ...STREAM_FUNCTIONS.map((s) => s.name),
+  ...QUEUE_CONSUMERS.map((q) => q.name),
 ];
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
@@ -328,7 +334,10 @@ describe("dispatch outbox (the ticket table's stream)", () => {
   });
 
   it("feeds the outbox function only ticket items written dispatch-pending, with partial batch failures", () => {
-    const mappings = Object.values(resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"));
+    // The table's stream feeds the outbox; the notification queue (an SQS source) feeds `notifications`.
+    const mappings = Object.values(
+      resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"),
+    ).filter((x) => x.Properties.StartingPosition !== undefined);
     expect(mappings).toHaveLength(1);
     const m = mappings[0]!.Properties;
     expect(m).toMatchObject({
@@ -341,6 +350,64 @@ describe("dispatch outbox (the ticket table's stream)", () => {
     const pattern = JSON.parse(filters.Filters[0]!.Pattern);
     expect(pattern.dynamodb.Keys.SK.S).toEqual(["META"]);
     expect(pattern.dynamodb.NewImage.ticket.M.dispatchPending.BOOL).toEqual([true]);
+  });
+});
+
+describe("closure loop (回访, SMS, supervision)", () => {
+  const policyOf = (name: (typeof FUNCTION_NAMES)[number]) =>
+    statementsOfRole("service", logicalId(s.service, s.service.functions.get(name)!.role));
+
+  it("only the notification consumer may publish SMS, to phone numbers only (never a topic)", () => {
+    for (const name of FUNCTION_NAMES) {
+      const sns = policyOf(name).filter((st) => [st.Action].flat().some((a) => a.startsWith("sns:")));
+      if (name !== "notifications") {
+        expect(sns, name).toEqual([]);
+        continue;
+      }
+      expect(sns).toHaveLength(1);
+      const st = sns[0] as Statement & { NotResource?: unknown };
+      expect(st.Action).toBe("sns:Publish");
+      expect(st.Resource).toBeUndefined();
+      expect(JSON.stringify(st.NotResource)).toContain(":sns:*:*:*");
+    }
+  });
+
+  it("the notification queue feeds its consumer with partial batch failures; only it receives there", () => {
+    const fnId = logicalId(s.service, s.service.functions.get("notifications")!.fn);
+    s.templates.service.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: fnId },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      EventSourceArn: Match.objectLike({
+        "Fn::Join": Match.arrayWith([Match.arrayWith([":intake-notification"])]),
+      }),
+    });
+    for (const name of FUNCTION_NAMES) {
+      const receive = policyOf(name).filter((st) => [st.Action].flat().includes("sqs:ReceiveMessage"));
+      if (JSON.stringify(receive).includes("intake-notification")) expect(name).toBe("notifications");
+    }
+  });
+
+  it("closure and rating routes may queue notifications; the public rating page only reads", () => {
+    for (const name of ["ticket-actions", "callbacks-result", "public-ratings-post"] as const) {
+      expect(JSON.stringify(policyOf(name)), name).toContain(":intake-notification");
+    }
+    for (const name of ["rate-page", "public-ratings-get", "callbacks-list"] as const) {
+      const actions = actionsOf(policyOf(name));
+      expect(
+        actions.filter((a) => a.startsWith("sqs:")),
+        name,
+      ).toEqual([]);
+      expect(actions, name).not.toContain("dynamodb:PutItem");
+    }
+  });
+
+  it("the sweeper (supervision, callback expiry) sends to department and triage queues on its schedule", () => {
+    const text = JSON.stringify(
+      policyOf("sweeper").filter((st) => [st.Action].flat().includes("sqs:SendMessage")),
+    );
+    for (const dept of DEPARTMENTS) expect(text).toContain(`:intake-${dept}"`);
+    expect(text).toContain(':intake-triage"');
+    expect(actionsOf(policyOf("sweeper"))).toContain("dynamodb:Query");
   });
 });
 

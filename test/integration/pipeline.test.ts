@@ -86,8 +86,10 @@ describe("hotline ticket, end to end", () => {
       "progress:accepted",
       "resolve:resolved",
       "verify:closed",
+      // 回访: the hotline caller's callback opens with the closure (shared/closure/callbacks.ts).
+      "callback-open:closed",
     ]);
-    expect(stored.body.version).toBe(6);
+    expect(stored.body.version).toBe(7);
     expect(stored.body.resolution.evidence).toHaveLength(1);
   });
 

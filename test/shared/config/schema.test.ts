@@ -63,7 +63,13 @@ describe("the shipped city.json", () => {
     const parsed = parseCityConfig(minimal);
     expect(parsed.classifier.threshold).toBeGreaterThan(0);
     expect(parsed.classifier.labels).toEqual({});
-    expect(parsed.calendar).toEqual({ holidays: [], makeupWorkdays: [] });
+    expect(parsed.calendar).toEqual({
+      official: true,
+      years: [],
+      closures: [],
+      holidays: [],
+      makeupWorkdays: [],
+    });
     expect(parsed.queues.maxReceiveCount).toBeGreaterThanOrEqual(1);
   });
 });

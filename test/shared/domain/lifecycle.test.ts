@@ -27,7 +27,35 @@ interface Variant {
   targets: Partial<Record<TicketStatus, TicketStatus>>;
   /** The note the history event must carry (undefined: no note). */
   note: string | undefined;
+  /** What the ticket must carry for the command to apply (a pending extension, an open callback). */
+  fixture?: Partial<Ticket>;
 }
+
+const LATER = "2026-04-25T09:00:00.000Z";
+const PENDING_EXTENSION: Partial<Ticket> = {
+  extension: {
+    requestedAt: EARLIER.toISOString(),
+    by: "user-department",
+    reason: "parts on order",
+    dueAt: LATER,
+  },
+};
+const OPEN_CALLBACK: Partial<Ticket> = {
+  callbacks: [
+    {
+      id: "cb-1",
+      reporterTicketId: "tkt-1",
+      reporterTicketNo: "20260413-000042",
+      channel: "hotline",
+      status: "pending",
+      rating: null,
+      attempts: 0,
+      createdAt: EARLIER.toISOString(),
+      expiresAt: LATER,
+      answeredAt: null,
+    },
+  ],
+};
 
 const VARIANTS: Variant[] = [
   {
@@ -111,6 +139,77 @@ const VARIANTS: Variant[] = [
     command: { type: "reopen", reason: "caller says nothing changed", dueAt: DUE },
     targets: { closed: "dispatched" },
     note: "caller says nothing changed",
+  },
+  {
+    name: "extend",
+    command: { type: "extend", reason: " parts on order ", dueAt: LATER },
+    targets: { dispatched: "dispatched", accepted: "accepted" },
+    note: "parts on order",
+  },
+  {
+    name: "approve-extension",
+    command: { type: "approve-extension", note: "ok" },
+    targets: { dispatched: "dispatched", accepted: "accepted" },
+    note: "ok",
+    fixture: PENDING_EXTENSION,
+  },
+  {
+    name: "refuse-extension",
+    command: { type: "refuse-extension", reason: "two days are enough" },
+    targets: { dispatched: "dispatched", accepted: "accepted" },
+    note: "two days are enough",
+    fixture: PENDING_EXTENSION,
+  },
+  {
+    name: "warn",
+    command: { type: "warn", deadline: "resolve" },
+    targets: { dispatched: "dispatched", accepted: "accepted" },
+    note: undefined,
+  },
+  {
+    name: "urge",
+    command: { type: "urge", deadline: "resolve" },
+    targets: { dispatched: "dispatched", accepted: "accepted" },
+    note: undefined,
+  },
+  {
+    name: "escalate",
+    command: { type: "escalate", deadline: "resolve", reason: "overdue" },
+    targets: { received: "received", triage: "triage", dispatched: "dispatched", accepted: "accepted" },
+    note: undefined,
+  },
+  {
+    name: "confirm (passed)",
+    command: { type: "confirm", passed: true, note: "fixed, thanks", mode: "reporter" },
+    targets: { resolved: "closed" },
+    note: "fixed, thanks",
+  },
+  {
+    name: "callback-open",
+    command: { type: "callback-open", callbacks: OPEN_CALLBACK.callbacks ?? [] },
+    targets: { closed: "closed" },
+    note: undefined,
+  },
+  {
+    name: "callback-attempt",
+    command: { type: "callback-attempt", callbackId: "cb-1" },
+    targets: { closed: "closed" },
+    note: undefined,
+    fixture: OPEN_CALLBACK,
+  },
+  {
+    name: "callback-end",
+    command: { type: "callback-end", callbackId: "cb-1", because: "expired" },
+    targets: { closed: "closed" },
+    note: undefined,
+    fixture: OPEN_CALLBACK,
+  },
+  {
+    name: "rate (satisfied)",
+    command: { type: "rate", callbackId: "cb-1", rating: 5, comment: "很好" },
+    targets: { closed: "closed" },
+    note: "很好",
+    fixture: OPEN_CALLBACK,
   },
 ];
 
@@ -196,7 +295,7 @@ describe("transition: the full (command × status × allowed role) matrix", () =
         const target = variant.targets[status];
         if (target !== undefined) {
           it(`${variant.name} from ${status} as ${role} → ${target}`, () => {
-            const before = ticketIn(status);
+            const before = ticketIn(status, variant.fixture);
             const snapshot = structuredClone(before);
             const actor = actorFor(role);
             const { ticket, events } = transition(deepFreeze(before), variant.command, actor, NOW);
@@ -222,7 +321,9 @@ describe("transition: the full (command × status × allowed role) matrix", () =
             expect(event.note).toBe(variant.note);
             expect(HistoryEvent.safeParse(event).success).toBe(true);
             expect(Ticket.safeParse(ticket).success).toBe(true);
-            expect(ticket.dispatchPending).toBe(target === "dispatched" || target === "triage");
+            expect(ticket.dispatchPending).toBe(
+              (target === "dispatched" || target === "triage") && target !== status,
+            );
           });
         } else {
           it(`${variant.name} from ${status} as ${role} is illegal`, () => {
@@ -264,9 +365,9 @@ describe("transition: roles", () => {
 
   const departmentVariants = VARIANTS.filter((v) => TRANSITIONS[v.command.type].roles.includes("department"));
 
-  it("department commands exist (accept, progress, resolve, return)", () => {
+  it("department commands exist (accept, progress, resolve, return, extend)", () => {
     expect(departmentVariants.map((v) => v.command.type).sort()).toEqual(
-      ["accept", "progress", "resolve", "return"].sort(),
+      ["accept", "progress", "resolve", "return", "extend"].sort(),
     );
   });
 
@@ -387,12 +488,13 @@ describe("transition: dispatchPending (queue delivery needed)", () => {
         const role = TRANSITIONS[variant.command.type].roles[0]!;
         for (const pendingBefore of [true, false]) {
           const { ticket } = transition(
-            ticketIn(from, { dispatchPending: pendingBefore }),
+            ticketIn(from, { ...variant.fixture, dispatchPending: pendingBefore }),
             variant.command,
             actorFor(role),
             NOW,
           );
-          expect(ticket.dispatchPending).toBe(needsQueue);
+          // A step that stays in a queued state keeps whatever delivery is still owed.
+          expect(ticket.dispatchPending).toBe(from === to ? needsQueue && pendingBefore : needsQueue);
         }
       });
     }
@@ -409,7 +511,7 @@ describe("transition: fields each move sets", () => {
       NOW,
     );
     expect(ticket).toMatchObject({ department: OTHER_DEPT, dispatchedAt: NOW.toISOString(), dueAt: DUE });
-    expect(events[0]?.data).toEqual({ department: OTHER_DEPT, dueAt: DUE });
+    expect(events[0]?.data).toEqual({ department: OTHER_DEPT, dueAt: DUE, acceptDueAt: null });
   });
 
   it("return clears department and due time, counts the return and records who returned it", () => {
@@ -476,7 +578,7 @@ describe("transition: fields each move sets", () => {
     );
     expect(failed.ticket.department).toBe(resolved.department);
     expect(failed.ticket.resolvedAt).toBeNull();
-    expect(failed.events[0]?.data).toEqual({ passed: false });
+    expect(failed.events[0]?.data).toEqual({ passed: false, by: "dispatcher", mode: "dispatcher" });
   });
 
   it("reject keeps the reason shown to the reporter and closes", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { addDuration, createCalendar, createDeadlinePolicy } from "../../../shared/closure/deadline.js";
 import type { CityConfig } from "../../../shared/config/schema.js";
-import { addDuration, createCalendar, createDeadlinePolicy } from "../../../shared/domain/deadline.js";
 
 const EIGHT_HOURS = 8 * 60;
 const HOUR_MS = 3_600_000;
@@ -10,9 +10,21 @@ const HOUR_MS = 3_600_000;
  * Sun 27 Sep and Sat 10 Oct. 2026-09-25 and 2026-10-09 are Fridays.
  */
 const CALENDAR: CityConfig["calendar"] = {
+  official: false,
+  years: [],
+  closures: [],
   holidays: ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07"],
   makeupWorkdays: ["2026-09-27", "2026-10-10"],
 };
+
+/** A calendar of our own only (no official days). */
+const own = (holidays: string[] = [], makeupWorkdays: string[] = []): CityConfig["calendar"] => ({
+  official: false,
+  years: [],
+  closures: [],
+  holidays,
+  makeupWorkdays,
+});
 
 type PolicyConfig = Pick<CityConfig, "deadlines" | "categories" | "calendar" | "city">;
 
@@ -26,6 +38,14 @@ const CONFIG: PolicyConfig = {
       normal: { workingDays: 5 },
       low: { workingDays: 10 },
     },
+    acceptByUrgency: {
+      urgent: { hours: 1 },
+      high: { hours: 4 },
+      normal: { workingDays: 1 },
+      low: { workingDays: 2 },
+    },
+    warnAtFraction: 0.8,
+    escalateAfterHours: 24,
   },
   categories: [
     { id: "flooding", name: "flooding", kind: "event", keywords: [], deadline: { hours: 48 } },
@@ -55,7 +75,7 @@ describe("createCalendar", () => {
 });
 
 describe("addDuration", () => {
-  const calendar = createCalendar({ calendar: { holidays: [], makeupWorkdays: [] } });
+  const calendar = createCalendar({ calendar: own() });
 
   it("hours are plain wall-clock hours, weekends included", () => {
     const from = local("2026-03-07T22:15:00"); // Saturday night
@@ -130,7 +150,7 @@ describe("addDuration across a holiday with make-up workdays", () => {
 });
 
 describe("addDuration: the city's +8 hours decide the day", () => {
-  const calendar = createCalendar({ calendar: { holidays: [], makeupWorkdays: [] } });
+  const calendar = createCalendar({ calendar: own() });
 
   it("Friday evening UTC is already Saturday in the city", () => {
     const instant = new Date("2026-03-06T17:00:00Z"); // Sat 01:00 local
@@ -149,7 +169,7 @@ describe("addDuration: the city's +8 hours decide the day", () => {
   });
 
   it("a holiday is judged by the city's date, not the UTC date", () => {
-    const holidays = createCalendar({ calendar: { holidays: ["2026-03-11"], makeupWorkdays: [] } });
+    const holidays = createCalendar({ calendar: own(["2026-03-11"]) });
     // Mon 9 Mar 20:00 UTC is Tue 10 Mar 04:00 in the city: the next day, Wed 11, is the holiday → Thu 12
     const instant = new Date("2026-03-09T20:00:00Z");
     expect(addDuration(instant, { workingDays: 1 }, holidays, EIGHT_HOURS)).toEqual(

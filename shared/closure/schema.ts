@@ -1,0 +1,105 @@
+import * as z from "zod";
+import type { Ticket } from "../domain/ticket.js";
+
+/**
+ * The closure loop's facts on a ticket (限时办理 · 督查督办 · 核查结案 · 回访). Every field is defaulted, so that
+ * tickets stored before the loop existed still read (see `withClosureDefaults`).
+ */
+export const DeadlineKind = z.enum(["accept", "resolve"]);
+export type DeadlineKind = z.infer<typeof DeadlineKind>;
+
+/** How far supervision has gone on one deadline: warned at 80 %, urged (督办) at 100 %, then escalated. */
+export const SupervisionStage = z.enum(["none", "warned", "urged", "escalated"]);
+export type SupervisionStage = z.infer<typeof SupervisionStage>;
+
+export const Supervision = z.object({ accept: SupervisionStage, resolve: SupervisionStage });
+export type Supervision = z.infer<typeof Supervision>;
+
+/** When each current deadline was passed (null while on time). */
+export const Overdue = z.object({
+  accept: z.iso.datetime().nullable(),
+  resolve: z.iso.datetime().nullable(),
+});
+export type Overdue = z.infer<typeof Overdue>;
+
+/** A department's pending request for more time (延期). */
+export const ExtensionRequest = z.object({
+  requestedAt: z.iso.datetime(),
+  by: z.string(),
+  reason: z.string(),
+  dueAt: z.iso.datetime(),
+});
+export type ExtensionRequest = z.infer<typeof ExtensionRequest>;
+
+/** 核查: who verifies a resolved ticket. `both` is 双验收 (centre and reporter). */
+export const VerificationMode = z.enum(["dispatcher", "reporter", "both"]);
+export type VerificationMode = z.infer<typeof VerificationMode>;
+
+/** The verifications a resolved ticket has received in the current round (true = passed). */
+export const Verification = z.object({
+  dispatcher: z.boolean().nullable(),
+  reporter: z.boolean().nullable(),
+});
+export type Verification = z.infer<typeof Verification>;
+
+export const CallbackStatus = z.enum(["pending", "rated", "unrated"]);
+export type CallbackStatus = z.infer<typeof CallbackStatus>;
+
+export const Rating = z.number().int().min(1).max(5);
+
+/** One callback (回访) as the ticket shows it: no contact details. */
+export const CallbackSummary = z.object({
+  id: z.string(),
+  /** The reporter's own ticket: the closed ticket itself, or a ticket merged into it. */
+  reporterTicketId: z.string(),
+  reporterTicketNo: z.string(),
+  channel: z.string(),
+  status: CallbackStatus,
+  rating: Rating.nullable(),
+  comment: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  answeredAt: z.iso.datetime().nullable(),
+  /** Why a callback ended without a rating: unreachable, expired, superseded (the ticket was reopened meanwhile). */
+  endedBecause: z.enum(["unreachable", "expired", "superseded"]).optional(),
+});
+export type CallbackSummary = z.infer<typeof CallbackSummary>;
+
+/** The stored callback: the summary plus what only the loop needs (never shown on the ticket). */
+export interface CallbackRecord extends CallbackSummary {
+  /** The closed ticket the callback belongs to (where ratings reopen). */
+  ticketId: string;
+  /** Set for channels that rate in their conversation (WeChat): who answers. */
+  channelUserId?: string;
+  /** SHA-256 of the rating link's secret part (web and Open311 links). */
+  linkHash?: string;
+  version: number;
+}
+
+export const CLOSURE_DEFAULTS = {
+  acceptDueAt: null,
+  overdue: { accept: null, resolve: null },
+  supervision: { accept: "none", resolve: "none" },
+  escalatedAt: null,
+  extension: null,
+  verification: { dispatcher: null, reporter: null },
+  callbacks: [],
+  satisfaction: null,
+} as const;
+
+type ClosureFields = Pick<Ticket, keyof typeof CLOSURE_DEFAULTS>;
+
+/** The closure fields of a ticket that has none yet. */
+export function closureDefaults(): ClosureFields {
+  return structuredClone(CLOSURE_DEFAULTS) as unknown as ClosureFields;
+}
+
+/** A ticket read from the table with the closure fields it may lack (stored before the loop) filled in. */
+export function withClosureDefaults<T extends object>(ticket: T): T {
+  const out = { ...ticket } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(CLOSURE_DEFAULTS)) {
+    if (out[k] === undefined) out[k] = typeof v === "object" && v !== null ? structuredClone(v) : v;
+  }
+  return out as T;
+}
