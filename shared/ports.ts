@@ -33,17 +33,36 @@ export interface Page<T> {
   cursor?: string;
 }
 
+/**
+ * Checked inside a save's transaction: another ticket exists and is not in one of these states. With
+ * `countChild` the other ticket's `mergedChildren` is incremented in the same transaction, so a save of it based
+ * on a read from before (a concurrent reject) fails its condition instead of overwriting the count.
+ */
+export interface SaveCondition {
+  ticketId: string;
+  statusNotIn: TicketStatus[];
+  countChild?: boolean;
+}
+
 export interface TicketStore {
   /** Ticket, its history and its idempotency record in one transaction; "duplicate" when the key exists. */
   create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome>;
   get(id: string): Promise<Ticket | null>;
   getIdempotency(key: string): Promise<IdempotencyRecord | null>;
-  /** Persists a transition; throws ConflictError when the stored version is not `expectedVersion`. */
-  save(ticket: Ticket, events: HistoryEvent[], expectedVersion: number): Promise<void>;
+  /**
+   * Persists a transition; throws ConflictError when the stored version is not `expectedVersion` or a
+   * condition on another ticket (checked in the same transaction) does not hold.
+   */
+  save(
+    ticket: Ticket,
+    events: HistoryEvent[],
+    expectedVersion: number,
+    conditions?: SaveCondition[],
+  ): Promise<void>;
   /** Clears the dispatch-pending mark if the ticket is still at `version`; false when it moved on. */
   clearDispatchPending(id: string, version: number): Promise<boolean>;
   /** Tickets still marked dispatch-pending, oldest first (sparse index). */
-  listPending(limit: number): Promise<Ticket[]>;
+  listPending(limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
   /** Next number of the day's ticket counter (1, 2, …); never returns the same number twice. */

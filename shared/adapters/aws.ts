@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Clock } from "../ports.js";
+import { ephemeralSecrets, secretsFrom } from "../security/secrets.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
 import { SqsQueue } from "./sqs-queue.js";
@@ -16,6 +17,8 @@ export interface AwsSettings {
   queuePrefix: string;
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
+  /** The deployment secret (INTAKE_SECRET); without it keys are per process (a single local process only). */
+  secret?: string;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -45,7 +48,8 @@ export function createAwsCore(
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
-  const store = new DynamoTicketStore(clients.doc, settings.tableName);
+  const secrets = settings.secret ? secretsFrom(settings.secret) : ephemeralSecrets();
+  const store = new DynamoTicketStore(clients.doc, settings.tableName, secrets);
   const queue = new SqsQueue(clients.sqs, settings.queueUrlBase, settings.queuePrefix);
   return {
     ...createCore({
@@ -56,6 +60,7 @@ export function createAwsCore(
       log: extra.log,
       clock: extra.clock,
       classifier: extra.classifier,
+      secrets,
     }),
     clients,
   };

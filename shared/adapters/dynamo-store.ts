@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
@@ -16,8 +17,10 @@ import type {
   IdempotencyRecord,
   KeyStore,
   Page,
+  SaveCondition,
   TicketStore,
 } from "../ports.js";
+import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import {
   eventItem,
   IDEMPOTENCY_TTL_DAYS,
@@ -91,14 +94,19 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
+    private readonly secrets: Secrets = ephemeralSecrets(),
   ) {}
+
+  private item(ticket: Ticket) {
+    return ticketItem(ticket, this.secrets.key("phone-index"));
+  }
 
   async create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome> {
     const items = [
       {
         Put: {
           TableName: this.tableName,
-          Item: ticketItem(ticket),
+          Item: this.item(ticket),
           ConditionExpression: "attribute_not_exists(#pk)",
           ExpressionAttributeNames: { "#pk": PK },
         },
@@ -123,7 +131,10 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        // The token makes the SDK's own retry of a committed transaction a no-op instead of a second write.
+        await this.doc.send(
+          new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }),
+        );
         return { outcome: "created" };
       } catch (err) {
         const codes = cancellationCodes(err);
@@ -180,18 +191,32 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return { key, ticketId: String(out.Item.ticketId), requestHash: String(out.Item.requestHash) };
   }
 
-  async save(ticket: Ticket, events: HistoryEvent[], expectedVersion: number): Promise<void> {
+  async save(
+    ticket: Ticket,
+    events: HistoryEvent[],
+    expectedVersion: number,
+    conditions: SaveCondition[] = [],
+  ): Promise<void> {
     try {
       await this.doc.send(
         new TransactWriteCommand({
+          // One token per save: an SDK retry of a committed save (a lost response) changes nothing twice.
+          ClientRequestToken: randomUUID(),
           TransactItems: [
             {
               Put: {
                 TableName: this.tableName,
-                Item: ticketItem(ticket),
-                ConditionExpression: "#v = :expected",
-                ExpressionAttributeNames: { "#v": "version" },
-                ExpressionAttributeValues: { ":expected": expectedVersion },
+                Item: this.item(ticket),
+                // A merge into this ticket since it was read changed mergedChildren (not the version).
+                ConditionExpression:
+                  ticket.mergedChildren === undefined
+                    ? "#v = :expected AND attribute_not_exists(#t.#mc)"
+                    : "#v = :expected AND #t.#mc = :mc",
+                ExpressionAttributeNames: { "#v": "version", "#t": "ticket", "#mc": "mergedChildren" },
+                ExpressionAttributeValues: {
+                  ":expected": expectedVersion,
+                  ...(ticket.mergedChildren === undefined ? {} : { ":mc": ticket.mergedChildren }),
+                },
               },
             },
             ...events.map((e) => ({
@@ -202,6 +227,27 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
                 ExpressionAttributeNames: { "#pk": PK },
               },
             })),
+            ...conditions.map((c) => {
+              const check = {
+                TableName: this.tableName,
+                Key: keys.ticket(c.ticketId),
+                ConditionExpression: `attribute_exists(#pk) AND NOT (#t.#s IN (${c.statusNotIn.map((_, i) => `:s${i}`).join(", ")}))`,
+                ExpressionAttributeNames: { "#pk": PK, "#t": "ticket", "#s": "status" } as Record<
+                  string,
+                  string
+                >,
+                ExpressionAttributeValues: Object.fromEntries(
+                  c.statusNotIn.map((s, i) => [`:s${i}`, s]),
+                ) as Record<string, unknown>,
+              };
+              if (!c.countChild) return { ConditionCheck: check };
+              check.ExpressionAttributeNames["#mc"] = "mergedChildren";
+              check.ExpressionAttributeValues[":zero"] = 0;
+              check.ExpressionAttributeValues[":one"] = 1;
+              return {
+                Update: { ...check, UpdateExpression: "SET #t.#mc = if_not_exists(#t.#mc, :zero) + :one" },
+              };
+            }),
           ],
         }),
       );
@@ -261,8 +307,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     };
   }
 
-  async listPending(limit: number): Promise<Ticket[]> {
-    return (await this.queryIndex("GSI1", keys.pendingPartition, limit)).items;
+  listPending(limit: number, cursor?: string): Promise<Page<Ticket>> {
+    return this.queryIndex("GSI1", keys.pendingPartition, limit, cursor);
   }
 
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>> {
@@ -270,7 +316,13 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   }
 
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
-    return this.queryIndex("GSI4", keys.phonePartition(phone), limit, cursor, false);
+    return this.queryIndex(
+      "GSI4",
+      keys.phonePartition(phone, this.secrets.key("phone-index")),
+      limit,
+      cursor,
+      false,
+    );
   }
 
   async nextSequence(day: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
 
 /**
@@ -7,6 +7,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   TICKET#<id> / EVENT#<at>#<seq>           one history event
  *   IDEMP#<key> / IDEMP                      idempotency record (expires after IDEMPOTENCY_TTL_DAYS)
  *   COUNTER#<yyyymmdd> / COUNTER             the day's ticket-number counter
+ *   (GSI4) PHONE#<hmac-sha256(phone)>         reporter index, keyed with the deployment's phone-index key
  *   APIKEY#<sha256> / APIKEY                 an API key's principal
  *   DONE#<key> / DONE                        a once-only effect that happened (expires)
  */
@@ -37,11 +38,13 @@ export const keys = {
   done: (key: string) => ({ [PK]: `DONE#${key}`, [SK]: "DONE" }),
   pendingPartition: "PENDING",
   statusPartition: (status: string) => `STATUS#${status}`,
-  phonePartition: (phone: string) => `PHONE#${createHash("sha256").update(phone).digest("hex")}`,
+  /** Keyed (HMAC-SHA-256): without the key a stolen table copy cannot be searched for a phone number. */
+  phonePartition: (phone: string, key: Buffer) =>
+    `PHONE#${createHmac("sha256", key).update(phone).digest("hex")}`,
 };
 
 /** The META item of a ticket, with the index attributes derived from it. */
-export function ticketItem(ticket: Ticket): Record<string, unknown> {
+export function ticketItem(ticket: Ticket, phoneKey: Buffer): Record<string, unknown> {
   const { history: _history, ...rest } = ticket;
   const item: Record<string, unknown> = {
     ...keys.ticket(ticket.id),
@@ -60,7 +63,7 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
     item.GSI3SK = `${ticket.updatedAt}#${ticket.id}`;
   }
   if (ticket.reporter.phone) {
-    item.GSI4PK = keys.phonePartition(ticket.reporter.phone);
+    item.GSI4PK = keys.phonePartition(ticket.reporter.phone, phoneKey);
     item.GSI4SK = `${ticket.createdAt}#${ticket.id}`;
   }
   if (ticket.location.area?.district && ticket.categoryId) {

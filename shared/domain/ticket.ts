@@ -113,6 +113,8 @@ export const Ticket = z.object({
   closedAt: z.iso.datetime().nullable(),
   returnCount: z.number().int().nonnegative(),
   parentId: z.string().nullable(),
+  /** How many repeat reports were merged into this ticket (counted by the merge's own transaction). */
+  mergedChildren: z.number().int().nonnegative().optional(),
   resolution: z.object({ result: z.string(), evidence: z.array(Attachment) }).nullable(),
   closeReason: z.string().nullable(),
   /** Set while the ticket's current queue delivery has not been confirmed (no-loss outbox). */

@@ -10,6 +10,8 @@ import {
 import { type Actor, type Command, transition } from "../domain/lifecycle.js";
 import { Attachment, type Ticket } from "../domain/ticket.js";
 import { enqueueNotifications } from "../notify/service.js";
+import type { SaveCondition } from "../ports.js";
+import { isSignedLease, openLease } from "../security/lease.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 
@@ -88,6 +90,12 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
     case "verify":
       return { type: "verify", passed: input.passed, note: input.note };
     case "reject":
+      if (ticket.mergedChildren) {
+        throw new DomainError(
+          "illegal_transition",
+          "已有重复工单合并到此工单，不能驳回 / repeat reports were merged into this ticket: it cannot be rejected",
+        );
+      }
       return { type: "reject", reason: input.reason };
     case "merge": {
       const parent = await core.store.get(input.parentId);
@@ -114,6 +122,30 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
   }
 }
 
+/** A merge's parent must still be open when the merge commits: checked inside the save's transaction. */
+function saveConditions(input: ActionInput): SaveCondition[] {
+  return input.action === "merge"
+    ? [{ ticketId: input.parentId, statusNotIn: ["closed", "rejected", "merged"], countChild: true }]
+    : [];
+}
+
+/**
+ * The queue receipt handle to delete with, once the lease token is known to belong to this ticket (id and a
+ * version it has had) and to the acting department's queue. A raw SQS receipt handle (a department reading its
+ * queue directly, which may delete there anyway) is passed on as it is.
+ */
+function leaseHandle(core: Core, token: string, ticket: Ticket, actor: Actor): string {
+  if (!isSignedLease(token)) return token;
+  const lease = openLease(core.secrets, token);
+  if (lease.ticketId !== ticket.id || lease.version > ticket.version || lease.target !== actor.department) {
+    throw new ValidationError(
+      "leaseToken 属于另一张工单或队列 / the lease token belongs to another ticket or queue",
+      "leaseToken",
+    );
+  }
+  return lease.handle;
+}
+
 /**
  * Applies one action to a ticket: load → pure transition → conditional save (retried on a concurrent change)
  * → deliver to a queue when the new state needs one. A department may act only on its own tickets.
@@ -130,10 +162,15 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
       assertCanRead(current, actor);
       throw new ForbiddenError("该工单不属于本单位 / this ticket is not assigned to your department");
     }
+    // Checked before anything changes: a lease of another ticket is refused, never used to delete.
+    const handle =
+      actor.role === "department" && "leaseToken" in input && input.leaseToken
+        ? leaseHandle(core, input.leaseToken, current, actor)
+        : null;
     const command = await toCommand(core, current, input);
     const { ticket, events } = transition(current, command, actor, core.clock.now());
     try {
-      await core.store.save(ticket, events, current.version);
+      await core.store.save(ticket, events, current.version, saveConditions(input));
     } catch (err) {
       if (err instanceof ConflictError && attempt < 3) continue;
       throw err;
@@ -150,8 +187,8 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
     let result = ticket;
     if (ticket.dispatchPending && (await deliver(core, ticket)))
       result = { ...ticket, dispatchPending: false };
-    if (actor.role === "department" && "leaseToken" in input && input.leaseToken && actor.department) {
-      await core.queue.delete(actor.department, input.leaseToken).catch((err: unknown) => {
+    if (handle && actor.department) {
+      await core.queue.delete(actor.department, handle).catch((err: unknown) => {
         core.log.log("warn", "lease delete failed", { ticketId, error: String(err) });
       });
     }

@@ -12,6 +12,7 @@ import {
   systemClock,
   type TicketStore,
 } from "../ports.js";
+import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
 export interface CategorySuggester {
@@ -34,6 +35,8 @@ export interface Core {
   /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
   callbacks: ChannelCallbacks | null;
   newId: () => string;
+  /** Keys derived from the deployment secret (lease tokens, the phone index). */
+  secrets: Secrets;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
 }
@@ -49,6 +52,7 @@ export function createCore(parts: {
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
   newId?: () => string;
+  secrets?: Secrets;
 }): Core {
   return {
     ...parts,
@@ -58,6 +62,7 @@ export function createCore(parts: {
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
     newId: parts.newId ?? randomUUID,
+    secrets: parts.secrets ?? ephemeralSecrets(),
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),
     departments: new Set(parts.config.departments.map((d) => d.id)),
