@@ -16,6 +16,8 @@ export interface FunctionAccess {
   readonly send?: readonly QueueSet[];
   readonly receive?: readonly QueueSet[];
   readonly delete?: readonly QueueSet[];
+  /** sqs:GetQueueAttributes (the health probe). */
+  readonly inspect?: readonly QueueSet[];
   readonly timeoutSeconds: number;
   readonly memorySize?: number;
 }
@@ -25,8 +27,8 @@ export interface FunctionAccess {
  * functions/routes.ts does not type-check until it is listed here.
  */
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
-  // Public liveness check: no key lookup, no table, no queue.
-  health: { table: "none", timeoutSeconds: 5 },
+  // Public health check: one consistent read of the table, the triage queue's attributes; no key lookup.
+  health: { table: "read", inspect: ["triage"], timeoutSeconds: 5 },
   // Ticket + history + idempotency record in one transaction, day counter, then delivery.
   "tickets-create": { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 10 },
   "tickets-list": { table: "read", timeoutSeconds: 10 },

@@ -68,12 +68,19 @@ export interface TicketStore {
   /** Next number of the day's ticket counter (1, 2, …); never returns the same number twice. */
   nextSequence(day: string): Promise<number>;
   /**
+   * The ticket number for an idempotency key: the first caller takes the next number of `day`, every concurrent
+   * or later replay of the same key gets the same (day, number), so replays do not use up numbers.
+   */
+  claimSequence(day: string, key: string): Promise<{ day: string; seq: number }>;
+  /**
    * Records that a once-only effect (a notification sent, a platform message handled) happened: true the first
    * time for `key`, false after. Kept for `ttlDays`.
    */
   markDone(key: string, ttlDays: number): Promise<boolean>;
   /** True when `markDone(key)` has succeeded before (and not expired). */
   isDone(key: string): Promise<boolean>;
+  /** Health probe: resolves when the table answers (optional for in-memory stores). */
+  ping?(): Promise<void>;
 }
 
 export interface ApiKeyRecord {
@@ -108,6 +115,8 @@ export interface Queue {
     options: { max: number; waitSeconds: number; visibilitySeconds?: number },
   ): Promise<ReceivedMessage[]>;
   delete(target: QueueTarget, lease: string): Promise<void>;
+  /** Health probe: resolves when the queue service answers (optional for in-memory queues). */
+  ping?(): Promise<void>;
 }
 
 /**

@@ -31,7 +31,8 @@ export interface LocalSystem {
   settings: AwsSettings;
   runtime: Runtime;
   server: Server;
-  stop(): Promise<void>;
+  /** Stops taking requests, lets those in flight finish (at most `drainMs`, default 10 s), then stops. */
+  stop(drainMs?: number): Promise<void>;
 }
 
 /**
@@ -75,12 +76,20 @@ export async function startLocalSystem(opts: {
     settings,
     runtime,
     server,
-    stop: async () => {
-      await consumer?.stop();
+    // Drains: no new connections, in-flight requests finish (up to drainMs), idle keep-alives close at once.
+    stop: async (drainMs = 10_000) => {
       await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+        const force = setTimeout(() => server.closeAllConnections(), drainMs);
+        // A keep-alive connection turns idle when its last response is sent: close those as they do.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearTimeout(force);
+          clearInterval(idle);
+          resolve();
+        });
+        server.closeIdleConnections();
       });
+      await consumer?.stop();
     },
   };
 }

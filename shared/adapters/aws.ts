@@ -19,19 +19,41 @@ export interface AwsSettings {
   sqsEndpoint?: string;
   /** The deployment secret (INTAKE_SECRET); without it keys are per process (a single local process only). */
   secret?: string;
+  /** Overrides CALL_LIMITS (tests of a paused store use short ones). */
+  limits?: Partial<typeof CALL_LIMITS>;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
+/**
+ * The process's own time limits on every call (a paused store or queue must not hang a request): connecting
+ * within 1 s, an answer within 3 s (DynamoDB) / 5 s (SQS; a long poll adds its wait), at most 3 attempts.
+ * A call that runs out answers 503 with Retry-After (functions/lib/http.ts).
+ */
+export const CALL_LIMITS = { connectionTimeout: 1000, dynamoRequestTimeout: 3000, sqsRequestTimeout: 5000 };
+
 /** One DocumentClient and one SQS client per process, created at initialisation. */
 export function createClients(s: AwsSettings) {
+  const limits = { ...CALL_LIMITS, ...s.limits };
   const ddb = new DynamoDBClient({
     region: s.region,
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: limits.connectionTimeout,
+      requestTimeout: limits.dynamoRequestTimeout,
+      throwOnRequestTimeout: true,
+    },
     ...(s.dynamoEndpoint ? { endpoint: s.dynamoEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
   });
   const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
   const sqs = new SQSClient({
     region: s.region,
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: limits.connectionTimeout,
+      requestTimeout: limits.sqsRequestTimeout,
+      throwOnRequestTimeout: true,
+    },
     ...(s.sqsEndpoint ? { endpoint: s.sqsEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
   });
   return { ddb, doc, sqs };

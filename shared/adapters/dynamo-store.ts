@@ -67,7 +67,11 @@ function decodeCursor(
       .join(",") !== expected
   )
     throw bad();
-  if (entries.some(([, v]) => typeof v !== "string" || v.length > 1024)) throw bad();
+  if (entries.some(([, v]) => typeof v !== "string" || v.length === 0 || v.length > 1024)) throw bad();
+  // Only a ticket's own key can be a position in a ticket listing: `{"PK":"","SK":""…}` and the like are refused.
+  const key = value as Record<string, string>;
+  const id = key[PK]!.startsWith("TICKET#") ? key[PK]!.slice("TICKET#".length) : "";
+  if (!id || key[SK] !== "META" || !key[index.skName]!.endsWith(`#${id}`)) throw bad();
   return { ...(value as Record<string, unknown>), [index.pkName]: index.pkValue };
 }
 
@@ -339,6 +343,49 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return Number(out.Attributes?.n);
   }
 
+  async claimSequence(day: string, key: string): Promise<{ day: string; seq: number }> {
+    const Key = keys.claim(key);
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
+      );
+      if (out.Item?.seq) return { day: String(out.Item.day), seq: Number(out.Item.seq) };
+      if (!out.Item) {
+        try {
+          await this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: {
+                ...Key,
+                entity: "claim",
+                [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_DAYS * 86400,
+              },
+              ConditionExpression: "attribute_not_exists(#pk)",
+              ExpressionAttributeNames: { "#pk": PK },
+            }),
+          );
+          const seq = await this.nextSequence(day);
+          await this.doc.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key,
+              UpdateExpression: "SET #seq = :seq, #day = :day",
+              ExpressionAttributeNames: { "#seq": "seq", "#day": "day" },
+              ExpressionAttributeValues: { ":seq": seq, ":day": day },
+            }),
+          );
+          return { day, seq };
+        } catch (err) {
+          if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+        }
+      }
+      // Another request with this key is taking the number right now.
+      await sleep(10 + 15 * Math.random());
+    }
+    // The request that claimed the key never finished (it crashed): take a number of our own.
+    return { day, seq: await this.nextSequence(day) };
+  }
+
   async markDone(key: string, ttlDays: number): Promise<boolean> {
     try {
       await this.doc.send(
@@ -367,6 +414,13 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     const expires = Number(out.Item?.[TTL_ATTRIBUTE] ?? 0);
     // DynamoDB deletes expired items lazily (within days): an expired record counts as gone.
     return !!out.Item && expires * 1000 > Date.now();
+  }
+
+  /** Health probe: a consistent read of one key (found or not, the table answered). */
+  async ping(): Promise<void> {
+    await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.counter("health"), ConsistentRead: true }),
+    );
   }
 
   async putKey(record: ApiKeyRecord): Promise<void> {

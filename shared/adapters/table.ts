@@ -10,6 +10,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   (GSI4) PHONE#<hmac-sha256(phone)>         reporter index, keyed with the deployment's phone-index key
  *   APIKEY#<sha256> / APIKEY                 an API key's principal
  *   DONE#<key> / DONE                        a once-only effect that happened (expires)
+ *   CLAIM#<key> / CLAIM                      the ticket number an idempotency key was given (expires)
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -36,6 +37,7 @@ export const keys = {
   counter: (day: string) => ({ [PK]: `COUNTER#${day}`, [SK]: "COUNTER" }),
   apiKey: (hash: string) => ({ [PK]: `APIKEY#${hash}`, [SK]: "APIKEY" }),
   done: (key: string) => ({ [PK]: `DONE#${key}`, [SK]: "DONE" }),
+  claim: (key: string) => ({ [PK]: `CLAIM#${key}`, [SK]: "CLAIM" }),
   pendingPartition: "PENDING",
   statusPartition: (status: string) => `STATUS#${status}`,
   /** Keyed (HMAC-SHA-256): without the key a stolen table copy cannot be searched for a phone number. */

@@ -57,7 +57,8 @@ export function assertCanRead(ticket: Ticket, actor: Actor): void {
         : actor.role === "grid-worker"
           ? ticket.history[0]?.actor === actor.id
           : actor.role === "system";
-  if (!owned) throw new ForbiddenError();
+  // Not "forbidden": a caller who may not read a ticket cannot tell it from one that does not exist.
+  if (!owned) throw new NotFoundError(`工单 ${ticket.id}`);
 }
 
 async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promise<Command> {

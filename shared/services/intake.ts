@@ -104,8 +104,11 @@ export async function createTicket(
     input.location.address,
     completeArea(core.config, input.location.area),
   );
-  const day = cityDay(now, core.config.city.timezoneOffsetMinutes);
-  const seq = await core.store.nextSequence(day);
+  const today = cityDay(now, core.config.city.timezoneOffsetMinutes);
+  // Concurrent replays of one key share one number: only one of them will commit the ticket.
+  const { day, seq } = scopedKey
+    ? await core.store.claimSequence(today, scopedKey)
+    : { day: today, seq: await core.store.nextSequence(today) };
   const received = newTicket(
     {
       id: core.newId(),
