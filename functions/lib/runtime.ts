@@ -22,6 +22,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     queuePrefix: need("QUEUE_PREFIX"),
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
+    secret: env.INTAKE_SECRET || undefined,
   };
 }
 

@@ -47,6 +47,8 @@ export function dynamoJar(): { jar: string; libDir: string } {
 export interface StandIn {
   endpoint: string;
   stop(): Promise<void>;
+  /** Calls `listener` once if the stand-in dies by itself (not through stop()). */
+  onDeath(listener: (reason: string) => void): void;
 }
 
 const children = new Set<ChildProcess>();
@@ -89,7 +91,14 @@ export async function startDynamoLocal(opts: { dbPath?: string; port?: number } 
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopping = false;
+  const onDeath = (listener: (reason: string) => void) => {
+    child.once("exit", (code, signal) => {
+      if (!stopping) listener(`DynamoDB Local exited (code ${code}, signal ${signal})`);
+    });
+  };
   const stop = async () => {
+    stopping = true;
     if (child.exitCode === null && child.signalCode === null) {
       child.stdin?.end();
       child.kill("SIGTERM");
@@ -123,7 +132,7 @@ export async function startDynamoLocal(opts: { dbPath?: string; port?: number } 
   } finally {
     client.destroy();
   }
-  return { endpoint, stop };
+  return { endpoint, stop, onDeath, pid: child.pid } as StandIn & { pid?: number };
 }
 
 /** The in-process SQS-compatible server (local-aws-sqs), on loopback. */
@@ -136,11 +145,19 @@ export async function startSqsLocal(opts: { port?: number } = {}): Promise<Stand
     accountId: SQS_ACCOUNT,
   });
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopping = false;
   return {
     endpoint,
     urlBase: `${endpoint}/${SQS_ACCOUNT}/`,
+    onDeath: (listener) => {
+      server.once("close", () => {
+        if (!stopping) listener("the SQS server closed");
+      });
+    },
     stop: () =>
       new Promise<void>((resolve) => {
+        stopping = true;
+        if (!server.listening) return resolve();
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),

@@ -49,6 +49,8 @@ export async function startLocalSystem(opts: {
   port: number;
   host?: string;
   quiet?: boolean;
+  /** The deployment secret (lease tokens, phone index); without it one per process. */
+  secret?: string;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
   notifications?: boolean;
   /** Runs after the runtime is ready and before the port opens, so /health answers only once all is ready. */
@@ -63,6 +65,7 @@ export async function startLocalSystem(opts: {
     queuePrefix: opts.queuePrefix,
     dynamoEndpoint: opts.dynamoEndpoint,
     sqsEndpoint: opts.sqsEndpoint,
+    ...(opts.secret ? { secret: opts.secret } : {}),
   };
   const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
   await reconcileQueues(runtime.core);
