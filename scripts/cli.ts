@@ -15,6 +15,7 @@ import { bundledConfig, createRuntime, settingsFromEnv } from "../functions/lib/
 import type { AwsSettings } from "../shared/adapters/aws.js";
 import { gridIds } from "../shared/config/schema.js";
 import { DomainError } from "../shared/domain/errors.js";
+import { printable } from "../shared/domain/text.js";
 import { issueApiKey, type PrincipalRole } from "../shared/services/auth.js";
 import type { DemoKeys } from "./local/system.js";
 
@@ -34,6 +35,11 @@ const USAGE = `usage:
 options: --api <url> --key <api key> (default: API_URL / API_KEY, else the local demo files)`;
 
 class CliError extends Error {}
+
+/** Every line the CLI prints: stored text may hold escape codes, which must never reach the terminal as such. */
+function say(value: unknown = ""): void {
+  process.stdout.write(`${printable(String(value))}\n`);
+}
 
 function readJson<T>(file: string): T | null {
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : null;
@@ -128,7 +134,7 @@ async function main(argv: string[]) {
   });
   const [cmd, sub, third] = positionals;
   if (values.help || !cmd) {
-    console.log(USAGE);
+    say(USAGE);
     return;
   }
 
@@ -148,7 +154,7 @@ async function main(argv: string[]) {
       departments: runtime.core.departments,
       grids: gridIds(config),
     });
-    console.log(
+    say(
       JSON.stringify({
         key,
         role: record.role,
@@ -172,12 +178,12 @@ async function main(argv: string[]) {
       "GET",
       `/v1/departments/${encodeURIComponent(values.dept)}/inbox?${q}`,
     );
-    if (values.json) return console.log(JSON.stringify(out, null, 2));
-    if (!out.items.length) return console.log(`inbox ${values.dept}: empty`);
+    if (values.json) return say(JSON.stringify(out, null, 2));
+    if (!out.items.length) return say(`inbox ${values.dept}: empty`);
     for (const item of out.items) {
-      console.log(line(item.ticket));
-      console.log(`    ${item.ticket.location?.address ?? ""}`);
-      console.log(`    lease ${item.leaseToken}`);
+      say(line(item.ticket));
+      say(`    ${item.ticket.location?.address ?? ""}`);
+      say(`    lease ${item.leaseToken}`);
     }
     return;
   }
@@ -186,12 +192,10 @@ async function main(argv: string[]) {
     if (!sub) throw new CliError("ticket id is required");
     const a = api(values);
     const t = await request(a, a.key("dispatcher"), "GET", `/v1/tickets/${encodeURIComponent(sub)}`);
-    if (values.json) return console.log(JSON.stringify(t, null, 2));
-    console.log(line(t));
+    if (values.json) return say(JSON.stringify(t, null, 2));
+    say(line(t));
     for (const e of t.history ?? [])
-      console.log(
-        `    ${e.at}  ${e.type} ${e.from ?? "-"} → ${e.to}  ${e.actor}${e.note ? `  ${e.note}` : ""}`,
-      );
+      say(`    ${e.at}  ${e.type} ${e.from ?? "-"} → ${e.to}  ${e.actor}${e.note ? `  ${e.note}` : ""}`);
     return;
   }
 
@@ -223,7 +227,7 @@ async function main(argv: string[]) {
     }
     if (action === "verify") body.passed = values.pass ? true : values.fail ? false : undefined;
     const t = await request(a, key, "POST", `/v1/tickets/${encodeURIComponent(id)}/actions`, body);
-    console.log(values.json ? JSON.stringify(t, null, 2) : line(t));
+    say(values.json ? JSON.stringify(t, null, 2) : line(t));
     return;
   }
   throw new CliError(`unknown command: ${positionals.join(" ")}\n${USAGE}`);

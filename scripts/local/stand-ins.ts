@@ -60,7 +60,9 @@ process.once("exit", () => {
  * AWS's own DynamoDB Local, run with the machine's Java. `dbPath` keeps data across restarts; without it the
  * database is in memory. Resolves once ListTables answers.
  */
-export async function startDynamoLocal(opts: { dbPath?: string; port?: number } = {}): Promise<StandIn> {
+export async function startDynamoLocal(
+  opts: { dbPath?: string; port?: number; extraArgs?: string[] } = {},
+): Promise<StandIn> {
   const port = opts.port ?? (await freePort());
   const { jar, libDir } = dynamoJar();
   const args = [
@@ -73,6 +75,7 @@ export async function startDynamoLocal(opts: { dbPath?: string; port?: number } 
     "-port",
     String(port),
     ...(opts.dbPath ? ["-dbPath", opts.dbPath] : ["-inMemory"]),
+    ...(opts.extraArgs ?? []),
   ];
   // A small shell guard owns the JVM: when this Node process goes away by any means (even SIGKILL), the guard's
   // stdin closes and it stops Java, so no orphan DynamoDB Local outlives a test run.

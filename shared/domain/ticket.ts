@@ -1,4 +1,8 @@
 import * as z from "zod";
+import { Phone } from "./phone.js";
+import { text } from "./text.js";
+
+export { Phone } from "./phone.js";
 
 /** 渠道 */
 export const Channel = z.enum(["hotline", "wechat", "web", "open311", "grid"]);
@@ -31,7 +35,8 @@ export type TicketStatus = z.infer<typeof TicketStatus>;
 export const Role = z.enum(["system", "operator", "dispatcher", "department", "channel", "grid-worker"]);
 export type Role = z.infer<typeof Role>;
 
-const trimmed = (max: number) => z.string().trim().min(1).max(max);
+/** Text a person typed, under the shared rule (shared/domain/text.ts): single-line unless `multiline`. */
+const trimmed = (max: number, multiline = false) => text(max, { multiline });
 
 /** 区域路径: district 区 / street 街道 / community 社区 / grid 网格 (ids from the city configuration). */
 export const AreaPath = z.object({
@@ -49,15 +54,6 @@ export const Location = z.object({
   area: AreaPath.optional(),
 });
 export type Location = z.infer<typeof Location>;
-
-/** Mainland mobile or landline digits (a mobile without its +86), masked in every log line. */
-export const Phone = z
-  .string()
-  .trim()
-  .transform((s) => s.replace(/[\s-]/g, ""))
-  .pipe(z.string().regex(/^\+?\d{5,20}$/, "电话号码格式不正确 / not a phone number"))
-  // One form per mainland mobile, so that a caller's tickets are found whichever way the number was typed.
-  .transform((s) => s.replace(/^(?:\+86|0086|86)(1\d{10})$/, "$1"));
 
 export const Reporter = z.object({
   name: trimmed(100).optional(),
@@ -95,7 +91,7 @@ export const Ticket = z.object({
   channel: Channel,
   requestType: RequestType,
   title: trimmed(200),
-  description: trimmed(5000),
+  description: trimmed(5000, true),
   categoryId: z.string().nullable(),
   categorySource: z.enum(["explicit", "suggested", "dispatcher"]).nullable(),
   suggestion: Suggestion.extend({ categoryId: z.string().nullable() }).nullable(),
@@ -128,7 +124,7 @@ export type Ticket = z.infer<typeof Ticket>;
 export const CreateTicketInput = z.object({
   requestType: RequestType.default("complaint"),
   title: trimmed(200),
-  description: trimmed(5000),
+  description: trimmed(5000, true),
   categoryId: trimmed(64).optional(),
   location: Location,
   reporter: Reporter,

@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from "../domain/errors.js";
 import { type Actor, type Command, transition } from "../domain/lifecycle.js";
+import { text as sharedText } from "../domain/text.js";
 import { Attachment, type Ticket } from "../domain/ticket.js";
 import { enqueueNotifications } from "../notify/service.js";
 import type { SaveCondition } from "../ports.js";
@@ -15,7 +16,8 @@ import { isSignedLease, openLease } from "../security/lease.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Notes and reasons may span lines; ids and short fields are single-line (shared/domain/text.ts). */
+const text = (max: number) => sharedText(max, { multiline: max > 100 });
 const lease = z.string().min(1).max(4096).optional();
 
 /** Body of POST /v1/tickets/{id}/actions. */
