@@ -60,6 +60,8 @@ export const Reporter = z.object({
   phone: Phone.optional(),
   channelUserId: trimmed(200).optional(),
   anonymous: z.boolean().default(false),
+  /** 保密: the reporter asked that no department see who they are (the centre still does, to call back). */
+  confidential: z.boolean().optional(),
 });
 export type Reporter = z.infer<typeof Reporter>;
 
