@@ -5,6 +5,8 @@
  *   npm run cli -- inbox --dept water [--wait 5] [--max 10]
  *   npm run cli -- act <ticketId> accept|progress|resolve|return|assign|verify|reject [options]
  *   npm run cli -- show <ticketId>
+ *   npm run cli -- keys list | keys revoke <hash-prefix|label>
+ *   npm run cli -- dlq list | dlq redrive
  * Against the local system it reads .data/local-stack.json and .data/local-keys.json (written by npm start);
  * against AWS set TABLE_NAME / QUEUE_URL_BASE / QUEUE_PREFIX (keys) and API_URL / API_KEY (inbox, act).
  */
@@ -16,7 +18,9 @@ import type { AwsSettings } from "../shared/adapters/aws.js";
 import { gridIds } from "../shared/config/schema.js";
 import { DomainError } from "../shared/domain/errors.js";
 import { printable } from "../shared/domain/text.js";
-import { issueApiKey, type PrincipalRole } from "../shared/services/auth.js";
+import { AUTH_CACHE_TTL_MS, issueApiKey, type PrincipalRole, revokeApiKey } from "../shared/services/auth.js";
+import { listDeadLetters } from "../shared/services/dead-letters.js";
+import { redriveDeadLetters } from "../shared/services/delivery.js";
 import type { DemoKeys } from "./local/system.js";
 
 const DATA_DIR = resolve(process.env.DATA_DIR ?? ".data");
@@ -32,6 +36,10 @@ const USAGE = `usage:
   cli act <ticketId> verify --pass|--fail [--note t]
   cli act <ticketId> reject --reason <text>
   cli show <ticketId>
+  cli keys list                          every key: hash prefix, principal, label, created, revoked
+  cli keys revoke <hash-prefix|label>    refused at once by new processes; running ones within ${AUTH_CACHE_TTL_MS / 1000} s
+  cli dlq list                           what waits in the dead-letter queues (nothing is consumed)
+  cli dlq redrive                        offers every still-waiting ticket again (what the sweeper does)
 options: --api <url> --key <api key> (default: API_URL / API_KEY, else the local demo files)`;
 
 class CliError extends Error {}
@@ -165,6 +173,48 @@ async function main(argv: string[]) {
       }),
     );
     console.error("store this key now: only its hash is kept.");
+    return;
+  }
+
+  if (cmd === "keys" && (sub === "list" || sub === "revoke")) {
+    const runtime = await createRuntime(tableSettings(), bundledConfig(process.env), { quiet: true });
+    const store = runtime.core.keys;
+    if (sub === "revoke") {
+      if (!third) throw new CliError("usage: cli keys revoke <hash-prefix|label>");
+      const revoked = await revokeApiKey(store, third);
+      for (const k of revoked) say(`revoked ${k.hash.slice(0, 12)}  ${k.label}`);
+      console.error(
+        `a running API process may still accept a revoked key for up to ${AUTH_CACHE_TTL_MS / 1000} s (its key cache)`,
+      );
+      return;
+    }
+    const all = (await store.listKeys?.()) ?? [];
+    if (values.json)
+      return say(JSON.stringify(all.map(({ hash, ...k }) => ({ hash: hash.slice(0, 12), ...k }))));
+    for (const k of all) {
+      const principal = k.department ?? k.channel ?? k.grid ?? "";
+      say(
+        `${k.hash.slice(0, 12)}  ${k.role}${principal ? `:${principal}` : ""}  ${k.label}  ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ""}`,
+      );
+    }
+    return;
+  }
+
+  if (cmd === "dlq" && (sub === "list" || sub === "redrive")) {
+    const runtime = await createRuntime(tableSettings(), bundledConfig(process.env), { quiet: true });
+    if (sub === "redrive") {
+      const r = await redriveDeadLetters(runtime.core);
+      say(`redriven ${r.redriven}, escalated to triage ${r.escalated}, stale dropped ${r.dropped}`);
+      return;
+    }
+    const letters = await listDeadLetters(runtime.core);
+    if (values.json) return say(JSON.stringify(letters));
+    if (!letters.length) return say("dead-letter queues: empty");
+    for (const l of letters) {
+      say(
+        `${l.queue}  ${l.ticketNo ?? "(unreadable)"}  ${l.ticketId ?? ""}  [${l.status ?? "-"}]${l.waiting ? "  waiting" : "  stale"}`,
+      );
+    }
     return;
   }
 

@@ -94,11 +94,17 @@ export interface ApiKeyRecord {
   grid?: string;
   label: string;
   createdAt: string;
+  /** Set when the key was revoked: it authenticates no more. */
+  revokedAt?: string;
 }
 
 export interface KeyStore {
   putKey(record: ApiKeyRecord): Promise<void>;
   getKey(hash: string): Promise<ApiKeyRecord | null>;
+  /** Every key record (hash, principal, label, dates), oldest first. */
+  listKeys?(): Promise<ApiKeyRecord[]>;
+  /** Marks a key revoked; false when there is no such key. */
+  revokeKey?(hash: string, at: string): Promise<boolean>;
 }
 
 export interface ReceivedMessage {

@@ -66,6 +66,8 @@ export async function startLocalSystem(opts: {
     dynamoEndpoint: opts.dynamoEndpoint,
     sqsEndpoint: opts.sqsEndpoint,
     ...(opts.secret ? { secret: opts.secret } : {}),
+    // DynamoDB Local can acknowledge a transaction before it is on disk: read each one back (docs/reliability.md).
+    confirmWrites: true,
   };
   const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
   await reconcileQueues(runtime.core);

@@ -19,6 +19,8 @@ export interface AwsSettings {
   sqsEndpoint?: string;
   /** The deployment secret (INTAKE_SECRET); without it keys are per process (a single local process only). */
   secret?: string;
+  /** Read every transaction back before acknowledging it (the embedded DynamoDB Local; see dynamo-store.ts). */
+  confirmWrites?: boolean;
   /** Overrides CALL_LIMITS (tests of a paused store use short ones). */
   limits?: Partial<typeof CALL_LIMITS>;
 }
@@ -71,7 +73,7 @@ export function createAwsCore(
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
   const secrets = settings.secret ? secretsFrom(settings.secret) : ephemeralSecrets();
-  const store = new DynamoTicketStore(clients.doc, settings.tableName, secrets);
+  const store = new DynamoTicketStore(clients.doc, settings.tableName, secrets, settings.confirmWrites);
   const queue = new SqsQueue(clients.sqs, settings.queueUrlBase, settings.queuePrefix);
   return {
     ...createCore({

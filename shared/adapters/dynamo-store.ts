@@ -99,7 +99,25 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
     private readonly secrets: Secrets = ephemeralSecrets(),
+    /**
+     * Read each transaction back before acknowledging it. For DynamoDB Local: it can answer TransactWriteItems
+     * before the write is on disk (bench/durability.ts: 1 of 304 acknowledged transactions gone after SIGKILL;
+     * 0 of 291 once read back). Real DynamoDB acknowledges only what it has stored durably: off there.
+     */
+    private readonly confirmWrites = false,
   ) {}
+
+  /** With confirmWrites: resolves once a consistent read sees the ticket at `version`; throws 503-mapped otherwise. */
+  private async confirm(id: string, version: number): Promise<void> {
+    if (!this.confirmWrites) return;
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.ticket(id), ConsistentRead: true }),
+    );
+    if (Number(out.Item?.version) >= version) return;
+    const err = new Error("the store did not keep an acknowledged write");
+    err.name = "StoreUnavailable";
+    throw err;
+  }
 
   private item(ticket: Ticket) {
     return ticketItem(ticket, this.secrets.key("phone-index"));
@@ -139,6 +157,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
         await this.doc.send(
           new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }),
         );
+        await this.confirm(ticket.id, ticket.version);
         return { outcome: "created" };
       } catch (err) {
         const codes = cancellationCodes(err);
@@ -255,6 +274,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
           ],
         }),
       );
+      await this.confirm(ticket.id, ticket.version);
     } catch (err) {
       const codes = cancellationCodes(err);
       const slowDown = codes && throttled(codes, err);
@@ -427,7 +447,14 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.apiKey(record.hash), entity: "apikey", ...record },
+        // GSI2 lists the keys (`keys list`) without a scan.
+        Item: {
+          ...keys.apiKey(record.hash),
+          entity: "apikey",
+          ...record,
+          GSI2PK: keys.apiKeysPartition,
+          GSI2SK: `${record.createdAt}#${record.hash}`,
+        },
         ConditionExpression: "attribute_not_exists(#pk)",
         ExpressionAttributeNames: { "#pk": PK },
       }),
@@ -437,15 +464,59 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   async getKey(hash: string): Promise<ApiKeyRecord | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hash) }));
     if (!out.Item) return null;
-    const { role, department, channel, grid, label, createdAt } = out.Item as ApiKeyRecord;
-    return {
-      hash,
-      role,
-      label,
-      createdAt,
-      ...(department ? { department } : {}),
-      ...(channel ? { channel } : {}),
-      ...(grid ? { grid } : {}),
-    };
+    return keyRecord(out.Item);
   }
+
+  async listKeys(): Promise<ApiKeyRecord[]> {
+    const records: ApiKeyRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "GSI2",
+          KeyConditionExpression: "GSI2PK = :pk",
+          ExpressionAttributeValues: { ":pk": keys.apiKeysPartition },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) records.push(keyRecord(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return records;
+  }
+
+  async revokeKey(hash: string, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.apiKey(hash),
+          UpdateExpression: "SET revokedAt = if_not_exists(revokedAt, :at)",
+          ConditionExpression: "attribute_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": PK },
+          ExpressionAttributeValues: { ":at": at },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+}
+
+function keyRecord(item: Record<string, unknown>): ApiKeyRecord {
+  const { hash, role, department, channel, grid, label, createdAt, revokedAt } =
+    item as unknown as ApiKeyRecord;
+  return {
+    hash,
+    role,
+    label,
+    createdAt,
+    ...(revokedAt ? { revokedAt } : {}),
+    ...(department ? { department } : {}),
+    ...(channel ? { channel } : {}),
+    ...(grid ? { grid } : {}),
+  };
 }

@@ -39,6 +39,8 @@ export const keys = {
   done: (key: string) => ({ [PK]: `DONE#${key}`, [SK]: "DONE" }),
   claim: (key: string) => ({ [PK]: `CLAIM#${key}`, [SK]: "CLAIM" }),
   pendingPartition: "PENDING",
+  /** GSI2 partition of the API key records (listed by `npm run cli -- keys list`). */
+  apiKeysPartition: "APIKEYS",
   statusPartition: (status: string) => `STATUS#${status}`,
   /** Keyed (HMAC-SHA-256): without the key a stolen table copy cannot be searched for a phone number. */
   phonePartition: (phone: string, key: Buffer) =>
