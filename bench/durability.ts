@@ -102,7 +102,7 @@ async function round(n: number, extraArgs: string[]) {
 
 const variants: [string, string[]][] = [["default", []]];
 if (process.env.VARIANT_ARGS)
-  variants.push(["with " + process.env.VARIANT_ARGS, process.env.VARIANT_ARGS.split(" ")]);
+  variants.push([`with ${process.env.VARIANT_ARGS}`, process.env.VARIANT_ARGS.split(" ")]);
 for (const [name, args] of variants) {
   for (let n = 0; n < ROUNDS; n++) {
     const r = await round(n, args);

@@ -65,13 +65,11 @@ export interface TicketStore {
   listPending(limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
-  /** Next number of the day's ticket counter (1, 2, …); never returns the same number twice. */
-  nextSequence(day: string): Promise<number>;
   /**
-   * The ticket number for an idempotency key: the first caller takes the next number of `day`, every concurrent
-   * or later replay of the same key gets the same (day, number), so replays do not use up numbers.
+   * Reserves the next `count` (default 1) numbers of the day's ticket counter and returns the last of them
+   * (the block is `last - count + 1 … last`); never hands out the same number twice.
    */
-  claimSequence(day: string, key: string): Promise<{ day: string; seq: number }>;
+  nextSequence(day: string, count?: number): Promise<number>;
   /**
    * Records that a once-only effect (a notification sent, a platform message handled) happened: true the first
    * time for `key`, false after. Kept for `ttlDays`.

@@ -1,13 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -46,9 +48,30 @@ export function dynamoJar(): { jar: string; libDir: string } {
 
 export interface StandIn {
   endpoint: string;
+  /** The stand-in's own process (DynamoDB Local's guard shell, whose child is the JVM), when it has one. */
+  pid?: number;
   stop(): Promise<void>;
   /** Calls `listener` once if the stand-in dies by itself (not through stop()). */
   onDeath(listener: (reason: string) => void): void;
+}
+
+/** Resident memory of a process and all its descendants (Linux /proc), in MiB; null where /proc is absent. */
+export function processTreeRssMiB(pid: number): number | null {
+  const rss = (p: number): number => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, "utf8");
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8")
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
+      return kb + children.reduce((sum, c) => sum + rss(Number(c)), 0);
+    } catch {
+      return 0;
+    }
+  };
+  const kb = rss(pid);
+  return kb ? kb / 1024 : null;
 }
 
 const children = new Set<ChildProcess>();
@@ -135,7 +158,7 @@ export async function startDynamoLocal(
   } finally {
     client.destroy();
   }
-  return { endpoint, stop, onDeath, pid: child.pid } as StandIn & { pid?: number };
+  return { endpoint, ...(child.pid ? { pid: child.pid } : {}), stop, onDeath };
 }
 
 /** The in-process SQS-compatible server (local-aws-sqs), on loopback. */
@@ -172,7 +195,19 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   const client = new DynamoDBClient({ ...LOCAL, endpoint });
   try {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
-    if (TableNames.includes(tableName)) return;
+    if (TableNames.includes(tableName)) {
+      // A table kept in .data from before the stream outbox: turn its stream on.
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (!Table?.StreamSpecification?.StreamEnabled) {
+        await client.send(
+          new UpdateTableCommand({
+            TableName: tableName,
+            StreamSpecification: tableDefinition(tableName).StreamSpecification,
+          }),
+        );
+      }
+      return;
+    }
     await client.send(new CreateTableCommand(tableDefinition(tableName)));
     await client.send(
       new UpdateTimeToLiveCommand({

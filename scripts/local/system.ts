@@ -11,6 +11,7 @@ import { GATEWAY_CHANNELS, type GatewayChannel, issueApiKey } from "../../shared
 import { reconcileQueues } from "../../shared/services/delivery.js";
 import { startApiServer } from "./api-server.js";
 import { ensureQueues, ensureTable } from "./stand-ins.js";
+import { startStreamPoller } from "./stream-poller.js";
 
 export interface DemoKeys {
   operator: string;
@@ -51,6 +52,8 @@ export async function startLocalSystem(opts: {
   quiet?: boolean;
   /** The deployment secret (lease tokens, phone index); without it one per process. */
   secret?: string;
+  /** false: no table-stream consumer (a test that drives delivery itself). */
+  outbox?: boolean;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
   notifications?: boolean;
   /** Runs after the runtime is ready and before the port opens, so /health answers only once all is ready. */
@@ -68,8 +71,15 @@ export async function startLocalSystem(opts: {
     ...(opts.secret ? { secret: opts.secret } : {}),
     // DynamoDB Local can acknowledge a transaction before it is on disk: read each one back (docs/reliability.md).
     confirmWrites: true,
+    // A shared, loaded machine: DynamoDB Local on one JVM can take seconds where DynamoDB takes milliseconds.
+    limits: { dynamoRequestTimeout: 10_000, sqsRequestTimeout: 10_000 },
   };
   const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
+  const outbox =
+    opts.outbox === false
+      ? null
+      : startStreamPoller(runtime.core, { endpoint: opts.dynamoEndpoint, tableName: opts.tableName });
+  await outbox?.ready;
   await reconcileQueues(runtime.core);
   await opts.beforeListen?.(runtime, `http://${opts.host ?? "127.0.0.1"}:${opts.port}`, settings);
   const server = await startApiServer(runtime, opts.port, opts.host);
@@ -95,6 +105,7 @@ export async function startLocalSystem(opts: {
         server.closeIdleConnections();
       });
       await consumer?.stop();
+      await outbox?.stop();
     },
   };
 }

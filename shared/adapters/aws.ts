@@ -3,6 +3,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { Clock } from "../ports.js";
 import { ephemeralSecrets, secretsFrom } from "../security/secrets.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
@@ -66,9 +67,11 @@ export function createAwsCore(
   config: CityConfig,
   extra: {
     log?: Logger;
+    metrics?: Metrics;
     clock?: Clock;
     classifier?: CategorySuggester | null;
     clients?: ReturnType<typeof createClients>;
+    dispatch?: "stream" | "inline";
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
@@ -82,9 +85,11 @@ export function createAwsCore(
       keys: store,
       queue,
       log: extra.log,
+      metrics: extra.metrics,
       clock: extra.clock,
       classifier: extra.classifier,
       secrets,
+      dispatch: extra.dispatch,
     }),
     clients,
   };

@@ -349,61 +349,18 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     );
   }
 
-  async nextSequence(day: string): Promise<number> {
+  async nextSequence(day: string, count = 1): Promise<number> {
     const out = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.counter(day),
         UpdateExpression: "ADD #n :one",
         ExpressionAttributeNames: { "#n": "n" },
-        ExpressionAttributeValues: { ":one": 1 },
+        ExpressionAttributeValues: { ":one": count },
         ReturnValues: "UPDATED_NEW",
       }),
     );
     return Number(out.Attributes?.n);
-  }
-
-  async claimSequence(day: string, key: string): Promise<{ day: string; seq: number }> {
-    const Key = keys.claim(key);
-    for (let attempt = 0; attempt < 40; attempt++) {
-      const out = await this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
-      );
-      if (out.Item?.seq) return { day: String(out.Item.day), seq: Number(out.Item.seq) };
-      if (!out.Item) {
-        try {
-          await this.doc.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: {
-                ...Key,
-                entity: "claim",
-                [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_DAYS * 86400,
-              },
-              ConditionExpression: "attribute_not_exists(#pk)",
-              ExpressionAttributeNames: { "#pk": PK },
-            }),
-          );
-          const seq = await this.nextSequence(day);
-          await this.doc.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key,
-              UpdateExpression: "SET #seq = :seq, #day = :day",
-              ExpressionAttributeNames: { "#seq": "seq", "#day": "day" },
-              ExpressionAttributeValues: { ":seq": seq, ":day": day },
-            }),
-          );
-          return { day, seq };
-        } catch (err) {
-          if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
-        }
-      }
-      // Another request with this key is taking the number right now.
-      await sleep(10 + 15 * Math.random());
-    }
-    // The request that claimed the key never finished (it crashed): take a number of our own.
-    return { day, seq: await this.nextSequence(day) };
   }
 
   async markDone(key: string, ttlDays: number): Promise<boolean> {

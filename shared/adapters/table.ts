@@ -10,7 +10,6 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   (GSI4) PHONE#<hmac-sha256(phone)>         reporter index, keyed with the deployment's phone-index key
  *   APIKEY#<sha256> / APIKEY                 an API key's principal
  *   DONE#<key> / DONE                        a once-only effect that happened (expires)
- *   CLAIM#<key> / CLAIM                      the ticket number an idempotency key was given (expires)
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -37,7 +36,6 @@ export const keys = {
   counter: (day: string) => ({ [PK]: `COUNTER#${day}`, [SK]: "COUNTER" }),
   apiKey: (hash: string) => ({ [PK]: `APIKEY#${hash}`, [SK]: "APIKEY" }),
   done: (key: string) => ({ [PK]: `DONE#${key}`, [SK]: "DONE" }),
-  claim: (key: string) => ({ [PK]: `CLAIM#${key}`, [SK]: "CLAIM" }),
   pendingPartition: "PENDING",
   /** GSI2 partition of the API key records (listed by `npm run cli -- keys list`). */
   apiKeysPartition: "APIKEYS",
@@ -100,6 +98,8 @@ export function tableDefinition(tableName: string) {
   return {
     TableName: tableName,
     BillingMode: "PAY_PER_REQUEST" as const,
+    // The table is the dispatch outbox: its stream feeds the consumer that sends tickets to their queues.
+    StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" as const },
     AttributeDefinitions: [...attrs].map((name) => ({ AttributeName: name, AttributeType: "S" as const })),
     KeySchema: [
       { AttributeName: PK, KeyType: "HASH" as const },

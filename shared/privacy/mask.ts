@@ -26,14 +26,14 @@ export function maskText(text: string): string {
   const kept: string[] = [];
   const hidden = text.replace(PROTECTED, (m) => {
     kept.push(m);
-    return `\u0000${kept.length - 1}\u0000`;
+    return `\uE000${kept.length - 1}\uE001`;
   });
   const masked = hidden
     .replace(ID_CARD, (m, head: string) => `${head}${"*".repeat(m.length - head.length - 2)}${m.slice(-2)}`)
     .replace(MOBILE, "$1****$2")
     .replace(LANDLINE, (_m, area: string, _mid: string, last: string) => `${area}-****${last}`)
     .replace(FOREIGN, (_m, cc: string, _mid: string, last: string) => `+${cc} ****${last}`);
-  return masked.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => kept[Number(i)] ?? "");
+  return masked.replace(/\uE000(\d+)\uE001/g, (_m, i: string) => kept[Number(i)] ?? "");
 }
 
 /** Names are not recognisable in general text; a known name (the reporter's) is, wherever it appears. */

@@ -3,6 +3,7 @@ import type { CityConfig } from "../config/schema.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
 import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import {
   type ChannelCallbacks,
   type Clock,
@@ -13,6 +14,7 @@ import {
   type TicketStore,
 } from "../ports.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
+import { createTicketNumbers, type TicketNumbers } from "./ticket-numbers.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
 export interface CategorySuggester {
@@ -27,6 +29,7 @@ export interface Core {
   queue: Queue;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
   router: Router;
   deadlines: DeadlinePolicy;
   classifier: CategorySuggester | null;
@@ -37,6 +40,13 @@ export interface Core {
   newId: () => string;
   /** Keys derived from the deployment secret (lease tokens, the phone index). */
   secrets: Secrets;
+  /**
+   * How a ticket that needs a queue gets there: "stream" — the table's stream consumer sends it (outbox.ts; the
+   * request path ends with the write); "inline" — the request sends it after the write (no stream consumer).
+   */
+  dispatch: "stream" | "inline";
+  /** Ticket numbers from per-process blocks of the day's counter (ticket-numbers.ts). */
+  numbers: TicketNumbers;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
 }
@@ -48,21 +58,26 @@ export function createCore(parts: {
   queue: Queue;
   clock?: Clock;
   log?: Logger;
+  metrics?: Metrics;
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
   newId?: () => string;
   secrets?: Secrets;
+  dispatch?: "stream" | "inline";
 }): Core {
   return {
     ...parts,
     clock: parts.clock ?? systemClock,
     log: parts.log ?? silentLogger,
+    metrics: parts.metrics ?? noMetrics,
     classifier: parts.classifier ?? null,
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
     newId: parts.newId ?? randomUUID,
     secrets: parts.secrets ?? ephemeralSecrets(),
+    dispatch: parts.dispatch ?? "inline",
+    numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),
     departments: new Set(parts.config.departments.map((d) => d.id)),

@@ -92,10 +92,8 @@ export async function createTicket(
     .digest("hex");
   // Keys are scoped to the caller and channel: two operators' "call-0001" are different requests.
   const scopedKey = key ? `${opts.channel}:${opts.actor.id}:${key}` : undefined;
-  if (scopedKey) {
-    const existing = await existingFor(core, scopedKey, hash);
-    if (existing) return existing;
-  }
+  // No idempotency read before the write: the transaction's condition on the key's record detects a replay,
+  // and only then is the record read (replays are rare; every first request saves a round trip).
 
   const now = core.clock.now();
   const category = chooseCategory(core, input);
@@ -104,11 +102,8 @@ export async function createTicket(
     input.location.address,
     completeArea(core.config, input.location.area),
   );
-  const today = cityDay(now, core.config.city.timezoneOffsetMinutes);
-  // Concurrent replays of one key share one number: only one of them will commit the ticket.
-  const { day, seq } = scopedKey
-    ? await core.store.claimSequence(today, scopedKey)
-    : { day: today, seq: await core.store.nextSequence(today) };
+  const day = cityDay(now, core.config.city.timezoneOffsetMinutes);
+  const seq = await core.numbers.next(day);
   const received = newTicket(
     {
       id: core.newId(),
@@ -157,10 +152,16 @@ export async function createTicket(
     scopedKey ? { key: scopedKey, ticketId: ticket.id, requestHash: hash } : null,
   );
   if (outcome.outcome === "duplicate") {
+    // No ticket holds this number: the process hands it out again, so replays do not use numbers up.
+    core.numbers.giveBack(day, seq);
     const existing = await existingFor(core, outcome.record.key, hash);
     if (!existing) throw new ConflictError("幂等记录已失效，请重试 / idempotency record vanished; retry");
     return existing;
   }
+  core.metrics.count("TicketsCreated", { channel: ticket.channel });
+  core.metrics.count(ticket.status === "triage" ? "TicketsTriaged" : "TicketsRouted", {
+    channel: ticket.channel,
+  });
   core.log.log("info", "ticket created", {
     ticketId: ticket.id,
     ticketNo: ticket.ticketNo,
@@ -168,6 +169,7 @@ export async function createTicket(
     status: ticket.status,
     department: ticket.department,
   });
+  if (core.dispatch === "stream") return { ticket, created: true }; // the table's stream delivers it
   const delivered = await deliver(core, ticket);
   return { ticket: delivered ? { ...ticket, dispatchPending: false } : ticket, created: true };
 }

@@ -31,10 +31,16 @@ async function file(body: Record<string, unknown>) {
   return res.body as { id: string; status: string; department: string | null; version: number };
 }
 
-async function inbox(dept: string, key: string) {
+/** Polls until every id in `expect` was seen (the table's stream delivers asynchronously), or 3 empty polls. */
+async function inbox(dept: string, key: string, expect: string[] = []) {
   const items: { leaseToken: string; ticket: { id: string } }[] = [];
-  for (let i = 0; i < 3; i++) {
-    const res = await sys.call("GET", `/v1/departments/${dept}/inbox?wait=0&max=10`, { key });
+  const deadline = Date.now() + 15_000;
+  for (
+    let i = 0;
+    i < 3 || (expect.some((id) => !items.some((x) => x.ticket.id === id)) && Date.now() < deadline);
+    i++
+  ) {
+    const res = await sys.call("GET", `/v1/departments/${dept}/inbox?wait=1&max=10`, { key });
     items.push(...res.body.items);
   }
   return items;
@@ -45,7 +51,7 @@ describe("a lease token belongs to one ticket", () => {
     const a = await file({ categoryId: "drainage", title: "甲：雨水井堵塞" });
     const b = await file({ categoryId: "drainage", title: "乙：雨水井堵塞" });
     const water = sys.keys.departments.water!;
-    const items = await inbox("water", water);
+    const items = await inbox("water", water, [a.id, b.id]);
     const leaseOf = (id: string) => items.find((i) => i.ticket.id === id)?.leaseToken;
     expect(leaseOf(a.id)).toBeTruthy();
     expect(leaseOf(b.id)).toBeTruthy();
@@ -74,7 +80,7 @@ describe("a lease token belongs to one ticket", () => {
     expect(right.status).toBe(200);
 
     await sleep(1300); // the visibility timeout: B's message (never deleted) comes back, A's does not
-    const again = (await inbox("water", water)).map((i) => i.ticket.id);
+    const again = (await inbox("water", water, [b.id])).map((i) => i.ticket.id);
     expect(again).toContain(b.id);
     expect(again).not.toContain(a.id);
   });
@@ -249,8 +255,16 @@ describe("a ticket nobody accepts", () => {
         const res = await s.call("GET", `/v1/departments/${dept}/inbox?wait=0&max=10`, { key });
         return res.body.items.map((i: { ticket: { id: string } }) => i.ticket.id) as string[];
       };
+      /** Polls until the ticket shows (delivery from the table's stream is asynchronous). */
+      const arrives = async (dept: string, key: string) => {
+        for (let i = 0; i < 30; i++) {
+          if ((await poll(dept, key)).includes(t.id)) return true;
+          await sleep(300);
+        }
+        return false;
+      };
       const ignoreOnce = async () => {
-        expect(await poll("water", water)).toContain(t.id);
+        expect(await arrives("water", water)).toBe(true);
         await sleep(1300);
         expect(await poll("water", water)).not.toContain(t.id); // → DLQ
       };
@@ -263,7 +277,7 @@ describe("a ticket nobody accepts", () => {
       expect(stored?.status).toBe("triage");
       const last = stored?.history.at(-1);
       expect(last).toMatchObject({ type: "return", actor: "sweeper", from: "dispatched", to: "triage" });
-      expect(await poll("triage", s.keys.dispatcher)).toContain(t.id);
+      expect(await arrives("triage", s.keys.dispatcher)).toBe(true);
     } finally {
       await s.stop();
     }

@@ -46,7 +46,7 @@ const refused = (allowed: Partial<Record<Principal, number>>): Record<Principal,
   ...allowed,
 });
 
-export const MATRIX: Record<HttpRouteName, Row> = {
+const MATRIX: Record<HttpRouteName, Row> = {
   health: {
     request: () => ({ method: "GET", path: "/health" }),
     expect: Object.fromEntries(PRINCIPALS.map((p) => [p, 200])) as Record<Principal, number>,
