@@ -5,7 +5,7 @@ import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Clock } from "../ports.js";
-import { ephemeralSecrets, secretsFrom } from "../security/secrets.js";
+import { secretsFrom } from "../security/secrets.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
 import { SqsQueue } from "./sqs-queue.js";
@@ -18,7 +18,7 @@ export interface AwsSettings {
   queuePrefix: string;
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
-  /** The deployment secret (INTAKE_SECRET); without it keys are per process (a single local process only). */
+  /** The deployment secret (INTAKE_SECRET); without it a public key derived from the table name. */
   secret?: string;
   /** Read every transaction back before acknowledging it (the embedded DynamoDB Local; see dynamo-store.ts). */
   confirmWrites?: boolean;
@@ -75,7 +75,9 @@ export function createAwsCore(
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
-  const secrets = settings.secret ? secretsFrom(settings.secret) : ephemeralSecrets();
+  // Without INTAKE_SECRET every process must still agree (Lambda containers, the CLI): a key derived from the
+  // table name, public and so no better than the bare hash it replaced — set INTAKE_SECRET in production.
+  const secrets = secretsFrom(settings.secret ?? `intake-unkeyed/${settings.tableName}`.padEnd(16, "#"));
   const store = new DynamoTicketStore(clients.doc, settings.tableName, secrets, settings.confirmWrites);
   const queue = new SqsQueue(clients.sqs, settings.queueUrlBase, settings.queuePrefix);
   return {
