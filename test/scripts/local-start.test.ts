@@ -109,7 +109,7 @@ describe("npm start (local runtime) and the department CLI", () => {
     await expect(cli("keys", "create", "--role", "department")).rejects.toMatchObject({
       stderr: expect.stringContaining("--dept"),
     });
-  });
+  }, 90_000); // eight CLI processes, each starting tsx, on a shared machine
 
   it("restarts DynamoDB Local when it dies, and keeps what was stored", async () => {
     const keys = JSON.parse(readFileSync(join(dataDir, "local-keys.json"), "utf8")).keys;
