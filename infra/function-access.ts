@@ -27,6 +27,8 @@ export interface FunctionAccess {
   readonly delete?: readonly QueueSet[];
   /** Amazon SNS direct SMS publish (to phone numbers only, never to a topic). */
   readonly sms?: boolean;
+  /** sqs:GetQueueAttributes (the health probe). */
+  readonly inspect?: readonly QueueSet[];
   readonly timeoutSeconds: number;
   readonly memorySize?: number;
 }
@@ -36,8 +38,8 @@ export interface FunctionAccess {
  * functions/routes.ts does not type-check until it is listed here.
  */
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
-  // Public liveness check: no key lookup, no table, no queue.
-  health: { table: "none", timeoutSeconds: 5 },
+  // Public health check: one consistent read of the table, the triage queue's attributes; no key lookup.
+  health: { table: "read", inspect: ["triage"], timeoutSeconds: 5 },
   // Ticket + history + idempotency record in one transaction and a block of the day counter; the outbox
   // function delivers it from the table's stream, so intake sends to no queue.
   "tickets-create": { table: "read-write", timeoutSeconds: 10 },

@@ -8,6 +8,8 @@
  *   npm run cli -- sweep [--at <ISO time>]      one sweep of the local system as of a time (never against AWS)
  *   npm run cli -- calendar 2026-02             a month as the deadlines see it
  *   npm run cli -- outbox                       the SMS the local system recorded
+ *   npm run cli -- keys list | keys revoke <hash-prefix|label>
+ *   npm run cli -- dlq list | dlq redrive
  * Against the local system it reads .data/local-stack.json and .data/local-keys.json (written by npm start);
  * against AWS set TABLE_NAME / QUEUE_URL_BASE / QUEUE_PREFIX (keys) and API_URL / API_KEY (inbox, act).
  */
@@ -21,7 +23,10 @@ import { createCalendar, monthDays } from "../shared/closure/calendar.js";
 import { sweepAll } from "../shared/closure/sweep.js";
 import { gridIds } from "../shared/config/schema.js";
 import { DomainError } from "../shared/domain/errors.js";
-import { issueApiKey, type PrincipalRole } from "../shared/services/auth.js";
+import { printable } from "../shared/domain/text.js";
+import { AUTH_CACHE_TTL_MS, issueApiKey, type PrincipalRole, revokeApiKey } from "../shared/services/auth.js";
+import { listDeadLetters } from "../shared/services/dead-letters.js";
+import { redriveDeadLetters } from "../shared/services/delivery.js";
 import type { DemoKeys } from "./local/system.js";
 
 const DATA_DIR = resolve(process.env.DATA_DIR ?? ".data");
@@ -43,9 +48,18 @@ const USAGE = `usage:
   cli sweep [--at <ISO time>]      supervision, callback expiry, re-delivery: local system only
   cli calendar <YYYY-MM>           working days, holidays and make-up days of a month
   cli outbox [--json]              the SMS the local system recorded (.data/sms-outbox.jsonl)
+  cli keys list                          every key: hash prefix, principal, label, created, revoked
+  cli keys revoke <hash-prefix|label>    refused at once by new processes; running ones within ${AUTH_CACHE_TTL_MS / 1000} s
+  cli dlq list                           what waits in the dead-letter queues (nothing is consumed)
+  cli dlq redrive                        offers every still-waiting ticket again (what the sweeper does)
 options: --api <url> --key <api key> (default: API_URL / API_KEY, else the local demo files)`;
 
 class CliError extends Error {}
+
+/** Every line the CLI prints: stored text may hold escape codes, which must never reach the terminal as such. */
+function say(value: unknown = ""): void {
+  process.stdout.write(`${printable(String(value))}\n`);
+}
 
 function readJson<T>(file: string): T | null {
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : null;
@@ -142,7 +156,7 @@ async function main(argv: string[]) {
   });
   const [cmd, sub, third] = positionals;
   if (values.help || !cmd) {
-    console.log(USAGE);
+    say(USAGE);
     return;
   }
 
@@ -162,7 +176,7 @@ async function main(argv: string[]) {
       departments: runtime.core.departments,
       grids: gridIds(config),
     });
-    console.log(
+    say(
       JSON.stringify({
         key,
         role: record.role,
@@ -176,6 +190,48 @@ async function main(argv: string[]) {
     return;
   }
 
+  if (cmd === "keys" && (sub === "list" || sub === "revoke")) {
+    const runtime = await createRuntime(tableSettings(), bundledConfig(process.env), { quiet: true });
+    const store = runtime.core.keys;
+    if (sub === "revoke") {
+      if (!third) throw new CliError("usage: cli keys revoke <hash-prefix|label>");
+      const revoked = await revokeApiKey(store, third);
+      for (const k of revoked) say(`revoked ${k.hash.slice(0, 12)}  ${k.label}`);
+      console.error(
+        `a running API process may still accept a revoked key for up to ${AUTH_CACHE_TTL_MS / 1000} s (its key cache)`,
+      );
+      return;
+    }
+    const all = (await store.listKeys?.()) ?? [];
+    if (values.json)
+      return say(JSON.stringify(all.map(({ hash, ...k }) => ({ hash: hash.slice(0, 12), ...k }))));
+    for (const k of all) {
+      const principal = k.department ?? k.channel ?? k.grid ?? "";
+      say(
+        `${k.hash.slice(0, 12)}  ${k.role}${principal ? `:${principal}` : ""}  ${k.label}  ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ""}`,
+      );
+    }
+    return;
+  }
+
+  if (cmd === "dlq" && (sub === "list" || sub === "redrive")) {
+    const runtime = await createRuntime(tableSettings(), bundledConfig(process.env), { quiet: true });
+    if (sub === "redrive") {
+      const r = await redriveDeadLetters(runtime.core);
+      say(`redriven ${r.redriven}, escalated to triage ${r.escalated}, stale dropped ${r.dropped}`);
+      return;
+    }
+    const letters = await listDeadLetters(runtime.core);
+    if (values.json) return say(JSON.stringify(letters));
+    if (!letters.length) return say("dead-letter queues: empty");
+    for (const l of letters) {
+      say(
+        `${l.queue}  ${l.ticketNo ?? "(unreadable)"}  ${l.ticketId ?? ""}  [${l.status ?? "-"}]${l.waiting ? "  waiting" : "  stale"}`,
+      );
+    }
+    return;
+  }
+
   if (cmd === "inbox") {
     if (!values.dept) throw new CliError("--dept is required");
     const a = api(values);
@@ -186,12 +242,12 @@ async function main(argv: string[]) {
       "GET",
       `/v1/departments/${encodeURIComponent(values.dept)}/inbox?${q}`,
     );
-    if (values.json) return console.log(JSON.stringify(out, null, 2));
-    if (!out.items.length) return console.log(`inbox ${values.dept}: empty`);
+    if (values.json) return say(JSON.stringify(out, null, 2));
+    if (!out.items.length) return say(`inbox ${values.dept}: empty`);
     for (const item of out.items) {
-      console.log(line(item.ticket));
-      console.log(`    ${item.ticket.location?.address ?? ""}`);
-      console.log(`    lease ${item.leaseToken}`);
+      say(line(item.ticket));
+      say(`    ${item.ticket.location?.address ?? ""}`);
+      say(`    lease ${item.leaseToken}`);
     }
     return;
   }
@@ -200,12 +256,10 @@ async function main(argv: string[]) {
     if (!sub) throw new CliError("ticket id is required");
     const a = api(values);
     const t = await request(a, a.key("dispatcher"), "GET", `/v1/tickets/${encodeURIComponent(sub)}`);
-    if (values.json) return console.log(JSON.stringify(t, null, 2));
-    console.log(line(t));
+    if (values.json) return say(JSON.stringify(t, null, 2));
+    say(line(t));
     for (const e of t.history ?? [])
-      console.log(
-        `    ${e.at}  ${e.type} ${e.from ?? "-"} → ${e.to}  ${e.actor}${e.note ? `  ${e.note}` : ""}`,
-      );
+      say(`    ${e.at}  ${e.type} ${e.from ?? "-"} → ${e.to}  ${e.actor}${e.note ? `  ${e.note}` : ""}`);
     return;
   }
 
@@ -239,7 +293,7 @@ async function main(argv: string[]) {
       body.passed = values.pass ? true : values.fail ? false : undefined;
     if (action === "extend") body.dueAt = values.due;
     const t = await request(a, key, "POST", `/v1/tickets/${encodeURIComponent(id)}/actions`, body);
-    console.log(values.json ? JSON.stringify(t, null, 2) : line(t));
+    say(values.json ? JSON.stringify(t, null, 2) : line(t));
     return;
   }
   if (cmd === "calendar") {

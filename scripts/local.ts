@@ -9,7 +9,10 @@ import { calendarWarning } from "../shared/closure/calendar.js";
 import { sweepAll } from "../shared/closure/sweep.js";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
 import { errorFields } from "../shared/log.js";
-import { startDynamoLocal, startSqsLocal } from "./local/stand-ins.js";
+import { reconcileQueues } from "../shared/services/delivery.js";
+import { localSecret } from "./local/secret.js";
+import { ensureQueues, startDynamoLocal, startSqsLocal } from "./local/stand-ins.js";
+import { supervise } from "./local/supervisor.js";
 import { type DemoKeys, demoKeysValid, issueDemoKeys, startLocalSystem } from "./local/system.js";
 
 const DATA_DIR = resolve(process.env.DATA_DIR ?? ".data");
@@ -50,10 +53,34 @@ async function main() {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
-  const dynamo = await startDynamoLocal({ dbPath: resolve(DATA_DIR, "dynamodb") });
+  const fatal = (reason: string) => {
+    console.error(`FATAL ${reason}: stopping, since requests could no longer be kept`);
+    void shutdown("stand-in lost").finally(() => process.exit(1));
+  };
+  const note = (message: string) => console.error(`supervisor: ${message}`);
+  // Set once the system runs: after a restart the in-memory queue server needs its queues and the waiting tickets.
+  let afterSqsRestart: () => Promise<void> = async () => {};
+  const dynamo = await supervise({
+    name: "DynamoDB Local",
+    start: (port) => startDynamoLocal({ dbPath: resolve(DATA_DIR, "dynamodb"), port }),
+    log: note,
+    giveUp: fatal,
+  });
   stoppers.push(() => dynamo.stop());
-  const sqs = await startSqsLocal();
+  let sqsUrlBase = "";
+  const sqs = await supervise({
+    name: "SQS server",
+    start: async (port) => {
+      const s = await startSqsLocal({ port });
+      sqsUrlBase = s.urlBase;
+      return s;
+    },
+    afterRestart: () => afterSqsRestart(),
+    log: note,
+    giveUp: fatal,
+  });
   stoppers.push(() => sqs.stop());
+  const secret = localSecret(DATA_DIR);
   const keysReady = async (runtime: Runtime, baseUrl: string) => {
     let keys: DemoKeys | null = null;
     if (existsSync(KEYS_FILE)) {
@@ -70,14 +97,16 @@ async function main() {
     config,
     dynamoEndpoint: dynamo.endpoint,
     sqsEndpoint: sqs.endpoint,
-    sqsUrlBase: sqs.urlBase,
+    sqsUrlBase,
+    secret,
     tableName: "intake-local",
     smsOutboxFile: resolve(DATA_DIR, "sms-outbox.jsonl"),
     queuePrefix: "intake-local",
     port: PORT,
     host: process.env.HOST ?? "127.0.0.1",
     beforeListen: async (runtime, baseUrl, settings) => {
-      writeFileSync(resolve(DATA_DIR, "local-stack.json"), `${JSON.stringify(settings, null, 2)}\n`);
+      const { secret: _secret, ...shown } = settings; // the secret stays in .data/secret (mode 600)
+      writeFileSync(resolve(DATA_DIR, "local-stack.json"), `${JSON.stringify(shown, null, 2)}\n`);
       keys = await keysReady(runtime, baseUrl);
     },
   });
@@ -89,6 +118,10 @@ async function main() {
     config.city.timezoneOffsetMinutes,
   );
   if (calendarGap) console.warn(`warning: ${calendarGap}`);
+  afterSqsRestart = async () => {
+    await ensureQueues(sqs.endpoint, "intake-local", config);
+    await reconcileQueues(system.runtime.core);
+  };
 
   // The local stand-in for the EventBridge schedule: the same sweep as functions/sweeper.ts.
   let sweeping = false;
@@ -109,10 +142,7 @@ citizen request intake — running locally
   DynamoDB     ${dynamo.endpoint}  (DynamoDB Local, data in ${resolve(DATA_DIR, "dynamodb")})
   SQS          ${sqs.endpoint}  (local-aws-sqs, in memory; re-offered from the table at start)
   SMS          ${resolve(DATA_DIR, "sms-outbox.jsonl")}  (recorded, not sent: npm run cli -- outbox)
-  demo keys    ${KEYS_FILE} (mode 600)
-    operator    ${keys.operator}
-    dispatcher  ${keys.dispatcher}
-    department  water: ${keys.departments.water ?? "(none)"}   (all departments in the file)
+  demo keys    ${KEYS_FILE} (mode 600: one per role, department, channel and a grid worker; never printed)
   try          npm run cli -- inbox --dept water
   stop         Ctrl-C
 `);

@@ -1,4 +1,5 @@
 /** JSON logs, one line per event. Personal data (phones, names) is masked before it is written. */
+import { maskKnownNames, maskNamesInText, maskText } from "./privacy/mask.js";
 
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, "");
@@ -11,8 +12,6 @@ export function maskName(name: string): string {
   return chars.length <= 1 ? "*" : `${chars[0]}${"*".repeat(chars.length - 1)}`;
 }
 
-/** A mainland mobile in free text: optional +86 / 86, digits possibly grouped by spaces or dashes. */
-const PHONE_IN_TEXT = /(?<!\d)(?:\+?86[\s-]?)?(1\d{2})[\s-]?\d{4}[\s-]?(\d{4})(?!\d)/g;
 const SENSITIVE_KEYS = new Set([
   "phone",
   "name",
@@ -20,13 +19,42 @@ const SENSITIVE_KEYS = new Set([
   "reporterphone",
   "authorization",
   "x-api-key",
+  "apikey",
+  "key",
+  "leasetoken",
+  "lease",
+  "receipthandle",
+  "token",
+  "secret",
+  "idcard",
 ]);
 
-/** Deep copy of `value` with sensitive fields and phone-like digit runs masked. */
-export function redact(value: unknown, depth = 0): unknown {
+/**
+ * Secrets by their shape, wherever they appear in text: API keys (`cri_<role>_…`), lease tokens (`l1.…`) and
+ * any other long opaque run (an SQS receipt handle inside an error message).
+ */
+const SECRET_IN_TEXT = /cri_[a-z-]{2,4}_[\w-]{16,}|l1\.[\w-]{16,}|[A-Za-z0-9+/=_-]{80,}/g;
+
+function redactText(s: string, names: readonly string[]): string {
+  return maskNamesInText(maskKnownNames(maskText(s.replace(SECRET_IN_TEXT, "[secret]")), names));
+}
+
+/** The values of every `name`-like field in `value` (so the same name is masked where it appears in text). */
+function namesIn(value: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 8 || !value || typeof value !== "object") return out;
+  for (const [k, v] of Object.entries(value)) {
+    const key = k.toLowerCase();
+    if ((key === "name" || key === "reportername") && typeof v === "string" && v.trim()) out.push(v.trim());
+    else namesIn(v, out, depth + 1);
+  }
+  return out;
+}
+
+/** Deep copy of `value` with sensitive fields, secrets, phone numbers, ID-card numbers and names masked. */
+export function redact(value: unknown, depth = 0, names: readonly string[] = namesIn(value)): unknown {
   if (depth > 8) return "[…]";
-  if (typeof value === "string") return value.replace(PHONE_IN_TEXT, "$1****$2");
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (typeof value === "string") return redactText(value, names);
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, names));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -35,7 +63,7 @@ export function redact(value: unknown, depth = 0): unknown {
         out[k] =
           key === "phone" || key === "reporterphone" ? maskPhone(v) : key === "name" ? maskName(v) : "***";
       } else {
-        out[k] = redact(v, depth + 1);
+        out[k] = redact(v, depth + 1, names);
       }
     }
     return out;

@@ -48,13 +48,25 @@ export interface LabelledTicket {
   closedAt: string | null;
 }
 
+/**
+ * Checked inside a save's transaction: another ticket exists and is not in one of these states. With
+ * `countChild` the other ticket's `mergedChildren` is incremented in the same transaction, so a save of it based
+ * on a read from before (a concurrent reject) fails its condition instead of overwriting the count.
+ */
+export interface SaveCondition {
+  ticketId: string;
+  statusNotIn: TicketStatus[];
+  countChild?: boolean;
+}
+
 export interface TicketStore {
   /** Ticket, its history and its idempotency record in one transaction; "duplicate" when the key exists. */
   create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome>;
   get(id: string): Promise<Ticket | null>;
   getIdempotency(key: string): Promise<IdempotencyRecord | null>;
   /**
-   * Persists a transition; throws ConflictError when the stored version is not `expectedVersion`. `callbacks`
+   * Persists a transition; throws ConflictError when the stored version is not `expectedVersion` or a
+   * condition on another ticket (`conditions`, checked in the same transaction) does not hold. `callbacks`
    * (回访 records the transition created or changed) are written in the same transaction, each checked against
    * its own version.
    */
@@ -62,12 +74,12 @@ export interface TicketStore {
     ticket: Ticket,
     events: HistoryEvent[],
     expectedVersion: number,
-    extra?: { callbacks?: CallbackRecord[] },
+    extra?: { callbacks?: CallbackRecord[]; conditions?: SaveCondition[] },
   ): Promise<void>;
   /** Clears the dispatch-pending mark if the ticket is still at `version`; false when it moved on. */
   clearDispatchPending(id: string, version: number): Promise<boolean>;
   /** Tickets still marked dispatch-pending, oldest first (sparse index). */
-  listPending(limit: number): Promise<Ticket[]>;
+  listPending(limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
   /** Tickets in `status` whose next supervision moment is at or before `at` (index GSI2; never a scan). */
@@ -100,6 +112,8 @@ export interface TicketStore {
   markDone(key: string, ttlDays: number): Promise<boolean>;
   /** True when `markDone(key)` has succeeded before (and not expired). */
   isDone(key: string): Promise<boolean>;
+  /** Health probe: resolves when the table answers (optional for in-memory stores). */
+  ping?(): Promise<void>;
 }
 
 export interface ApiKeyRecord {
@@ -113,11 +127,17 @@ export interface ApiKeyRecord {
   grid?: string;
   label: string;
   createdAt: string;
+  /** Set when the key was revoked: it authenticates no more. */
+  revokedAt?: string;
 }
 
 export interface KeyStore {
   putKey(record: ApiKeyRecord): Promise<void>;
   getKey(hash: string): Promise<ApiKeyRecord | null>;
+  /** Every key record (hash, principal, label, dates), oldest first. */
+  listKeys?(): Promise<ApiKeyRecord[]>;
+  /** Marks a key revoked; false when there is no such key. */
+  revokeKey?(hash: string, at: string): Promise<boolean>;
 }
 
 export interface ReceivedMessage {
@@ -134,6 +154,8 @@ export interface Queue {
     options: { max: number; waitSeconds: number; visibilitySeconds?: number },
   ): Promise<ReceivedMessage[]>;
   delete(target: QueueTarget, lease: string): Promise<void>;
+  /** Health probe: resolves when the queue service answers (optional for in-memory queues). */
+  ping?(): Promise<void>;
 }
 
 /**

@@ -73,6 +73,51 @@ const THROTTLING = new Set([
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
+/** Error names / codes that mean "the store or the queue cannot be reached right now" (answered 503). */
+const UNAVAILABLE_NAMES = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "AbortError",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "InternalServerError",
+  "InternalFailure",
+  "StoreUnavailable",
+]);
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/** True when `err` (or an error it wraps) says a dependency is unreachable, timed out or failing on its side. */
+export function isUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 4) return false;
+  const e = err as {
+    name?: string;
+    code?: string;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+    cause?: unknown;
+    errors?: unknown[];
+  };
+  if (UNAVAILABLE_NAMES.has(e.name ?? "") || UNAVAILABLE_CODES.has(e.code ?? "")) return true;
+  if (e.$fault === "server" && (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isUnavailable(x, depth + 1))) return true;
+  return isUnavailable(e.cause, depth + 1);
+}
+
+/** Seconds a client should wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
   if (err instanceof DomainError) {
     return {
@@ -92,6 +137,18 @@ export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
       }),
     };
   }
+  if (isUnavailable(err)) {
+    return {
+      statusCode: 503,
+      headers: { ...JSON_HEADERS, "retry-after": String(RETRY_AFTER_SECONDS) },
+      body: JSON.stringify({
+        error: {
+          code: "unavailable",
+          message: "服务暂时不可用，请稍后重试 / temporarily unavailable, retry later",
+        },
+      }),
+    };
+  }
   return {
     statusCode: 500,
     headers: JSON_HEADERS,
@@ -104,13 +161,20 @@ function parseBody(event: APIGatewayProxyEventV2, options: RouteOptions = {}): u
   const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   if (raw.byteLength > limit) throw new PayloadTooLargeError(limit);
-  if (options.body === "text") return raw.toString("utf8");
+  let text: string;
+  try {
+    // Refused, not silently turned into U+FFFD: a report must arrive as the resident wrote it.
+    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    throw new ValidationError("请求体不是合法的 UTF-8 / body is not valid UTF-8", "(body)");
+  }
+  if (options.body === "text") return text;
   const type = event.headers?.["content-type"] ?? "application/json";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new ValidationError("请求体须为 JSON / body must be application/json", "content-type");
   }
   try {
-    return JSON.parse(raw.toString("utf8"));
+    return JSON.parse(text);
   } catch {
     throw new ValidationError("请求体不是合法的 JSON / body is not valid JSON", "(body)");
   }

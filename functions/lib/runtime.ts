@@ -27,6 +27,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
     smsOutboxFile: env.SMS_OUTBOX_FILE || undefined,
     publicBaseUrl: env.PUBLIC_BASE_URL || undefined,
+    secret: env.INTAKE_SECRET || undefined,
   };
 }
 

@@ -1,17 +1,58 @@
 import type { Actor } from "../../shared/domain/lifecycle.js";
-import type { Ticket } from "../../shared/domain/ticket.js";
+import type { HistoryEvent, Ticket } from "../../shared/domain/ticket.js";
 import { maskName, maskPhone } from "../../shared/log.js";
+import { maskText } from "../../shared/privacy/mask.js";
+
+export { maskText } from "../../shared/privacy/mask.js";
+
+/** Roles that see a ticket whole: the hotline operator (calls back) and the dispatcher (verifies, triages). */
+const FULL_VIEW: ReadonlySet<Actor["role"]> = new Set(["operator", "dispatcher"]);
 
 /**
- * The ticket as a principal sees it. Departments see the reporter's contact only when the reporter is not
- * anonymous, and never the internal delivery mark.
+ * True when `actor` may see the reporter's contact (name, phone, channel user id): operators and dispatchers
+ * always; a department only while the ticket is its own — never after it returned it — and only when the
+ * reporter is neither anonymous nor asked for confidentiality (保密); every other principal never.
+ */
+export function seesContact(ticket: Ticket, actor: Actor): boolean {
+  if (FULL_VIEW.has(actor.role)) return true;
+  if (actor.role !== "department") return false;
+  return (
+    ticket.department === actor.department && !ticket.reporter.anonymous && !ticket.reporter.confidential
+  );
+}
+
+/** The reporter without any contact: whether they are anonymous / asked for confidentiality, nothing else. */
+function contactless(reporter: Ticket["reporter"]) {
+  return {
+    anonymous: reporter.anonymous,
+    ...(reporter.confidential ? { confidential: true } : {}),
+  };
+}
+
+/** Free text with phone and ID-card numbers typed inside it masked (shared/privacy/mask.ts). */
+function maskedEvent(e: HistoryEvent): HistoryEvent {
+  return e.note ? { ...e, note: maskText(e.note) } : e;
+}
+
+/**
+ * The ticket as a principal sees it. Operators and dispatchers: everything but nothing hidden. Everyone else:
+ * the reporter's contact only as `seesContact` allows, phone numbers typed into the description, notes and the
+ * result masked, and never the internal delivery mark.
  */
 export function ticketView(ticket: Ticket, actor: Actor) {
   const { dispatchPending, ...rest } = ticket;
-  if (actor.role === "department" && ticket.reporter.anonymous) {
-    return { ...rest, reporter: { anonymous: true } };
-  }
-  return actor.role === "department" ? rest : { ...rest, dispatchPending };
+  if (FULL_VIEW.has(actor.role)) return { ...rest, dispatchPending };
+  return {
+    ...rest,
+    title: maskText(ticket.title),
+    description: maskText(ticket.description),
+    location: { ...ticket.location, address: maskText(ticket.location.address) },
+    reporter: seesContact(ticket, actor) ? ticket.reporter : contactless(ticket.reporter),
+    resolution: ticket.resolution
+      ? { ...ticket.resolution, result: maskText(ticket.resolution.result) }
+      : null,
+    history: ticket.history.map(maskedEvent),
+  };
 }
 
 /** One line of a list: no history, reporter masked. */

@@ -315,6 +315,7 @@ export class AppStack extends Stack {
       ["sqs:SendMessage", access.send],
       ["sqs:ReceiveMessage", access.receive],
       ["sqs:DeleteMessage", access.delete],
+      ["sqs:GetQueueAttributes", access.inspect],
     ];
     for (const [action, sets] of grants) {
       const resources = queueArns(sets);

@@ -40,6 +40,8 @@ function compile(path: string) {
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) return "too-large";
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -49,6 +51,9 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "
   }
   return Buffer.concat(chunks);
 }
+
+/** Longest a request may take before the server answers 503 itself (API Gateway's limit is 30 s). */
+export const REQUEST_DEADLINE_MS = 29_000;
 
 /**
  * A local HTTP server shaped like API Gateway (HTTP API, payload v2): it builds the same events AWS sends and
@@ -92,7 +97,15 @@ export async function startApiServer(runtime: Runtime, port: number, host = "127
     }
     const body = await readBody(req, match.maxBody * 2);
     if (body === "too-large") {
-      send(413, JSON.stringify({ error: { code: "payload_too_large", message: "request body too large" } }));
+      // Answer first, then read the rest of the upload away so the client sees the 413, not a reset.
+      res.setHeader("connection", "close");
+      send(
+        413,
+        JSON.stringify({
+          error: { code: "payload_too_large", message: "请求体过大 / request body too large" },
+        }),
+      );
+      req.resume();
       return;
     }
     const values = match.regex.exec(url.pathname)?.slice(1) ?? [];
@@ -130,20 +143,42 @@ export async function startApiServer(runtime: Runtime, port: number, host = "127
         time: new Date().toUTCString(),
         timeEpoch: Date.now(),
       },
-      ...(body.byteLength ? { body: body.toString("utf8") } : {}),
-      isBase64Encoded: false,
+      // The bytes as they came (as API Gateway does for binary bodies): the handler decodes UTF-8 strictly.
+      ...(body.byteLength ? { body: body.toString("base64") } : {}),
+      isBase64Encoded: body.byteLength > 0,
     };
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await match.handler(event, { awsRequestId: requestId } as Context);
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("deadline")), REQUEST_DEADLINE_MS);
+      });
+      const result = await Promise.race([
+        match.handler(event, { awsRequestId: requestId } as Context),
+        deadline,
+      ]).finally(() => clearTimeout(timer));
       send(
         result.statusCode ?? 200,
         typeof result.body === "string" ? result.body : "",
         (result.headers ?? {}) as Record<string, string>,
       );
-    } catch {
-      send(500, JSON.stringify({ error: { code: "internal", message: "internal error" } }));
+    } catch (err) {
+      if ((err as Error)?.message === "deadline") {
+        send(
+          503,
+          JSON.stringify({
+            error: {
+              code: "unavailable",
+              message: "服务暂时不可用，请稍后重试 / temporarily unavailable, retry later",
+            },
+          }),
+          { "retry-after": "5" },
+        );
+      } else send(500, JSON.stringify({ error: { code: "internal", message: "internal error" } }));
     }
   }
+  // Slow or stuck clients cannot hold the server: whole request within 30 s, headers within 10 s.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   return new Promise<Server>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve(server));

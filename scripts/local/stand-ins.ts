@@ -51,6 +51,8 @@ export interface StandIn {
   /** The stand-in's own process (DynamoDB Local's guard shell, whose child is the JVM), when it has one. */
   pid?: number;
   stop(): Promise<void>;
+  /** Calls `listener` once if the stand-in dies by itself (not through stop()). */
+  onDeath(listener: (reason: string) => void): void;
 }
 
 /** Resident memory of a process and all its descendants (Linux /proc), in MiB; null where /proc is absent. */
@@ -81,7 +83,9 @@ process.once("exit", () => {
  * AWS's own DynamoDB Local, run with the machine's Java. `dbPath` keeps data across restarts; without it the
  * database is in memory. Resolves once ListTables answers.
  */
-export async function startDynamoLocal(opts: { dbPath?: string; port?: number } = {}): Promise<StandIn> {
+export async function startDynamoLocal(
+  opts: { dbPath?: string; port?: number; extraArgs?: string[] } = {},
+): Promise<StandIn> {
   const port = opts.port ?? (await freePort());
   const { jar, libDir } = dynamoJar();
   const args = [
@@ -94,6 +98,7 @@ export async function startDynamoLocal(opts: { dbPath?: string; port?: number } 
     "-port",
     String(port),
     ...(opts.dbPath ? ["-dbPath", opts.dbPath] : ["-inMemory"]),
+    ...(opts.extraArgs ?? []),
   ];
   // A small shell guard owns the JVM: when this Node process goes away by any means (even SIGKILL), the guard's
   // stdin closes and it stops Java, so no orphan DynamoDB Local outlives a test run.
@@ -112,7 +117,14 @@ export async function startDynamoLocal(opts: { dbPath?: string; port?: number } 
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopping = false;
+  const onDeath = (listener: (reason: string) => void) => {
+    child.once("exit", (code, signal) => {
+      if (!stopping) listener(`DynamoDB Local exited (code ${code}, signal ${signal})`);
+    });
+  };
   const stop = async () => {
+    stopping = true;
     if (child.exitCode === null && child.signalCode === null) {
       child.stdin?.end();
       child.kill("SIGTERM");
@@ -146,7 +158,7 @@ export async function startDynamoLocal(opts: { dbPath?: string; port?: number } 
   } finally {
     client.destroy();
   }
-  return { endpoint, ...(child.pid ? { pid: child.pid } : {}), stop };
+  return { endpoint, ...(child.pid ? { pid: child.pid } : {}), stop, onDeath };
 }
 
 /** The in-process SQS-compatible server (local-aws-sqs), on loopback. */
@@ -159,11 +171,19 @@ export async function startSqsLocal(opts: { port?: number } = {}): Promise<Stand
     accountId: SQS_ACCOUNT,
   });
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopping = false;
   return {
     endpoint,
     urlBase: `${endpoint}/${SQS_ACCOUNT}/`,
+    onDeath: (listener) => {
+      server.once("close", () => {
+        if (!stopping) listener("the SQS server closed");
+      });
+    },
     stop: () =>
       new Promise<void>((resolve) => {
+        stopping = true;
+        if (!server.listening) return resolve();
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),

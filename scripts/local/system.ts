@@ -34,7 +34,8 @@ export interface LocalSystem {
   settings: AwsSettings;
   runtime: Runtime;
   server: Server;
-  stop(): Promise<void>;
+  /** Stops taking requests, lets those in flight finish (at most `drainMs`, default 10 s), then stops. */
+  stop(drainMs?: number): Promise<void>;
 }
 
 /**
@@ -53,6 +54,8 @@ export async function startLocalSystem(opts: {
   quiet?: boolean;
   /** Where SMS are recorded (JSON lines); the local system never sends real SMS. */
   smsOutboxFile?: string;
+  /** The deployment secret (lease tokens, phone index); without it one per process. */
+  secret?: string;
   /** false: no table-stream consumer (a test that drives delivery itself). */
   outbox?: boolean;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
@@ -70,6 +73,11 @@ export async function startLocalSystem(opts: {
     dynamoEndpoint: opts.dynamoEndpoint,
     sqsEndpoint: opts.sqsEndpoint,
     smsOutboxFile: opts.smsOutboxFile ?? join(tmpdir(), `${opts.queuePrefix}-sms-outbox.jsonl`),
+    ...(opts.secret ? { secret: opts.secret } : {}),
+    // DynamoDB Local can acknowledge a transaction before it is on disk: read each one back (docs/reliability.md).
+    confirmWrites: true,
+    // A shared, loaded machine: DynamoDB Local on one JVM can take seconds where DynamoDB takes milliseconds.
+    limits: { dynamoRequestTimeout: 10_000, sqsRequestTimeout: 10_000 },
   };
   const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
   const outbox =
@@ -90,13 +98,21 @@ export async function startLocalSystem(opts: {
     settings,
     runtime,
     server,
-    stop: async () => {
+    // Drains: no new connections, in-flight requests finish (up to drainMs), idle keep-alives close at once.
+    stop: async (drainMs = 10_000) => {
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), drainMs);
+        // A keep-alive connection turns idle when its last response is sent: close those as they do.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearTimeout(force);
+          clearInterval(idle);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
       await consumer?.stop();
       await outbox?.stop();
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
     },
   };
 }

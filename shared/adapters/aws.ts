@@ -7,6 +7,7 @@ import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Clock, SmsNotifier } from "../ports.js";
+import { secretsFrom } from "../security/secrets.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
 import { FileSmsOutbox } from "./sms.js";
@@ -24,19 +25,45 @@ export interface AwsSettings {
   smsOutboxFile?: string;
   /** Public base URL of the API, for rating links (回访 `/rate/<token>`). */
   publicBaseUrl?: string;
+  /** The deployment secret (INTAKE_SECRET); without it a public key derived from the table name. */
+  secret?: string;
+  /** Read every transaction back before acknowledging it (the embedded DynamoDB Local; see dynamo-store.ts). */
+  confirmWrites?: boolean;
+  /** Overrides CALL_LIMITS (tests of a paused store use short ones). */
+  limits?: Partial<typeof CALL_LIMITS>;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
+/**
+ * The process's own time limits on every call (a paused store or queue must not hang a request): connecting
+ * within 1 s, an answer within 3 s (DynamoDB) / 5 s (SQS; a long poll adds its wait), at most 3 attempts.
+ * A call that runs out answers 503 with Retry-After (functions/lib/http.ts).
+ */
+export const CALL_LIMITS = { connectionTimeout: 1000, dynamoRequestTimeout: 3000, sqsRequestTimeout: 5000 };
+
 /** One DocumentClient and one SQS client per process, created at initialisation. */
 export function createClients(s: AwsSettings) {
+  const limits = { ...CALL_LIMITS, ...s.limits };
   const ddb = new DynamoDBClient({
     region: s.region,
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: limits.connectionTimeout,
+      requestTimeout: limits.dynamoRequestTimeout,
+      throwOnRequestTimeout: true,
+    },
     ...(s.dynamoEndpoint ? { endpoint: s.dynamoEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
   });
   const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
   const sqs = new SQSClient({
     region: s.region,
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: limits.connectionTimeout,
+      requestTimeout: limits.sqsRequestTimeout,
+      throwOnRequestTimeout: true,
+    },
     ...(s.sqsEndpoint ? { endpoint: s.sqsEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
   });
   return { ddb, doc, sqs };
@@ -55,7 +82,16 @@ export function createAwsCore(
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
-  const store = new DynamoTicketStore(clients.doc, settings.tableName, config.deadlines);
+  // Without INTAKE_SECRET every process must still agree (Lambda containers, the CLI): a key derived from the
+  // table name, public and so no better than the bare hash it replaced — set INTAKE_SECRET in production.
+  const secrets = secretsFrom(settings.secret ?? `intake-unkeyed/${settings.tableName}`.padEnd(16, "#"));
+  const store = new DynamoTicketStore(
+    clients.doc,
+    settings.tableName,
+    secrets,
+    settings.confirmWrites,
+    config.deadlines,
+  );
   const queue = new SqsQueue(clients.sqs, settings.queueUrlBase, settings.queuePrefix);
   // SMS for web, hotline and Open311 reporters: a recorder locally, Amazon SNS in AWS (loaded on first use, so
   // functions that never text pay nothing for the SNS client at cold start).
@@ -84,6 +120,7 @@ export function createAwsCore(
       classifier: extra.classifier,
       senders: { web: smsSender, hotline: smsSender, open311: smsSender },
       publicBaseUrl: settings.publicBaseUrl ?? null,
+      secrets,
       dispatch: extra.dispatch,
     }),
     clients,

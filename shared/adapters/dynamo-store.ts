@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
@@ -19,8 +20,10 @@ import type {
   KeyStore,
   LabelledTicket,
   Page,
+  SaveCondition,
   TicketStore,
 } from "../ports.js";
+import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import {
   callbackItem,
   eventItem,
@@ -68,7 +71,11 @@ function decodeCursor(
       .join(",") !== expected
   )
     throw bad();
-  if (entries.some(([, v]) => typeof v !== "string" || v.length > 1024)) throw bad();
+  if (entries.some(([, v]) => typeof v !== "string" || v.length === 0 || v.length > 1024)) throw bad();
+  // Only a ticket's own key can be a position in a ticket listing: `{"PK":"","SK":""…}` and the like are refused.
+  const key = value as Record<string, string>;
+  const id = key[PK]!.startsWith("TICKET#") ? key[PK]!.slice("TICKET#".length) : "";
+  if (!id || key[SK] !== "META" || !key[index.skName]!.endsWith(`#${id}`)) throw bad();
   return { ...(value as Record<string, unknown>), [index.pkName]: index.pkValue };
 }
 
@@ -95,6 +102,13 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
+    private readonly secrets: Secrets = ephemeralSecrets(),
+    /**
+     * Read each transaction back before acknowledging it. For DynamoDB Local: it can answer TransactWriteItems
+     * before the write is on disk (bench/durability.ts: 1 of 304 acknowledged transactions gone after SIGKILL;
+     * 0 of 291 once read back). Real DynamoDB acknowledges only what it has stored durably: off there.
+     */
+    private readonly confirmWrites = false,
     /** The supervision timing that decides GSI2's sort key (shared/closure/supervision.ts). */
     private readonly supervision?: SupervisionPolicy,
   ) {}
@@ -111,13 +125,28 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       },
     ];
   }
+  /** With confirmWrites: resolves once a consistent read sees the ticket at `version`; throws 503-mapped otherwise. */
+  private async confirm(id: string, version: number): Promise<void> {
+    if (!this.confirmWrites) return;
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.ticket(id), ConsistentRead: true }),
+    );
+    if (Number(out.Item?.version) >= version) return;
+    const err = new Error("the store did not keep an acknowledged write");
+    err.name = "StoreUnavailable";
+    throw err;
+  }
+
+  private item(ticket: Ticket) {
+    return ticketItem(ticket, this.secrets.key("phone-index"), this.supervision);
+  }
 
   async create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome> {
     const items = [
       {
         Put: {
           TableName: this.tableName,
-          Item: ticketItem(ticket, this.supervision),
+          Item: this.item(ticket),
           ConditionExpression: "attribute_not_exists(#pk)",
           ExpressionAttributeNames: { "#pk": PK },
         },
@@ -143,7 +172,11 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        // The token makes the SDK's own retry of a committed transaction a no-op instead of a second write.
+        await this.doc.send(
+          new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }),
+        );
+        await this.confirm(ticket.id, ticket.version);
         return { outcome: "created" };
       } catch (err) {
         const codes = cancellationCodes(err);
@@ -204,8 +237,9 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     ticket: Ticket,
     events: HistoryEvent[],
     expectedVersion: number,
-    extra: { callbacks?: CallbackRecord[] } = {},
+    extra: { callbacks?: CallbackRecord[]; conditions?: SaveCondition[] } = {},
   ): Promise<void> {
+    const conditions = extra.conditions ?? [];
     const callbacks = (extra.callbacks ?? []).map((cb) => {
       const names: Record<string, string> = cb.version === 1 ? { "#pk": PK } : { "#cv": "cbVersion" };
       const values: Record<string, unknown> | undefined =
@@ -223,14 +257,23 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     try {
       await this.doc.send(
         new TransactWriteCommand({
+          // One token per save: an SDK retry of a committed save (a lost response) changes nothing twice.
+          ClientRequestToken: randomUUID(),
           TransactItems: [
             {
               Put: {
                 TableName: this.tableName,
-                Item: ticketItem(ticket, this.supervision),
-                ConditionExpression: "#v = :expected",
-                ExpressionAttributeNames: { "#v": "version" },
-                ExpressionAttributeValues: { ":expected": expectedVersion },
+                Item: this.item(ticket),
+                // A merge into this ticket since it was read changed mergedChildren (not the version).
+                ConditionExpression:
+                  ticket.mergedChildren === undefined
+                    ? "#v = :expected AND attribute_not_exists(#t.#mc)"
+                    : "#v = :expected AND #t.#mc = :mc",
+                ExpressionAttributeNames: { "#v": "version", "#t": "ticket", "#mc": "mergedChildren" },
+                ExpressionAttributeValues: {
+                  ":expected": expectedVersion,
+                  ...(ticket.mergedChildren === undefined ? {} : { ":mc": ticket.mergedChildren }),
+                },
               },
             },
             ...events.map((e) => ({
@@ -243,9 +286,31 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             })),
             ...this.childLink(ticket),
             ...callbacks,
+            ...conditions.map((c) => {
+              const check = {
+                TableName: this.tableName,
+                Key: keys.ticket(c.ticketId),
+                ConditionExpression: `attribute_exists(#pk) AND NOT (#t.#s IN (${c.statusNotIn.map((_, i) => `:s${i}`).join(", ")}))`,
+                ExpressionAttributeNames: { "#pk": PK, "#t": "ticket", "#s": "status" } as Record<
+                  string,
+                  string
+                >,
+                ExpressionAttributeValues: Object.fromEntries(
+                  c.statusNotIn.map((s, i) => [`:s${i}`, s]),
+                ) as Record<string, unknown>,
+              };
+              if (!c.countChild) return { ConditionCheck: check };
+              check.ExpressionAttributeNames["#mc"] = "mergedChildren";
+              check.ExpressionAttributeValues[":zero"] = 0;
+              check.ExpressionAttributeValues[":one"] = 1;
+              return {
+                Update: { ...check, UpdateExpression: "SET #t.#mc = if_not_exists(#t.#mc, :zero) + :one" },
+              };
+            }),
           ],
         }),
       );
+      await this.confirm(ticket.id, ticket.version);
     } catch (err) {
       const codes = cancellationCodes(err);
       const slowDown = codes && throttled(codes, err);
@@ -302,8 +367,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     };
   }
 
-  async listPending(limit: number): Promise<Ticket[]> {
-    return (await this.queryIndex("GSI1", keys.pendingPartition, limit)).items;
+  listPending(limit: number, cursor?: string): Promise<Page<Ticket>> {
+    return this.queryIndex("GSI1", keys.pendingPartition, limit, cursor);
   }
 
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>> {
@@ -311,7 +376,13 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   }
 
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
-    return this.queryIndex("GSI4", keys.phonePartition(phone), limit, cursor, false);
+    return this.queryIndex(
+      "GSI4",
+      keys.phonePartition(phone, this.secrets.key("phone-index")),
+      limit,
+      cursor,
+      false,
+    );
   }
 
   async listClosedForTraining(limit: number, cursor?: string): Promise<Page<LabelledTicket>> {
@@ -494,11 +565,25 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return !!out.Item && expires * 1000 > Date.now();
   }
 
+  /** Health probe: a consistent read of one key (found or not, the table answered). */
+  async ping(): Promise<void> {
+    await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.counter("health"), ConsistentRead: true }),
+    );
+  }
+
   async putKey(record: ApiKeyRecord): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.apiKey(record.hash), entity: "apikey", ...record },
+        // GSI2 lists the keys (`keys list`) without a scan.
+        Item: {
+          ...keys.apiKey(record.hash),
+          entity: "apikey",
+          ...record,
+          GSI2PK: keys.apiKeysPartition,
+          GSI2SK: `${record.createdAt}#${record.hash}`,
+        },
         ConditionExpression: "attribute_not_exists(#pk)",
         ExpressionAttributeNames: { "#pk": PK },
       }),
@@ -508,15 +593,59 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   async getKey(hash: string): Promise<ApiKeyRecord | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hash) }));
     if (!out.Item) return null;
-    const { role, department, channel, grid, label, createdAt } = out.Item as ApiKeyRecord;
-    return {
-      hash,
-      role,
-      label,
-      createdAt,
-      ...(department ? { department } : {}),
-      ...(channel ? { channel } : {}),
-      ...(grid ? { grid } : {}),
-    };
+    return keyRecord(out.Item);
   }
+
+  async listKeys(): Promise<ApiKeyRecord[]> {
+    const records: ApiKeyRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "GSI2",
+          KeyConditionExpression: "GSI2PK = :pk",
+          ExpressionAttributeValues: { ":pk": keys.apiKeysPartition },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) records.push(keyRecord(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return records;
+  }
+
+  async revokeKey(hash: string, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.apiKey(hash),
+          UpdateExpression: "SET revokedAt = if_not_exists(revokedAt, :at)",
+          ConditionExpression: "attribute_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": PK },
+          ExpressionAttributeValues: { ":at": at },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+}
+
+function keyRecord(item: Record<string, unknown>): ApiKeyRecord {
+  const { hash, role, department, channel, grid, label, createdAt, revokedAt } =
+    item as unknown as ApiKeyRecord;
+  return {
+    hash,
+    role,
+    label,
+    createdAt,
+    ...(revokedAt ? { revokedAt } : {}),
+    ...(department ? { department } : {}),
+    ...(channel ? { channel } : {}),
+    ...(grid ? { grid } : {}),
+  };
 }

@@ -1,12 +1,13 @@
 import {
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { QueueMessage } from "../domain/ticket.js";
 import type { Notification } from "../notify/notification.js";
-import type { Queue, QueueTarget, ReceivedMessage } from "../ports.js";
+import { type Queue, type QueueTarget, type ReceivedMessage, TRIAGE } from "../ports.js";
 
 /** Physical queue names: `<prefix>-<target>` and its dead-letter queue `<prefix>-<target>-dlq`. */
 export function queueName(prefix: string, target: QueueTarget): string {
@@ -46,6 +47,8 @@ export class SqsQueue implements Queue {
         WaitTimeSeconds: options.waitSeconds,
         ...(options.visibilitySeconds !== undefined ? { VisibilityTimeout: options.visibilitySeconds } : {}),
       }),
+      // A long poll may take its wait time; the limit is the wait plus the usual answer time.
+      { requestTimeout: options.waitSeconds * 1000 + 5000 },
     );
     return (out.Messages ?? []).map((m) => {
       let message: unknown = null;
@@ -56,6 +59,13 @@ export class SqsQueue implements Queue {
       }
       return { message, lease: m.ReceiptHandle ?? "" };
     });
+  }
+
+  /** Health probe: the triage queue answers its attributes. */
+  async ping(): Promise<void> {
+    await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.url(TRIAGE), AttributeNames: ["QueueArn"] }),
+    );
   }
 
   async delete(target: QueueTarget, lease: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { type CallbackRecord, withClosureDefaults } from "../closure/schema.js";
 import { nextSupervisionAt, type SupervisionPolicy } from "../closure/supervision.js";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
@@ -9,6 +9,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   TICKET#<id> / EVENT#<at>#<seq>           one history event
  *   IDEMP#<key> / IDEMP                      idempotency record (expires after IDEMPOTENCY_TTL_DAYS)
  *   COUNTER#<yyyymmdd> / COUNTER             the day's ticket-number counter
+ *   (GSI4) PHONE#<hmac-sha256(phone)>         reporter index, keyed with the deployment's phone-index key
  *   APIKEY#<sha256> / APIKEY                 an API key's principal
  *   DONE#<key> / DONE                        a once-only effect that happened (expires)
  *   TICKET#<parent> / CHILD#<id>             a ticket merged into <parent> (written with the merge)
@@ -46,8 +47,12 @@ export const keys = {
   callbackUserPartition: (channel: string, userId: string) =>
     `CBUSER#${createHash("sha256").update(`${channel}:${userId}`).digest("hex")}`,
   pendingPartition: "PENDING",
+  /** GSI2 partition of the API key records (listed by `npm run cli -- keys list`). */
+  apiKeysPartition: "APIKEYS",
   statusPartition: (status: string) => `STATUS#${status}`,
-  phonePartition: (phone: string) => `PHONE#${createHash("sha256").update(phone).digest("hex")}`,
+  /** Keyed (HMAC-SHA-256): without the key a stolen table copy cannot be searched for a phone number. */
+  phonePartition: (phone: string, key: Buffer) =>
+    `PHONE#${createHmac("sha256", key).update(phone).digest("hex")}`,
 };
 
 /** States whose deadlines the supervision sweep watches through GSI2. */
@@ -68,7 +73,11 @@ export function statusSortKey(ticket: Ticket, policy?: SupervisionPolicy): strin
 }
 
 /** The META item of a ticket, with the index attributes derived from it. */
-export function ticketItem(ticket: Ticket, policy?: SupervisionPolicy): Record<string, unknown> {
+export function ticketItem(
+  ticket: Ticket,
+  phoneKey: Buffer,
+  policy?: SupervisionPolicy,
+): Record<string, unknown> {
   const { history: _history, ...rest } = ticket;
   const item: Record<string, unknown> = {
     ...keys.ticket(ticket.id),
@@ -87,7 +96,7 @@ export function ticketItem(ticket: Ticket, policy?: SupervisionPolicy): Record<s
     item.GSI3SK = `${ticket.updatedAt}#${ticket.id}`;
   }
   if (ticket.reporter.phone) {
-    item.GSI4PK = keys.phonePartition(ticket.reporter.phone);
+    item.GSI4PK = keys.phonePartition(ticket.reporter.phone, phoneKey);
     item.GSI4SK = `${ticket.createdAt}#${ticket.id}`;
   }
   if (ticket.location.area?.district && ticket.categoryId) {

@@ -154,9 +154,11 @@ export const CityConfig = z
         visibilityTimeoutSeconds: z.number().int().min(0).max(43200).default(300),
         maxReceiveCount: z.number().int().min(1).max(1000).default(5),
         retentionDays: z.number().int().min(1).max(14).default(14),
+        /** Dead-letter redrives of one dispatch before the sweeper sends the ticket to triage instead. */
+        maxRedrives: z.number().int().min(1).max(100).default(3),
       })
       .strict()
-      .default({ visibilityTimeoutSeconds: 300, maxReceiveCount: 5, retentionDays: 14 }),
+      .default({ visibilityTimeoutSeconds: 300, maxReceiveCount: 5, retentionDays: 14, maxRedrives: 3 }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -85,7 +85,8 @@ export const TRANSITIONS: Readonly<Record<CommandType, Rule>> = {
   accept: { roles: ["department"], from: ["dispatched"] },
   progress: { roles: ["department"], from: ["accepted"] },
   resolve: { roles: ["department"], from: ["accepted"] },
-  return: { roles: ["department"], from: ["dispatched", "accepted"] },
+  // system: the sweeper returns a dispatch nobody accepted after queues.maxRedrives dead-letter redrives.
+  return: { roles: ["department", "system"], from: ["dispatched", "accepted"] },
   assign: { roles: ["dispatcher"], from: ["triage"] },
   verify: { roles: ["dispatcher"], from: ["resolved"] },
   reject: { roles: ["dispatcher"], from: ["received", "triage"] },

@@ -1,4 +1,5 @@
 import type { CityConfig } from "../config/schema.js";
+import { ValidationError } from "./errors.js";
 import type { AreaPath } from "./ticket.js";
 
 /** "district/street/community/grid" prefix of an area, as far as it is known. */
@@ -86,3 +87,64 @@ export function resolveArea(
   }
   return area;
 }
+
+/**
+ * Checks the area ids a caller gave against the configuration and fills in the levels above the most specific
+ * one given: `{street: "beishan"}` becomes `{district: "xihu", street: "beishan"}` when that street id exists
+ * in one district only. Unknown ids, ids under another parent and ambiguous ids are refused (ValidationError
+ * naming the field), so a report never silently falls back to the city-wide rule.
+ */
+export function completeArea(config: Pick<CityConfig, "districts">, given: AreaPath | undefined): AreaPath {
+  if (!given) return {};
+  const area: AreaPath = { ...given };
+  const field = (level: keyof AreaPath) => `location.area.${level}`;
+  const unknown = (level: keyof AreaPath, id: string) =>
+    new ValidationError(`未知${LEVEL_NAMES[level]} ${id} / unknown ${level} id`, field(level));
+  type Node = { path: AreaPath };
+  // Every node of the tree at each level, with its full path.
+  const nodes: Record<keyof AreaPath, Node[]> = { district: [], street: [], community: [], grid: [] };
+  for (const d of config.districts) {
+    nodes.district.push({ path: { district: d.id } });
+    for (const s of d.streets) {
+      nodes.street.push({ path: { district: d.id, street: s.id } });
+      for (const c of s.communities) {
+        nodes.community.push({ path: { district: d.id, street: s.id, community: c.id } });
+        for (const g of c.grids) {
+          nodes.grid.push({ path: { district: d.id, street: s.id, community: c.id, grid: g } });
+        }
+      }
+    }
+  }
+  const levels = ["district", "street", "community", "grid"] as const;
+  const deepest = [...levels].reverse().find((l) => area[l]);
+  if (!deepest) return area;
+  const depth = levels.indexOf(deepest);
+  // Every level above the deepest one given must be given too, or be implied by it.
+  const gaps = levels.slice(0, depth).filter((l) => !area[l]);
+  const fits = (n: Node) => levels.slice(0, depth + 1).every((l) => !area[l] || n.path[l] === area[l]);
+  const matches = nodes[deepest].filter(fits);
+  if (matches.length === 0) {
+    // Name the first level that does not exist under what was given above it.
+    for (const l of levels.slice(0, depth + 1)) {
+      if (!area[l]) continue;
+      const prefix = levels.slice(0, levels.indexOf(l) + 1);
+      const ok = nodes[l].some((n) => prefix.every((p) => !area[p] || n.path[p] === area[p]));
+      if (!ok) throw unknown(l, area[l] as string);
+    }
+    throw unknown(deepest, area[deepest] as string);
+  }
+  if (matches.length > 1 && gaps.length) {
+    throw new ValidationError(
+      `${LEVEL_NAMES[deepest]} ${area[deepest]} 不唯一，请同时给出${LEVEL_NAMES[gaps[0]!]} / ${deepest} id is ambiguous: give the ${gaps[0]} too`,
+      field(gaps[0]!),
+    );
+  }
+  return { ...area, ...matches[0]!.path };
+}
+
+const LEVEL_NAMES: Record<keyof AreaPath, string> = {
+  district: "区",
+  street: "街道",
+  community: "社区",
+  grid: "网格",
+};

@@ -7,6 +7,10 @@ import {
   Supervision,
   Verification,
 } from "../closure/schema.js";
+import { Phone } from "./phone.js";
+import { text } from "./text.js";
+
+export { Phone } from "./phone.js";
 
 /** 渠道 */
 export const Channel = z.enum(["hotline", "wechat", "web", "open311", "grid"]);
@@ -39,7 +43,8 @@ export type TicketStatus = z.infer<typeof TicketStatus>;
 export const Role = z.enum(["system", "operator", "dispatcher", "department", "channel", "grid-worker"]);
 export type Role = z.infer<typeof Role>;
 
-const trimmed = (max: number) => z.string().trim().min(1).max(max);
+/** Text a person typed, under the shared rule (shared/domain/text.ts): single-line unless `multiline`. */
+const trimmed = (max: number, multiline = false) => text(max, { multiline });
 
 /** 区域路径: district 区 / street 街道 / community 社区 / grid 网格 (ids from the city configuration). */
 export const AreaPath = z.object({
@@ -58,20 +63,13 @@ export const Location = z.object({
 });
 export type Location = z.infer<typeof Location>;
 
-/** Mainland mobile or landline digits (a mobile without its +86), masked in every log line. */
-export const Phone = z
-  .string()
-  .trim()
-  .transform((s) => s.replace(/[\s-]/g, ""))
-  .pipe(z.string().regex(/^\+?\d{5,20}$/, "电话号码格式不正确 / not a phone number"))
-  // One form per mainland mobile, so that a caller's tickets are found whichever way the number was typed.
-  .transform((s) => s.replace(/^(?:\+86|0086|86)(1\d{10})$/, "$1"));
-
 export const Reporter = z.object({
   name: trimmed(100).optional(),
   phone: Phone.optional(),
   channelUserId: trimmed(200).optional(),
   anonymous: z.boolean().default(false),
+  /** 保密: the reporter asked that no department see who they are (the centre still does, to call back). */
+  confidential: z.boolean().optional(),
 });
 export type Reporter = z.infer<typeof Reporter>;
 
@@ -103,7 +101,7 @@ export const Ticket = z.object({
   channel: Channel,
   requestType: RequestType,
   title: trimmed(200),
-  description: trimmed(5000),
+  description: trimmed(5000, true),
   categoryId: z.string().nullable(),
   categorySource: z.enum(["explicit", "suggested", "dispatcher"]).nullable(),
   suggestion: Suggestion.extend({ categoryId: z.string().nullable() }).nullable(),
@@ -121,6 +119,8 @@ export const Ticket = z.object({
   closedAt: z.iso.datetime().nullable(),
   returnCount: z.number().int().nonnegative(),
   parentId: z.string().nullable(),
+  /** How many repeat reports were merged into this ticket (counted by the merge's own transaction). */
+  mergedChildren: z.number().int().nonnegative().optional(),
   resolution: z.object({ result: z.string(), evidence: z.array(Attachment) }).nullable(),
   closeReason: z.string().nullable(),
   /** Set while the ticket's current queue delivery has not been confirmed (no-loss outbox). */
@@ -148,7 +148,7 @@ export type Ticket = z.infer<typeof Ticket>;
 export const CreateTicketInput = z.object({
   requestType: RequestType.default("complaint"),
   title: trimmed(200),
-  description: trimmed(5000),
+  description: trimmed(5000, true),
   categoryId: trimmed(64).optional(),
   location: Location,
   reporter: Reporter,

@@ -9,13 +9,17 @@ import {
   ValidationError,
 } from "../domain/errors.js";
 import { type Actor, type Command, transition } from "../domain/lifecycle.js";
+import { text as sharedText } from "../domain/text.js";
 import { Attachment, type Ticket } from "../domain/ticket.js";
 import { errorFields } from "../log.js";
 import { enqueueNotifications } from "../notify/service.js";
+import type { SaveCondition } from "../ports.js";
+import { isSignedLease, openLease } from "../security/lease.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Notes and reasons may span lines; ids and short fields are single-line (shared/domain/text.ts). */
+const text = (max: number) => sharedText(max, { multiline: max > 100 });
 const lease = z.string().min(1).max(4096).optional();
 
 /** Body of POST /v1/tickets/{id}/actions. */
@@ -68,7 +72,8 @@ export function assertCanRead(ticket: Ticket, actor: Actor): void {
         : actor.role === "grid-worker"
           ? ticket.history[0]?.actor === actor.id
           : actor.role === "system";
-  if (!owned) throw new ForbiddenError();
+  // Not "forbidden": a caller who may not read a ticket cannot tell it from one that does not exist.
+  if (!owned) throw new NotFoundError(`工单 ${ticket.id}`);
 }
 
 /** A channel gateway acts only as its own reporter's confirmation (核查 by the reporter). */
@@ -131,6 +136,12 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
     case "refuse-extension":
       return { type: "refuse-extension", reason: input.reason };
     case "reject":
+      if (ticket.mergedChildren) {
+        throw new DomainError(
+          "illegal_transition",
+          "已有重复工单合并到此工单，不能驳回 / repeat reports were merged into this ticket: it cannot be rejected",
+        );
+      }
       return { type: "reject", reason: input.reason };
     case "merge": {
       const parent = await core.store.get(input.parentId);
@@ -157,6 +168,30 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
   }
 }
 
+/** A merge's parent must still be open when the merge commits: checked inside the save's transaction. */
+function saveConditions(input: ActionInput): SaveCondition[] {
+  return input.action === "merge"
+    ? [{ ticketId: input.parentId, statusNotIn: ["closed", "rejected", "merged"], countChild: true }]
+    : [];
+}
+
+/**
+ * The queue receipt handle to delete with, once the lease token is known to belong to this ticket (id and a
+ * version it has had) and to the acting department's queue. A raw SQS receipt handle (a department reading its
+ * queue directly, which may delete there anyway) is passed on as it is.
+ */
+function leaseHandle(core: Core, token: string, ticket: Ticket, actor: Actor): string {
+  if (!isSignedLease(token)) return token;
+  const lease = openLease(core.secrets, token);
+  if (lease.ticketId !== ticket.id || lease.version > ticket.version || lease.target !== actor.department) {
+    throw new ValidationError(
+      "leaseToken 属于另一张工单或队列 / the lease token belongs to another ticket or queue",
+      "leaseToken",
+    );
+  }
+  return lease.handle;
+}
+
 /**
  * Applies one action to a ticket: load → pure transition → conditional save (retried on a concurrent change)
  * → deliver to a queue when the new state needs one. A department may act only on its own tickets.
@@ -174,10 +209,15 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
       throw new ForbiddenError("该工单不属于本单位 / this ticket is not assigned to your department");
     }
     if (actor.role === "channel") assertReporterConfirms(current, actor, input);
+    // Checked before anything changes: a lease of another ticket is refused, never used to delete.
+    const handle =
+      actor.role === "department" && "leaseToken" in input && input.leaseToken
+        ? leaseHandle(core, input.leaseToken, current, actor)
+        : null;
     const command = await toCommand(core, current, input);
     const { ticket, events } = transition(current, command, actor, core.clock.now());
     try {
-      await core.store.save(ticket, events, current.version);
+      await core.store.save(ticket, events, current.version, { conditions: saveConditions(input) });
     } catch (err) {
       if (err instanceof ConflictError && attempt < 3) continue;
       throw err;
@@ -201,8 +241,8 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
         return result;
       });
     }
-    if (actor.role === "department" && "leaseToken" in input && input.leaseToken && actor.department) {
-      await core.queue.delete(actor.department, input.leaseToken).catch((err: unknown) => {
+    if (handle && actor.department) {
+      await core.queue.delete(actor.department, handle).catch((err: unknown) => {
         core.log.log("warn", "lease delete failed", { ticketId, error: String(err) });
       });
     }

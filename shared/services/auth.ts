@@ -69,8 +69,29 @@ export async function issueApiKey(
   return { key, record };
 }
 
-/** Looks a presented key up by its hash (with a short in-memory cache per process). */
-export function createAuthenticator(keys: KeyStore, ttlMs = 60_000, now = () => Date.now()) {
+/** How long a process trusts a key lookup: a key revoked elsewhere is refused here within this time. */
+export const AUTH_CACHE_TTL_MS = 60_000;
+
+/**
+ * Revokes the key whose hash starts with `prefix` (at least 8 hex characters) or whose label is `prefix`;
+ * refuses an ambiguous match. Returns the revoked records.
+ */
+export async function revokeApiKey(keys: KeyStore, prefixOrLabel: string, now = new Date()) {
+  if (!keys.listKeys || !keys.revokeKey) throw new Error("this key store cannot list or revoke keys");
+  const all = (await keys.listKeys()).filter((k) => !k.revokedAt);
+  const byHash = /^[0-9a-f]{8,64}$/.test(prefixOrLabel)
+    ? all.filter((k) => k.hash.startsWith(prefixOrLabel))
+    : [];
+  const matches = byHash.length ? byHash : all.filter((k) => k.label === prefixOrLabel);
+  if (matches.length === 0) throw new ValidationError(`没有匹配的密钥 ${prefixOrLabel} / no such key`, "key");
+  if (byHash.length > 1)
+    throw new ValidationError("哈希前缀不唯一 / hash prefix matches several keys", "key");
+  for (const k of matches) await keys.revokeKey(k.hash, now.toISOString());
+  return matches;
+}
+
+/** Looks a presented key up by its hash (with a short in-memory cache per process, AUTH_CACHE_TTL_MS). */
+export function createAuthenticator(keys: KeyStore, ttlMs = AUTH_CACHE_TTL_MS, now = () => Date.now()) {
   const cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
   return async function authenticate(raw: string | undefined): Promise<Actor> {
     if (!raw || raw.length > 200) throw new UnauthorizedError();
@@ -82,7 +103,7 @@ export function createAuthenticator(keys: KeyStore, ttlMs = 60_000, now = () => 
       cache.set(hash, hit);
     }
     const record = hit.record;
-    if (!record) throw new UnauthorizedError();
+    if (!record || record.revokedAt) throw new UnauthorizedError();
     return {
       id: `${record.label}#${hash.slice(0, 8)}`,
       role: record.role,

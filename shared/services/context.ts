@@ -13,6 +13,7 @@ import {
   systemClock,
   type TicketStore,
 } from "../ports.js";
+import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import { createTicketNumbers, type TicketNumbers } from "./ticket-numbers.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
@@ -39,6 +40,8 @@ export interface Core {
   /** Public base URL of the API (rating links 回访 `/rate/<token>`); set by the runtime. */
   publicBaseUrl: string | null;
   newId: () => string;
+  /** Keys derived from the deployment secret (lease tokens, the phone index). */
+  secrets: Secrets;
   /**
    * How a ticket that needs a queue gets there: "stream" — the table's stream consumer sends it (outbox.ts; the
    * request path ends with the write); "inline" — the request sends it after the write (no stream consumer).
@@ -63,6 +66,7 @@ export function createCore(parts: {
   callbacks?: ChannelCallbacks | null;
   publicBaseUrl?: string | null;
   newId?: () => string;
+  secrets?: Secrets;
   dispatch?: "stream" | "inline";
 }): Core {
   return {
@@ -75,6 +79,7 @@ export function createCore(parts: {
     callbacks: parts.callbacks ?? null,
     publicBaseUrl: parts.publicBaseUrl ?? null,
     newId: parts.newId ?? randomUUID,
+    secrets: parts.secrets ?? ephemeralSecrets(),
     dispatch: parts.dispatch ?? "inline",
     numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),

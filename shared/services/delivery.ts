@@ -1,3 +1,5 @@
+import { ConflictError } from "../domain/errors.js";
+import { transition } from "../domain/lifecycle.js";
 import { QueueMessage, type Ticket } from "../domain/ticket.js";
 import { errorFields } from "../log.js";
 import { deadLetterTarget, TRIAGE } from "../ports.js";
@@ -69,18 +71,28 @@ export async function deliver(core: Core, ticket: Ticket): Promise<boolean> {
   return true;
 }
 
-/** Re-sends what the table still marks as dispatch-pending (older than `graceSeconds`). */
+/**
+ * Re-sends what the table still marks as dispatch-pending (older than `graceSeconds`). Pages through the whole
+ * sparse index (oldest first, `limit` per page), so tickets whose sends keep failing never hide newer ones; it
+ * stops at the first ticket inside the grace period, since everything after it is newer still.
+ */
 export async function sweepPending(core: Core, opts: { graceSeconds?: number; limit?: number } = {}) {
   const cutoff = core.clock.now().getTime() - (opts.graceSeconds ?? 30) * 1000;
-  const pending = await core.store.listPending(opts.limit ?? 100);
+  let seen = 0;
   let delivered = 0;
   let failed = 0;
-  for (const ticket of pending) {
-    if (Date.parse(ticket.updatedAt) > cutoff) continue;
-    if (await deliver(core, ticket)) delivered++;
-    else failed++;
-  }
-  return { seen: pending.length, delivered, failed };
+  let cursor: string | undefined;
+  do {
+    const page = await core.store.listPending(opts.limit ?? 100, cursor);
+    for (const ticket of page.items) {
+      seen++;
+      if (Date.parse(ticket.updatedAt) > cutoff) return { seen, delivered, failed };
+      if (await deliver(core, ticket)) delivered++;
+      else failed++;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return { seen, delivered, failed };
 }
 
 /**
@@ -112,10 +124,15 @@ export async function reconcileQueues(core: Core) {
  * keeps seeing a ticket and not taking it. The ticket is still waiting, so it must not vanish: every ticket the
  * table says still waits there is offered to its queue again (and the DLQ alarm has told the centre). Stale
  * copies are deleted; a message that is not ours at all stays in the DLQ for a person to inspect.
+ * A department's dispatch is redriven at most `queues.maxRedrives` times (counted per ticket version in once-only
+ * marks); after that nobody is going to accept it, so the sweeper returns it to triage (a `return` by the system,
+ * with the reason in its history) where a dispatcher decides — it never cycles queue ↔ DLQ unseen. The triage
+ * queue has no one further to hand to: its tickets are offered again every time, with an error log line each.
  */
 export async function redriveDeadLetters(core: Core, opts: { maxPerQueue?: number } = {}) {
   let redriven = 0;
   let dropped = 0;
+  let escalated = 0;
   const targets = [...core.config.departments.map((d) => d.id), TRIAGE];
   for (const target of targets) {
     const dlq = deadLetterTarget(target);
@@ -131,18 +148,59 @@ export async function redriveDeadLetters(core: Core, opts: { maxPerQueue?: numbe
       }
       const ticket = await core.store.get(parsed.data.ticketId);
       const out = ticket && isWaitingAt(ticket, target) ? queueMessageFor(ticket) : null;
-      if (out) {
+      if (ticket && out && target !== TRIAGE && (await redrivesUsedUp(core, ticket))) {
+        await returnUnclaimed(core, ticket);
+        escalated++;
+      } else if (out) {
         await core.queue.send(out.target, out.message);
         redriven++;
-        core.log.log("warn", "unclaimed ticket offered again from the dead-letter queue", {
-          ticketId: ticket?.id,
-          target,
-        });
+        core.log.log(
+          target === TRIAGE ? "error" : "warn",
+          "unclaimed ticket offered again from the dead-letter queue",
+          {
+            ticketId: ticket?.id,
+            target,
+          },
+        );
       } else {
         dropped++;
       }
       await core.queue.delete(dlq, lease);
     }
   }
-  return { redriven, dropped };
+  return { redriven, dropped, escalated };
+}
+
+/** Counts one more redrive of this dispatch (ticket id + version); true when the allowance was used up. */
+async function redrivesUsedUp(core: Core, ticket: Ticket): Promise<boolean> {
+  const days = core.config.queues.retentionDays + 1;
+  for (let n = 1; n <= core.config.queues.maxRedrives; n++) {
+    if (await core.store.markDone(`redrive#${ticket.id}#${ticket.version}#${n}`, days)) return false;
+  }
+  return true;
+}
+
+async function returnUnclaimed(core: Core, ticket: Ticket): Promise<void> {
+  const n = core.config.queues.maxRedrives;
+  const { ticket: next, events } = transition(
+    ticket,
+    {
+      type: "return",
+      reason: `无人签收：${n} 次重新投递后转分拨 / nobody accepted it after ${n} redrives: sent to triage`,
+    },
+    { id: "sweeper", role: "system" },
+    core.clock.now(),
+  );
+  try {
+    await core.store.save(next, events, ticket.version);
+  } catch (err) {
+    if (err instanceof ConflictError) return; // it moved on meanwhile (accepted at last): nothing to do
+    throw err;
+  }
+  core.log.log("error", "unclaimed ticket returned to triage", {
+    ticketId: ticket.id,
+    department: ticket.department,
+    redrives: n,
+  });
+  await deliver(core, next);
 }

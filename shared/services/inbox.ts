@@ -2,6 +2,7 @@ import { ForbiddenError, ValidationError } from "../domain/errors.js";
 import type { Actor } from "../domain/lifecycle.js";
 import { QueueMessage, type Ticket } from "../domain/ticket.js";
 import { TRIAGE } from "../ports.js";
+import { signLease } from "../security/lease.js";
 import type { Core } from "./context.js";
 import { isWaitingAt } from "./delivery.js";
 
@@ -36,7 +37,7 @@ export function inboxTarget(requested: string, actor: Actor): string {
 
 /**
  * Long-polls a queue and returns the tickets still waiting there, each with a lease token (valid until the
- * queue's visibility timeout). Stale copies — a ticket that moved on since it was queued — are deleted.
+ * queue's visibility timeout) that binds the receipt handle to this ticket, its version and this queue. Stale copies — a ticket that moved on since it was queued — are deleted.
  */
 export async function pollInbox(
   core: Core,
@@ -70,8 +71,14 @@ export async function pollInbox(
       continue;
     }
     seen.add(ticket.id);
+    const leaseToken = signLease(core.secrets, {
+      ticketId: ticket.id,
+      version: ticket.version,
+      target,
+      handle: lease,
+    });
     items.push({
-      leaseToken: lease,
+      leaseToken,
       ticket,
       ...(notice && parsed.success ? { notice: parsed.data.notice, deadline: parsed.data.deadline } : {}),
     });

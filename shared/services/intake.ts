@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ConflictError, fromZodIssues, ValidationError } from "../domain/errors.js";
 import { type Actor, newTicket, transition } from "../domain/lifecycle.js";
-import { resolveArea } from "../domain/routing.js";
+import { completeArea, resolveArea } from "../domain/routing.js";
 import { type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
@@ -97,7 +97,11 @@ export async function createTicket(
 
   const now = core.clock.now();
   const category = chooseCategory(core, input);
-  const area = resolveArea(core.config, input.location.address, input.location.area);
+  const area = resolveArea(
+    core.config,
+    input.location.address,
+    completeArea(core.config, input.location.area),
+  );
   const day = cityDay(now, core.config.city.timezoneOffsetMinutes);
   const seq = await core.numbers.next(day);
   const received = newTicket(

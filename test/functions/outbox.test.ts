@@ -28,7 +28,7 @@ function streamEvent(tickets: Ticket[]): DynamoDBStreamEvent {
       awsRegion: "us-east-1",
       dynamodb: {
         Keys: marshall({ PK: `TICKET#${t.id}`, SK: "META" }) as never,
-        NewImage: marshall(ticketItem(t), { removeUndefinedValues: true }) as never,
+        NewImage: marshall(ticketItem(t, Buffer.alloc(32)), { removeUndefinedValues: true }) as never,
         SequenceNumber: String(100 + i),
         StreamViewType: "NEW_IMAGE",
       },

@@ -269,7 +269,13 @@ describe("least privilege", () => {
     const sqsActions = (name: (typeof FUNCTION_NAMES)[number]) =>
       actionsOf(policyOf(name)).filter((a) => a.startsWith("sqs:"));
 
-    expect(actionsOf(policyOf("health")).sort()).toEqual(["logs:CreateLogStream", "logs:PutLogEvents"]);
+    expect(actionsOf(policyOf("health")).sort()).toEqual([
+      "dynamodb:GetItem",
+      "dynamodb:Query",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "sqs:GetQueueAttributes",
+    ]);
     for (const reader of ["tickets-get", "tickets-list"] as const) {
       expect(tableActions(reader).sort()).toEqual(["dynamodb:GetItem", "dynamodb:Query"]);
       expect(sqsActions(reader)).toEqual([]);

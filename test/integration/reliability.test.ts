@@ -111,12 +111,17 @@ describe("department isolation", () => {
     });
     expect(t.department).toBe("hrss");
     const water = sys.keys.departments.water!;
-    expect((await sys.call("GET", `/v1/tickets/${t.id}`, { key: water })).status).toBe(403);
+    // 404, as for a ticket that does not exist: another department's ticket ids are not confirmed either.
+    const missing = await sys.call("GET", "/v1/tickets/00000000-0000-4000-8000-000000000000", { key: water });
+    const other = await sys.call("GET", `/v1/tickets/${t.id}`, { key: water });
+    expect(other.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(other.body.error.code).toBe(missing.body.error.code);
     const act = await sys.call("POST", `/v1/tickets/${t.id}/actions`, {
       key: water,
       body: { action: "accept" },
     });
-    expect(act.status).toBe(403);
+    expect(act.status).toBe(404);
     expect((await sys.call("GET", "/v1/departments/hrss/inbox?wait=0", { key: water })).status).toBe(403);
     expect((await sys.call("GET", "/v1/departments/triage/inbox?wait=0", { key: water })).status).toBe(403);
     // …while the owner can.

@@ -56,6 +56,17 @@ describe("npm start (local runtime) and the department CLI", () => {
     expect(saved.apiUrl).toBe(baseUrl);
     expect(saved.keys.operator).toMatch(/^cri_/);
     expect(Object.keys(saved.keys.departments)).toContain("water");
+    // The keys are in the file only: never in the log.
+    for (const key of [
+      saved.keys.operator,
+      saved.keys.dispatcher,
+      ...Object.values(saved.keys.departments),
+    ]) {
+      expect(output).not.toContain(key as string);
+    }
+    expect(output).toContain(file);
+    expect(statSync(join(dataDir, "secret")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dataDir, "local-stack.json"), "utf8")).not.toContain("secret");
   });
 
   it("a department works its inbox with the CLI", async () => {
@@ -99,6 +110,45 @@ describe("npm start (local runtime) and the department CLI", () => {
       stderr: expect.stringContaining("--dept"),
     });
     // Six CLI processes, each a cold tsx start: slow on a loaded machine, not a performance target.
+  }, 90_000); // eight CLI processes, each starting tsx, on a shared machine
+
+  it("restarts DynamoDB Local when it dies, and keeps what was stored", async () => {
+    const keys = JSON.parse(readFileSync(join(dataDir, "local-keys.json"), "utf8")).keys;
+    const res = await fetch(`${baseUrl}/v1/tickets`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keys.operator}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        title: "重启前的工单",
+        description: "东城区新华街道路灯不亮。",
+        categoryId: "street-light",
+        location: { address: "东城区新华街道人民路1号" },
+        reporter: { phone: "13500006666" },
+      }),
+    });
+    const ticket = (await res.json()) as { id: string };
+    // This run's own JVM: the one whose -dbPath is this test's data directory.
+    const { stdout } = await run("ps", ["-eo", "pid=,args="]);
+    const java = stdout
+      .split("\n")
+      .find((l) => l.includes(join(dataDir, "dynamodb")) && l.includes("java") && !l.includes("sh -c"));
+    expect(java).toBeTruthy();
+    process.kill(Number(java!.trim().split(/\s+/)[0]), "SIGKILL");
+    const deadline = Date.now() + 60_000;
+    let health = 0;
+    while (Date.now() < deadline) {
+      health = await fetch(`${baseUrl}/health`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (health === 200 && output.includes("DynamoDB Local: restarted")) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(health).toBe(200);
+    expect(output).toContain("DynamoDB Local: DynamoDB Local exited");
+    const again = await fetch(`${baseUrl}/v1/tickets/${ticket.id}`, {
+      headers: { authorization: `Bearer ${keys.operator}` },
+    });
+    expect(again.status).toBe(200);
   }, 90_000);
 
   it("stops everything cleanly on Ctrl-C", async () => {

@@ -167,3 +167,48 @@ describe("masking helpers", () => {
     expect(errorFields("plain")).toEqual({ error: "plain" });
   });
 });
+
+describe("masking in text, issue #13", () => {
+  const line = (msg: string, fields: Record<string, unknown> = {}) => {
+    const { logger, lines } = capture();
+    logger.log("info", msg, fields);
+    return lines[0]!;
+  };
+
+  it("leaves UUIDs, ticket numbers, timestamps and hashes intact", () => {
+    const id = "75f8a197-1987-4835-9a3c-0123456789ab";
+    const out = line(`ticket ${id} 20261122-000123`, {
+      ticketId: id,
+      at: "2026-11-22T10:00:00.000Z",
+      hash: "ab".repeat(32),
+    });
+    expect(out).toContain(id);
+    expect(JSON.parse(out).ticketId).toBe(id);
+    expect(out).toContain("20261122-000123");
+    expect(out).toContain("2026-11-22T10:00:00.000Z");
+  });
+
+  it("masks landlines, foreign numbers and ID-card numbers in text", () => {
+    const out = line("来电 0571-87654321，另 (010) 6512 3456、+1 415 555 2671、身份证 11010519491231002X");
+    for (const clear of ["87654321", "6512 3456", "555 2671", "19491231"]) expect(out).not.toContain(clear);
+    expect(out).toContain("0571-****4321");
+  });
+
+  it("masks the reporter's name wherever it appears, and titled or labelled names in text", () => {
+    const out = line("欧阳明月 反映：张先生和联系人：赵小六 都来过", { reporter: { name: "欧阳明月" } });
+    for (const clear of ["欧阳明月", "阳明月", "张先生", "赵小六"]) expect(out).not.toContain(clear);
+    expect(out).toContain("欧***");
+  });
+
+  it("never writes an API key, a lease token or a receipt handle", () => {
+    const apiKey = `cri_oper_${"A1b2".repeat(8)}`;
+    const lease = `l1.${"x9Y_".repeat(20)}`;
+    const handle = "AQEB".repeat(40);
+    const out = line(`auth ${apiKey} failed`, {
+      leaseToken: lease,
+      error: `ReceiptHandleIsInvalid: ${handle}`,
+      note: `given ${lease}`,
+    });
+    for (const secret of [apiKey, lease, handle]) expect(out).not.toContain(secret);
+  });
+});

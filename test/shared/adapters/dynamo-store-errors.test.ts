@@ -136,7 +136,12 @@ describe("DynamoTicketStore.create", () => {
     expect(await store.create(ticket, idem)).toEqual({ outcome: "created" });
     const writes = ddbMock.commandCalls(TransactWriteCommand);
     expect(writes).toHaveLength(2);
-    expect(writes[1]!.args[0].input).toEqual(writes[0]!.args[0].input);
+    // The same items; a fresh ClientRequestToken, since the first attempt did not commit.
+    const { ClientRequestToken: t1, ...first } = writes[0]!.args[0].input;
+    const { ClientRequestToken: t2, ...second } = writes[1]!.args[0].input;
+    expect(second).toEqual(first);
+    expect(t1).toMatch(/^[0-9a-f-]{36}$/);
+    expect(t2).not.toBe(t1);
     // between attempts it checks whether a concurrent request with the same key has won
     expect(ddbMock.commandCalls(GetCommand)).toHaveLength(1);
   });
@@ -285,7 +290,7 @@ describe("DynamoTicketStore cursors", () => {
 
   it("a cursor handed out by one page resumes exactly where it stopped", async () => {
     const ticket = dispatchedTicket();
-    const item = ticketItem(ticket);
+    const item = ticketItem(ticket, Buffer.alloc(32));
     const lastKey = { PK: item.PK, SK: item.SK, GSI2PK: item.GSI2PK, GSI2SK: item.GSI2SK };
     ddbMock
       .on(QueryCommand)

@@ -241,7 +241,7 @@ describe("services on a mocked AWS core: a failed queue send loses nothing", () 
 
   /** DynamoDB items for a stored ticket, as a Query on its partition would return them. */
   const storedItems = (ticket: Ticket) => [
-    ticketItem(ticket),
+    ticketItem(ticket, Buffer.alloc(32)),
     ...ticket.history.map((e) => eventItem(ticket.id, e)),
   ];
 
@@ -275,7 +275,7 @@ describe("services on a mocked AWS core: a failed queue send loses nothing", () 
     sqsMock.on(SendMessageCommand).rejects(requestThrottled());
     const { ticket: pending } = await createTicket(core, report, { channel: "hotline", actor: operator });
     const later = { ...core, clock: { now: () => new Date(NOW.getTime() + 5 * 60_000) } };
-    docMock.on(QueryCommand).resolves({ Items: [ticketItem(pending)] });
+    docMock.on(QueryCommand).resolves({ Items: [ticketItem(pending, Buffer.alloc(32))] });
 
     expect(await sweepPending(later)).toEqual({ seen: 1, delivered: 0, failed: 1 });
     expect(clearCalls()).toHaveLength(0);
@@ -295,7 +295,7 @@ describe("services on a mocked AWS core: a failed queue send loses nothing", () 
     sqsMock.on(SendMessageCommand).rejects(requestThrottled());
     const { ticket: pending } = await createTicket(core, report, { channel: "hotline", actor: operator });
     sqsMock.resetHistory();
-    docMock.on(QueryCommand).resolves({ Items: [ticketItem(pending)] });
+    docMock.on(QueryCommand).resolves({ Items: [ticketItem(pending, Buffer.alloc(32))] });
     expect(await sweepPending(core, { graceSeconds: 30 })).toEqual({ seen: 1, delivered: 0, failed: 0 });
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
   });

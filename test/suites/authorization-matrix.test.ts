@@ -1,0 +1,175 @@
+/**
+ * Every route of functions/routes.ts × every principal, from one table: anonymous, each role, department A (the
+ * ticket's) and B (another), each gateway channel, a grid worker and a revoked key. A route without a row fails
+ * this test, so a new route cannot be forgotten.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HTTP_ROUTES, type HttpRouteName } from "../../functions/routes.js";
+import { issueApiKey, revokeApiKey } from "../../shared/services/auth.js";
+import { report, startTestSystem, type TestSystem } from "../support/system.js";
+
+const PRINCIPALS = [
+  "anonymous",
+  "revoked",
+  "operator",
+  "dispatcher",
+  "deptA",
+  "deptB",
+  "channel:wechat",
+  "channel:web",
+  "channel:open311",
+  "grid-worker",
+] as const;
+type Principal = (typeof PRINCIPALS)[number];
+
+interface Ctx {
+  ticketId: string;
+}
+interface Row {
+  request: (ctx: Ctx) => { method: string; path: string; body?: unknown };
+  /** The status each principal gets. */
+  expect: Record<Principal, number>;
+}
+
+/** Who is not even authenticated, and who is authenticated but not allowed by the route's roles. */
+const refused = (allowed: Partial<Record<Principal, number>>): Record<Principal, number> => ({
+  anonymous: 401,
+  revoked: 401,
+  operator: 403,
+  dispatcher: 403,
+  deptA: 403,
+  deptB: 403,
+  "channel:wechat": 403,
+  "channel:web": 403,
+  "channel:open311": 403,
+  "grid-worker": 403,
+  ...allowed,
+});
+
+const MATRIX: Record<HttpRouteName, Row> = {
+  health: {
+    request: () => ({ method: "GET", path: "/health" }),
+    expect: Object.fromEntries(PRINCIPALS.map((p) => [p, 200])) as Record<Principal, number>,
+  },
+  "tickets-create": {
+    request: () => ({ method: "POST", path: "/v1/tickets", body: report({ categoryId: "drainage" }) }),
+    expect: refused({ operator: 201 }),
+  },
+  "tickets-list": {
+    request: () => ({ method: "GET", path: "/v1/tickets?phone=13900001111" }),
+    expect: refused({ operator: 200 }),
+  },
+  "tickets-get": {
+    request: (c) => ({ method: "GET", path: `/v1/tickets/${c.ticketId}` }),
+    // Department B gets what it would get for a ticket that does not exist.
+    expect: refused({ operator: 200, dispatcher: 200, deptA: 200, deptB: 404 }),
+  },
+  "ticket-actions": {
+    // progress before accept: department A passes every check up to the lifecycle (422); B never sees it.
+    request: (c) => ({
+      method: "POST",
+      path: `/v1/tickets/${c.ticketId}/actions`,
+      body: { action: "progress", note: "矩阵测试" },
+    }),
+    expect: refused({ operator: 403, dispatcher: 403, deptA: 422, deptB: 404 }),
+  },
+  "department-inbox": {
+    request: () => ({ method: "GET", path: "/v1/departments/water/inbox?wait=0&max=1" }),
+    expect: refused({ deptA: 200 }),
+  },
+  "callbacks-list": {
+    request: () => ({ method: "GET", path: "/v1/callbacks?status=pending" }),
+    expect: refused({ operator: 200 }),
+  },
+  "callbacks-result": {
+    request: () => ({
+      method: "POST",
+      path: "/v1/callbacks/no-such-callback/result",
+      body: { reached: false },
+    }),
+    expect: refused({ operator: 404 }),
+  },
+  // Public rating routes take no key: a key, valid or revoked, changes nothing; an unknown link is 404 for all.
+  "public-ratings-get": {
+    request: () => ({ method: "GET", path: "/v1/public/ratings/no-such-token-0000000000" }),
+    expect: Object.fromEntries(PRINCIPALS.map((p) => [p, 404])) as Record<Principal, number>,
+  },
+  "public-ratings-post": {
+    request: () => ({
+      method: "POST",
+      path: "/v1/public/ratings/no-such-token-0000000000",
+      body: { rating: 5 },
+    }),
+    expect: Object.fromEntries(PRINCIPALS.map((p) => [p, 404])) as Record<Principal, number>,
+  },
+  "rate-page": {
+    request: () => ({ method: "GET", path: "/rate/no-such-token-0000000000" }),
+    expect: Object.fromEntries(PRINCIPALS.map((p) => [p, 404])) as Record<Principal, number>,
+  },
+};
+
+let sys: TestSystem;
+let keyOf: Record<Principal, string | undefined>;
+let ctx: Ctx;
+
+beforeAll(async () => {
+  sys = await startTestSystem("authz");
+  const { key: revoked, record } = await issueApiKey(sys.runtime.core.keys, {
+    role: "operator",
+    label: "revoked",
+  });
+  await revokeApiKey(sys.runtime.core.keys, record.hash);
+  keyOf = {
+    anonymous: undefined,
+    revoked,
+    operator: sys.keys.operator,
+    dispatcher: sys.keys.dispatcher,
+    deptA: sys.keys.departments.water,
+    deptB: sys.keys.departments.eco,
+    "channel:wechat": sys.keys["channel:wechat"],
+    "channel:web": sys.keys["channel:web"],
+    "channel:open311": sys.keys["channel:open311"],
+    "grid-worker": sys.keys["grid-worker"],
+  };
+  const created = await sys.call("POST", "/v1/tickets", {
+    key: sys.keys.operator,
+    body: report({ categoryId: "drainage", title: "矩阵用工单" }),
+  });
+  expect(created.body.department).toBe("water");
+  ctx = { ticketId: created.body.id };
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+describe("authorization matrix", () => {
+  it("has a row for every route in functions/routes.ts", () => {
+    const missing = HTTP_ROUTES.filter((r) => !(r.name in MATRIX)).map((r) => `${r.method} ${r.path}`);
+    expect(missing, "routes without a row in the authorization matrix").toEqual([]);
+  });
+
+  for (const route of HTTP_ROUTES) {
+    it(`${route.method} ${route.path}: every principal gets its expected answer`, async () => {
+      const row = MATRIX[route.name as HttpRouteName];
+      expect(row, `no matrix row for ${route.name}`).toBeDefined();
+      const got: Record<string, number> = {};
+      for (const p of PRINCIPALS) {
+        const req = row.request(ctx);
+        const res = await sys.call(req.method, req.path, { key: keyOf[p], body: req.body });
+        got[p] = res.status;
+        if (res.status >= 400) {
+          // Pages answer with an HTML page that says why; the API with a JSON error message.
+          const html = res.headers.get("content-type")?.startsWith("text/html");
+          if (html) expect(String(res.body), `${route.name} × ${p}`).toMatch(/<html/i);
+          else expect(res.body.error?.message, `${route.name} × ${p}`).toBeTruthy();
+        }
+      }
+      expect(got).toEqual(row.expect);
+    });
+  }
+
+  it("department B is never notified of A's ticket: its inbox stays empty of it", async () => {
+    const res = await sys.call("GET", "/v1/departments/eco/inbox?wait=0&max=10", { key: keyOf.deptB });
+    expect(res.body.items.map((i: { ticket: { id: string } }) => i.ticket.id)).not.toContain(ctx.ticketId);
+  });
+});
