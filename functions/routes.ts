@@ -19,6 +19,35 @@ export const HTTP_ROUTES = [
     name: "department-inbox",
     entry: "functions/department-inbox.ts",
   },
+  // Public routes of the web form (no key, rate-limited per client; throttled in API Gateway too).
+  {
+    method: "GET",
+    path: "/v1/public/config",
+    name: "public-config",
+    entry: "functions/public-config.ts",
+    public: true,
+  },
+  {
+    method: "POST",
+    path: "/v1/public/uploads",
+    name: "public-uploads",
+    entry: "functions/public-uploads.ts",
+    public: true,
+  },
+  {
+    method: "POST",
+    path: "/v1/public/reports",
+    name: "public-reports-create",
+    entry: "functions/public-reports-create.ts",
+    public: true,
+  },
+  {
+    method: "GET",
+    path: "/v1/public/tickets/{ticketNo}",
+    name: "public-ticket-get",
+    entry: "functions/public-ticket-get.ts",
+    public: true,
+  },
 ] as const;
 
 /** Functions started by schedules rather than HTTP. */

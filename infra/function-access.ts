@@ -18,6 +18,8 @@ export interface FunctionAccess {
   readonly delete?: readonly QueueSet[];
   readonly timeoutSeconds: number;
   readonly memorySize?: number;
+  /** Residents' photo bucket: "put" signs uploads (s3:PutObject), "head" checks they arrived (s3:GetObject). */
+  readonly uploads?: "put" | "head";
 }
 
 /**
@@ -45,6 +47,19 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     delete: ["departments", "triage"],
     timeoutSeconds: 25,
   },
+  // Public web form: a rate counter per client (UpdateItem), nothing else.
+  "public-config": { table: "read-write", timeoutSeconds: 5 },
+  // Rate counter, then a presigned PUT into the uploads bucket (the role signs it: s3:PutObject on uploads/*).
+  "public-uploads": { table: "read-write", uploads: "put", timeoutSeconds: 5 },
+  // Rate counter, the photos' existence (HeadObject), then intake like tickets-create.
+  "public-reports-create": {
+    table: "read-write",
+    send: ["departments", "triage"],
+    uploads: "head",
+    timeoutSeconds: 10,
+  },
+  // Rate counter, number lookup and one ticket read.
+  "public-ticket-get": { table: "read-write", timeoutSeconds: 5 },
   // Re-sends dispatch-pending tickets found through the sparse index; offers unclaimed tickets again from the DLQs.
   sweeper: {
     table: "read-write",

@@ -74,6 +74,7 @@ async function main() {
     queuePrefix: "intake-local",
     port: PORT,
     host: process.env.HOST ?? "127.0.0.1",
+    uploadsDir: resolve(DATA_DIR, "uploads"),
     beforeListen: async (runtime, baseUrl, settings) => {
       writeFileSync(resolve(DATA_DIR, "local-stack.json"), `${JSON.stringify(settings, null, 2)}\n`);
       keys = await keysReady(runtime, baseUrl);
@@ -92,6 +93,8 @@ async function main() {
   console.log(`
 citizen request intake — running locally
   API          ${system.baseUrl}   (health: ${system.baseUrl}/health)
+  web form     ${system.baseUrl}/   (status page: ${system.baseUrl}/status.html, grid workers: ${system.baseUrl}/grid.html)
+  Open311      ${system.baseUrl}/open311/v2/discovery.xml
   DynamoDB     ${dynamo.endpoint}  (DynamoDB Local, data in ${resolve(DATA_DIR, "dynamodb")})
   SQS          ${sqs.endpoint}  (local-aws-sqs, in memory; re-offered from the table at start)
   demo keys    ${KEYS_FILE} (mode 600)

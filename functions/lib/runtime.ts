@@ -4,6 +4,7 @@ import cityJson from "../../shared/config/city.json" with { type: "json" };
 import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { createLogger } from "../../shared/log.js";
+import type { UploadStore } from "../../shared/ports.js";
 import { createAuthenticator } from "../../shared/services/auth.js";
 import { createCategorySuggester } from "../../shared/services/classifier-setup.js";
 import type { Runtime } from "./http.js";
@@ -22,6 +23,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     queuePrefix: need("QUEUE_PREFIX"),
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
+    uploadBucket: env.UPLOAD_BUCKET || undefined,
   };
 }
 
@@ -35,14 +37,18 @@ export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
 export async function createRuntime(
   settings: AwsSettings,
   config: CityConfig,
-  extra: { quiet?: boolean; preloadModel?: boolean } = {},
+  extra: { quiet?: boolean; preloadModel?: boolean; uploads?: UploadStore } = {},
 ) {
   const log = extra.quiet ? undefined : createLogger({ service: "intake" });
   // The model is read when first needed (only intake classifies); `preloadModel` reads it now, so that a
   // configured model that cannot be read stops a long-running start-up (DataError names the file).
   const path = config.classifier.modelPath;
   const model = path ? (extra.preloadModel ? loadModelFile(path) : () => loadModelFile(path)) : null;
-  const core = createAwsCore(settings, config, { log, classifier: createCategorySuggester(config, model) });
+  const core = createAwsCore(settings, config, {
+    log,
+    classifier: createCategorySuggester(config, model),
+    ...(extra.uploads ? { uploads: extra.uploads } : {}),
+  });
   const runtime: Runtime = { core, authenticate: createAuthenticator(core.keys) };
   return runtime;
 }

@@ -1,4 +1,8 @@
+import { mkdtempSync } from "node:fs";
 import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Runtime } from "../../functions/lib/http.js";
 import { createRuntime } from "../../functions/lib/runtime.js";
 import type { AwsSettings } from "../../shared/adapters/aws.js";
@@ -11,6 +15,10 @@ import { GATEWAY_CHANNELS, type GatewayChannel, issueApiKey } from "../../shared
 import { reconcileQueues } from "../../shared/services/delivery.js";
 import { startApiServer } from "./api-server.js";
 import { ensureQueues, ensureTable } from "./stand-ins.js";
+import { LocalUploadStore } from "./uploads.js";
+
+/** The web app's static files (served at `/` like the CloudFront distribution does in AWS). */
+export const WEB_DIR = fileURLToPath(new URL("../../web", import.meta.url));
 
 export interface DemoKeys {
   operator: string;
@@ -50,6 +58,8 @@ export async function startLocalSystem(opts: {
   quiet?: boolean;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
   notifications?: boolean;
+  /** Folder for residents' photo uploads (npm start: .data/uploads); a fresh temporary folder by default. */
+  uploadsDir?: string;
   /** Runs after the runtime is ready and before the port opens, so /health answers only once all is ready. */
   beforeListen?: (runtime: Runtime, baseUrl: string, settings: AwsSettings) => Promise<void>;
 }): Promise<LocalSystem> {
@@ -63,10 +73,15 @@ export async function startLocalSystem(opts: {
     dynamoEndpoint: opts.dynamoEndpoint,
     sqsEndpoint: opts.sqsEndpoint,
   };
-  const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
+  const uploads = new LocalUploadStore(opts.uploadsDir ?? mkdtempSync(join(tmpdir(), "intake-uploads-")));
+  const runtime = await createRuntime(settings, opts.config, {
+    quiet: opts.quiet,
+    preloadModel: true,
+    uploads,
+  });
   await reconcileQueues(runtime.core);
   await opts.beforeListen?.(runtime, `http://${opts.host ?? "127.0.0.1"}:${opts.port}`, settings);
-  const server = await startApiServer(runtime, opts.port, opts.host);
+  const server = await startApiServer(runtime, opts.port, opts.host, { webDir: WEB_DIR, uploads });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
   const consumer = opts.notifications === false ? null : startNotificationConsumer(runtime);

@@ -3,9 +3,10 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
-import type { Clock } from "../ports.js";
+import type { Clock, UploadStore } from "../ports.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
+import { S3UploadStore } from "./s3-uploads.js";
 import { SqsQueue } from "./sqs-queue.js";
 
 /** Where the adapters connect. With no endpoints they talk to real AWS through the default credential chain. */
@@ -16,6 +17,8 @@ export interface AwsSettings {
   queuePrefix: string;
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
+  /** Bucket for residents' photo uploads (presigned PUT); without it the public upload route refuses. */
+  uploadBucket?: string;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -42,6 +45,7 @@ export function createAwsCore(
     clock?: Clock;
     classifier?: CategorySuggester | null;
     clients?: ReturnType<typeof createClients>;
+    uploads?: UploadStore;
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
@@ -56,6 +60,9 @@ export function createAwsCore(
       log: extra.log,
       clock: extra.clock,
       classifier: extra.classifier,
+      uploads:
+        extra.uploads ??
+        (settings.uploadBucket ? new S3UploadStore({ region: settings.region }, settings.uploadBucket) : null),
     }),
     clients,
   };

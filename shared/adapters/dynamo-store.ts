@@ -16,7 +16,9 @@ import type {
   IdempotencyRecord,
   KeyStore,
   Page,
+  PatrolReportRecord,
   TicketStore,
+  ZeroReport,
 } from "../ports.js";
 import {
   eventItem,
@@ -28,6 +30,7 @@ import {
   TTL_ATTRIBUTE,
   ticketFromItems,
   ticketItem,
+  ticketSideItems,
 } from "./table.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -104,6 +107,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
         },
       },
       ...ticket.history.map((e) => ({ Put: { TableName: this.tableName, Item: eventItem(ticket.id, e) } })),
+      ...ticketSideItems(ticket).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
     ];
     if (idempotency) {
       items.push({
@@ -315,6 +319,84 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     const expires = Number(out.Item?.[TTL_ATTRIBUTE] ?? 0);
     // DynamoDB deletes expired items lazily (within days): an expired record counts as gone.
     return !!out.Item && expires * 1000 > Date.now();
+  }
+
+  async findIdByTicketNo(ticketNo: string): Promise<string | null> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.ticketNo(ticketNo), ConsistentRead: true }),
+    );
+    return typeof out.Item?.ticketId === "string" ? out.Item.ticketId : null;
+  }
+
+  async countRequest(scope: string, client: string, window: number, ttlSeconds: number): Promise<number> {
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.rate(scope, client, window),
+        UpdateExpression: "ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl), entity = :entity",
+        ExpressionAttributeNames: { "#n": "n", "#ttl": TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ":one": 1,
+          ":ttl": Math.floor(Date.now() / 1000) + ttlSeconds,
+          ":entity": "rate",
+        },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(out.Attributes?.n);
+  }
+
+  async putZeroReport(record: ZeroReport): Promise<{ record: ZeroReport; created: boolean }> {
+    const key = keys.zeroReport(record.day, record.grid, record.actor);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, entity: "zero-report", record },
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": PK },
+        }),
+      );
+      return { record, created: true };
+    } catch (err) {
+      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      return { record: out.Item?.record as ZeroReport, created: false };
+    }
+  }
+
+  async patrolDay(day: string): Promise<{ zero: ZeroReport[]; reports: PatrolReportRecord[] }> {
+    const zero: ZeroReport[] = [];
+    const reports: PatrolReportRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": PK },
+          ExpressionAttributeValues: { ":pk": keys.patrolDay(day) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        if (item.entity === "zero-report") zero.push(item.record as ZeroReport);
+        else if (item.entity === "patrol-report") {
+          reports.push({
+            day,
+            grid: String(item.grid),
+            ticketId: String(item.ticketId),
+            ticketNo: String(item.ticketNo),
+            actor: String(item.actor),
+            at: String(item.at),
+          });
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return { zero, reports };
   }
 
   async putKey(record: ApiKeyRecord): Promise<void> {

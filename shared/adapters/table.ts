@@ -9,6 +9,10 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   COUNTER#<yyyymmdd> / COUNTER             the day's ticket-number counter
  *   APIKEY#<sha256> / APIKEY                 an API key's principal
  *   DONE#<key> / DONE                        a once-only effect that happened (expires)
+ *   TICKETNO#<ticketNo> / TICKETNO           the ticket id of a human ticket number (written with the ticket)
+ *   RATE#<scope>#<client>#<window> / RATE    a fixed-window request counter of a public client (expires)
+ *   PATROLDAY#<yyyymmdd> / REPORT#<grid>#<id> a grid worker's patrol report of that city day (with the ticket)
+ *   PATROLDAY#<yyyymmdd> / ZERO#<grid>#<who>  a grid worker's zero report (零报告) of that city day
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -35,6 +39,20 @@ export const keys = {
   counter: (day: string) => ({ [PK]: `COUNTER#${day}`, [SK]: "COUNTER" }),
   apiKey: (hash: string) => ({ [PK]: `APIKEY#${hash}`, [SK]: "APIKEY" }),
   done: (key: string) => ({ [PK]: `DONE#${key}`, [SK]: "DONE" }),
+  ticketNo: (ticketNo: string) => ({ [PK]: `TICKETNO#${ticketNo}`, [SK]: "TICKETNO" }),
+  rate: (scope: string, client: string, window: number) => ({
+    [PK]: `RATE#${scope}#${client}#${window}`,
+    [SK]: "RATE",
+  }),
+  patrolDay: (day: string) => `PATROLDAY#${day}`,
+  patrolReport: (day: string, grid: string, ticketId: string) => ({
+    [PK]: `PATROLDAY#${day}`,
+    [SK]: `REPORT#${grid}#${ticketId}`,
+  }),
+  zeroReport: (day: string, grid: string, who: string) => ({
+    [PK]: `PATROLDAY#${day}`,
+    [SK]: `ZERO#${grid}#${who}`,
+  }),
   pendingPartition: "PENDING",
   statusPartition: (status: string) => `STATUS#${status}`,
   phonePartition: (phone: string) => `PHONE#${createHash("sha256").update(phone).digest("hex")}`,
@@ -68,6 +86,38 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
     item.GSI5SK = `${ticket.createdAt}#${ticket.id}`;
   }
   return item;
+}
+
+/** The full grid path of a ticket's area, when it reaches a grid cell. */
+export function gridPath(ticket: Pick<Ticket, "location">): string | null {
+  const a = ticket.location.area;
+  return a?.district && a.street && a.community && a.grid
+    ? `${a.district}/${a.street}/${a.community}/${a.grid}`
+    : null;
+}
+
+/**
+ * Lookup items written in the same transaction as a new ticket: its number → id, and for a grid worker's patrol
+ * report the day's patrol record (the day is the ticket number's city-local day).
+ */
+export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [
+    { ...keys.ticketNo(ticket.ticketNo), entity: "ticketno", ticketId: ticket.id },
+  ];
+  const grid = gridPath(ticket);
+  if (ticket.channel === "grid" && grid) {
+    const day = ticket.ticketNo.slice(0, 8);
+    items.push({
+      ...keys.patrolReport(day, grid, ticket.id),
+      entity: "patrol-report",
+      grid,
+      ticketId: ticket.id,
+      ticketNo: ticket.ticketNo,
+      actor: ticket.history[0]?.actor ?? "",
+      at: ticket.createdAt,
+    });
+  }
+  return items;
 }
 
 export function eventItem(ticketId: string, event: HistoryEvent): Record<string, unknown> {

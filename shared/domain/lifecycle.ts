@@ -24,7 +24,9 @@ export type Command =
   | { type: "verify"; passed: boolean; note?: string }
   | { type: "reject"; reason: string }
   | { type: "merge"; parentId: string }
-  | { type: "reopen"; reason: string; dueAt: string | null };
+  | { type: "reopen"; reason: string; dueAt: string | null }
+  /** 小事一格解决: a grid worker fixed it on the spot while filing; the ticket is closed at once. */
+  | { type: "handle-on-site"; result: string; evidence: Attachment[] };
 
 export type CommandType = Command["type"];
 
@@ -46,6 +48,7 @@ export const TRANSITIONS: Readonly<Record<CommandType, Rule>> = {
   reject: { roles: ["dispatcher"], from: ["received", "triage"] },
   merge: { roles: ["dispatcher", "system"], from: ["received", "triage"] },
   reopen: { roles: ["dispatcher", "operator"], from: ["closed"] },
+  "handle-on-site": { roles: ["grid-worker"], from: ["received"] },
 };
 
 /** States whose ticket must be (re)delivered to a queue: a department's for dispatched, the triage queue for triage. */
@@ -167,6 +170,14 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       next.dispatchedAt = at;
       next.dueAt = command.dueAt;
       note = required(command.reason, "reason");
+      break;
+    case "handle-on-site":
+      next.status = "closed";
+      next.resolvedAt = at;
+      next.closedAt = at;
+      next.resolution = { result: required(command.result, "result"), evidence: command.evidence };
+      note = next.resolution.result;
+      data = { onSite: true, ...(command.evidence.length ? { evidence: command.evidence.length } : {}) };
       break;
   }
 

@@ -11,6 +11,7 @@ import {
   type Queue,
   systemClock,
   type TicketStore,
+  type UploadStore,
 } from "../ports.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
@@ -33,6 +34,8 @@ export interface Core {
   senders: NotificationSenders;
   /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
   callbacks: ChannelCallbacks | null;
+  /** Residents' photo uploads (presigned S3 PUT in AWS, a local folder locally); null when not configured. */
+  uploads: UploadStore | null;
   newId: () => string;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
@@ -48,6 +51,7 @@ export function createCore(parts: {
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
+  uploads?: UploadStore | null;
   newId?: () => string;
 }): Core {
   return {
@@ -57,6 +61,7 @@ export function createCore(parts: {
     classifier: parts.classifier ?? null,
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
+    uploads: parts.uploads ?? null,
     newId: parts.newId ?? randomUUID,
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),

@@ -112,6 +112,16 @@ const VARIANTS: Variant[] = [
     targets: { closed: "dispatched" },
     note: "caller says nothing changed",
   },
+  {
+    name: "handle-on-site",
+    command: {
+      type: "handle-on-site",
+      result: " loose cover put back ",
+      evidence: [{ ref: "uploads/p1.jpg", kind: "photo" }],
+    },
+    targets: { received: "closed" },
+    note: "loose cover put back",
+  },
 ];
 
 const COMMAND_TYPES = Object.keys(TRANSITIONS) as CommandType[];
