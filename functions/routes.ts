@@ -48,6 +48,21 @@ export const HTTP_ROUTES = [
     entry: "functions/public-ticket-get.ts",
     public: true,
   },
+  // Grid workers (网格员) and the dispatchers' daily view of their grids.
+  {
+    method: "POST",
+    path: "/v1/patrols/reports",
+    name: "patrols-report",
+    entry: "functions/patrols-report.ts",
+  },
+  {
+    method: "POST",
+    path: "/v1/patrols/zero-report",
+    name: "patrols-zero-report",
+    entry: "functions/patrols-zero-report.ts",
+  },
+  { method: "GET", path: "/v1/patrols/mine", name: "patrols-mine", entry: "functions/patrols-mine.ts" },
+  { method: "GET", path: "/v1/patrols/daily", name: "patrols-daily", entry: "functions/patrols-daily.ts" },
 ] as const;
 
 /** Functions started by schedules rather than HTTP. */

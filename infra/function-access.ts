@@ -60,6 +60,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   },
   // Rate counter, number lookup and one ticket read.
   "public-ticket-get": { table: "read-write", timeoutSeconds: 5 },
+  // Patrol report: photos' existence, then intake (on-site ones are stored closed and never sent).
+  "patrols-report": {
+    table: "read-write",
+    send: ["departments", "triage"],
+    uploads: "head",
+    timeoutSeconds: 10,
+  },
+  // One conditional put of the day's zero report.
+  "patrols-zero-report": { table: "read-write", timeoutSeconds: 5 },
+  "patrols-mine": { table: "read", timeoutSeconds: 10 },
+  "patrols-daily": { table: "read", timeoutSeconds: 10 },
   // Re-sends dispatch-pending tickets found through the sparse index; offers unclaimed tickets again from the DLQs.
   sweeper: {
     table: "read-write",

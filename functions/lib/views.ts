@@ -1,6 +1,6 @@
+import type { CityConfig } from "../../shared/config/schema.js";
 import type { Actor } from "../../shared/domain/lifecycle.js";
 import type { Ticket } from "../../shared/domain/ticket.js";
-import type { CityConfig } from "../../shared/config/schema.js";
 import { maskName, maskPhone } from "../../shared/log.js";
 import { publicProgress, statusText } from "../../shared/notify/notification.js";
 

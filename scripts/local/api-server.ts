@@ -70,7 +70,10 @@ const CONTENT_TYPES: Record<string, string> = {
  * The file of `web/` a GET path names, or null. Stays inside the folder: the decoded path must not climb out
  * (`..`, encoded slashes, NUL), and only known file types are served.
  */
-export async function staticFile(webDir: string, pathname: string): Promise<{ file: string; type: string } | null> {
+export async function staticFile(
+  webDir: string,
+  pathname: string,
+): Promise<{ file: string; type: string } | null> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);

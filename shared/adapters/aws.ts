@@ -62,7 +62,9 @@ export function createAwsCore(
       classifier: extra.classifier,
       uploads:
         extra.uploads ??
-        (settings.uploadBucket ? new S3UploadStore({ region: settings.region }, settings.uploadBucket) : null),
+        (settings.uploadBucket
+          ? new S3UploadStore({ region: settings.region }, settings.uploadBucket)
+          : null),
     }),
     clients,
   };

@@ -367,6 +367,20 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     }
   }
 
+  async listFiledBy(actor: string, limit: number): Promise<string[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": PK },
+        ExpressionAttributeValues: { ":pk": keys.filerPartition(actor) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => String(i.ticketId));
+  }
+
   async patrolDay(day: string): Promise<{ zero: ZeroReport[]; reports: PatrolReportRecord[] }> {
     const zero: ZeroReport[] = [];
     const reports: PatrolReportRecord[] = [];

@@ -13,6 +13,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   RATE#<scope>#<client>#<window> / RATE    a fixed-window request counter of a public client (expires)
  *   PATROLDAY#<yyyymmdd> / REPORT#<grid>#<id> a grid worker's patrol report of that city day (with the ticket)
  *   PATROLDAY#<yyyymmdd> / ZERO#<grid>#<who>  a grid worker's zero report (零报告) of that city day
+ *   FILER#<actor> / <createdAt>#<id>          a ticket a grid worker filed (their "mine" list, with the ticket)
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -49,6 +50,7 @@ export const keys = {
     [PK]: `PATROLDAY#${day}`,
     [SK]: `REPORT#${grid}#${ticketId}`,
   }),
+  filerPartition: (actor: string) => `FILER#${actor}`,
   zeroReport: (day: string, grid: string, who: string) => ({
     [PK]: `PATROLDAY#${day}`,
     [SK]: `ZERO#${grid}#${who}`,
@@ -115,6 +117,15 @@ export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
       ticketNo: ticket.ticketNo,
       actor: ticket.history[0]?.actor ?? "",
       at: ticket.createdAt,
+    });
+  }
+  const filer = ticket.history[0];
+  if (filer?.role === "grid-worker") {
+    items.push({
+      [PK]: keys.filerPartition(filer.actor),
+      [SK]: `${ticket.createdAt}#${ticket.id}`,
+      entity: "filed",
+      ticketId: ticket.id,
     });
   }
   return items;

@@ -110,7 +110,10 @@ export const CityConfig = z
           .min(1)
           .max(50 * 1024 * 1024)
           .default(5 * 1024 * 1024),
-        photoTypes: z.array(z.string().regex(/^image\/[a-z0-9.+-]+$/)).min(1).default(PHOTO_TYPES),
+        photoTypes: z
+          .array(z.string().regex(/^image\/[a-z0-9.+-]+$/))
+          .min(1)
+          .default(PHOTO_TYPES),
         maxPhotos: z.number().int().min(0).max(20).default(3),
       })
       .strict()

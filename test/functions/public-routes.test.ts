@@ -10,7 +10,12 @@ beforeAll(async () => {
   open.publicAccess = { ...open.publicAccess, reportsPerWindow: 1000, lookupsPerWindow: 1000 };
   sys = await startTestSystem("public", open);
   const config = defaultConfig();
-  config.publicAccess = { ...config.publicAccess, reportsPerWindow: 2, lookupsPerWindow: 3, windowSeconds: 3600 };
+  config.publicAccess = {
+    ...config.publicAccess,
+    reportsPerWindow: 2,
+    lookupsPerWindow: 3,
+    windowSeconds: 3600,
+  };
   limited = await startTestSystem("public-limited", config);
 });
 afterAll(async () => {
@@ -55,7 +60,9 @@ describe("POST /v1/public/reports (web form, no key)", () => {
     expect(again.body.ticketNo).toBe(first.body.ticketNo);
 
     const list = await sys.call("GET", "/v1/tickets?phone=13812345678", { key: sys.keys.operator });
-    expect(list.body.items.filter((t: { ticketNo: string }) => t.ticketNo === first.body.ticketNo)).toHaveLength(1);
+    expect(
+      list.body.items.filter((t: { ticketNo: string }) => t.ticketNo === first.body.ticketNo),
+    ).toHaveLength(1);
     const stored = await sys.call("GET", `/v1/tickets/${list.body.items[0].id}`, { key: sys.keys.operator });
     expect(stored.body).toMatchObject({ channel: "web", categoryId: "drainage", status: "dispatched" });
     expect(stored.body.history[0]).toMatchObject({ actor: "web-form", role: "channel" });
@@ -70,7 +77,9 @@ describe("POST /v1/public/reports (web form, no key)", () => {
     [{ photos: ["uploads/00000000-0000-0000-0000-000000000000.png"] }, "photos"],
     [{ extra: 1 }, ""],
   ])("refuses %o naming the field, in Chinese and English, and stores nothing", async (patch, field) => {
-    const res = await sys.call("POST", "/v1/public/reports", { body: form({ ...patch, phone: patch.phone ?? "13700000009" }) });
+    const res = await sys.call("POST", "/v1/public/reports", {
+      body: form({ ...patch, phone: (patch as { phone?: string }).phone ?? "13700000009" }),
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("validation_failed");
     if (field) expect(res.body.error.field).toBe(field);
@@ -82,7 +91,9 @@ describe("POST /v1/public/reports (web form, no key)", () => {
   it("attaches photos uploaded through the presigned PUT", async () => {
     const photo = await upload(sys, Buffer.alloc(2048, 7));
     expect(photo.put).toBe(200);
-    const res = await sys.call("POST", "/v1/public/reports", { body: form({ photos: [photo.ref], phone: "13600000001" }) });
+    const res = await sys.call("POST", "/v1/public/reports", {
+      body: form({ photos: [photo.ref], phone: "13600000001" }),
+    });
     expect(res.status).toBe(201);
     const list = await sys.call("GET", "/v1/tickets?phone=13600000001", { key: sys.keys.operator });
     const ticket = await sys.call("GET", `/v1/tickets/${list.body.items[0].id}`, { key: sys.keys.operator });
@@ -98,13 +109,17 @@ describe("POST /v1/public/uploads", () => {
     expect(big.status).toBe(413);
     expect(big.body.error).toMatchObject({ code: "payload_too_large", field: "size" });
     expect(big.body.error.message).toContain("照片不能超过 5 MB");
-    const pdf = await sys.call("POST", "/v1/public/uploads", { body: { contentType: "application/pdf", size: 10 } });
+    const pdf = await sys.call("POST", "/v1/public/uploads", {
+      body: { contentType: "application/pdf", size: 10 },
+    });
     expect(pdf.status).toBe(400);
     expect(pdf.body.error.field).toBe("contentType");
   });
 
   it("the storage refuses a body of another size than the one signed, or a forged signature", async () => {
-    const presigned = await sys.call("POST", "/v1/public/uploads", { body: { contentType: "image/png", size: 10 } });
+    const presigned = await sys.call("POST", "/v1/public/uploads", {
+      body: { contentType: "image/png", size: 10 },
+    });
     const longer = await fetch(`${sys.baseUrl}${presigned.body.url}`, {
       method: "PUT",
       headers: presigned.body.headers,
@@ -132,8 +147,14 @@ describe("GET /v1/public/tickets/{ticketNo}", () => {
     const list = await sys.call("GET", "/v1/tickets?phone=13512340000", { key: sys.keys.operator });
     const id = list.body.items[0].id;
     const water = sys.keys.departments.water!;
-    await sys.call("POST", `/v1/tickets/${id}/actions`, { key: water, body: { action: "accept", note: "已安排疏通" } });
-    await sys.call("POST", `/v1/tickets/${id}/actions`, { key: water, body: { action: "return", reason: "内部：不归我们管" } });
+    await sys.call("POST", `/v1/tickets/${id}/actions`, {
+      key: water,
+      body: { action: "accept", note: "已安排疏通" },
+    });
+    await sys.call("POST", `/v1/tickets/${id}/actions`, {
+      key: water,
+      body: { action: "return", reason: "内部：不归我们管" },
+    });
 
     const res = await sys.call("GET", `/v1/public/tickets/${no}?phone4=0000`);
     expect(res.status).toBe(200);
@@ -170,8 +191,17 @@ describe("GET /v1/public/config", () => {
   it("lists the categories and the photo limits", async () => {
     const res = await sys.call("GET", "/v1/public/config");
     expect(res.status).toBe(200);
-    expect(res.body.categories).toContainEqual({ id: "drainage", name: "排水设施（污水井、下水道）", parent: "urban-construction" });
-    expect(res.body.photos).toEqual({ maxBytes: 5 * 1024 * 1024, types: ["image/jpeg", "image/png", "image/webp"], max: 3, enabled: true });
+    expect(res.body.categories).toContainEqual({
+      id: "drainage",
+      name: "排水设施（污水井、下水道）",
+      parent: "urban-construction",
+    });
+    expect(res.body.photos).toEqual({
+      maxBytes: 5 * 1024 * 1024,
+      types: ["image/jpeg", "image/png", "image/webp"],
+      max: 3,
+      enabled: true,
+    });
   });
 });
 
@@ -194,7 +224,8 @@ describe("per-client rate limits", () => {
     expect(list.body.items).toHaveLength(2);
 
     const lookups = [];
-    for (let i = 0; i < 4; i++) lookups.push((await limited.call("GET", "/v1/public/tickets/20000101-000001?phone4=1234")).status);
+    for (let i = 0; i < 4; i++)
+      lookups.push((await limited.call("GET", "/v1/public/tickets/20000101-000001?phone4=1234")).status);
     expect(lookups).toEqual([404, 404, 404, 429]);
   });
 });

@@ -56,7 +56,10 @@ export async function filePublicReport(
   }
   for (const ref of input.photos) {
     if (!core.uploads || !(await core.uploads.exists(ref))) {
-      throw new ValidationError("照片未上传成功，请重新选择 / a photo was not uploaded; choose it again", "photos");
+      throw new ValidationError(
+        "照片未上传成功，请重新选择 / a photo was not uploaded; choose it again",
+        "photos",
+      );
     }
   }
   const title = input.description.replace(/\s+/g, " ").slice(0, 40);

@@ -12,12 +12,22 @@ const ABSENT_ID = "00000000-0000-0000-0000-000000000000";
  * answer is the same 404, after the same work (one number lookup, one ticket read, one constant-time compare),
  * whether the number is unknown or the digits are wrong.
  */
-export async function findPublicTicket(core: Core, ticketNo: string, phone4: string | undefined): Promise<Ticket> {
+export async function findPublicTicket(
+  core: Core,
+  ticketNo: string,
+  phone4: string | undefined,
+): Promise<Ticket> {
   if (!TICKET_NO.test(ticketNo)) {
-    throw new ValidationError("工单编号格式应为 20260101-000001 / ticket number must look like 20260101-000001", "ticketNo");
+    throw new ValidationError(
+      "工单编号格式应为 20260101-000001 / ticket number must look like 20260101-000001",
+      "ticketNo",
+    );
   }
   if (!phone4 || !/^\d{4}$/.test(phone4)) {
-    throw new ValidationError("请输入手机号码后四位 / the last four digits of the phone are required", "phone4");
+    throw new ValidationError(
+      "请输入手机号码后四位 / the last four digits of the phone are required",
+      "phone4",
+    );
   }
   const id = await core.store.findIdByTicketNo(ticketNo);
   const ticket = await core.store.get(id ?? ABSENT_ID);
