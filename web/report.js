@@ -270,3 +270,4 @@ try {
 }
 fillCategories();
 photoHint();
+document.body.dataset.ready = "true";

@@ -102,3 +102,4 @@ if (fromLink) {
   document.getElementById("ticketNo").value = fromLink;
   document.getElementById("phone4").focus();
 }
+document.body.dataset.ready = "true";

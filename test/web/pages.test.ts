@@ -39,9 +39,7 @@ afterAll(async () => {
 async function open(path: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${sys.baseUrl}${path}`);
-  await page.waitForFunction(
-    () => document.querySelectorAll("#category optgroup").length > 0 || !document.getElementById("category"),
-  );
+  await page.waitForSelector("body[data-ready]", { state: "attached" });
   return page;
 }
 
@@ -76,7 +74,10 @@ async function tabTo(page: Page, id: string) {
   throw new Error(`Tab never reached #${id}`);
 }
 
-describe("the web form at phone width (360 px)", () => {
+// A real browser on a shared 2-core machine: generous time, the assertions are on the DOM.
+const SLOW = { timeout: 120_000 };
+
+describe("the web form at phone width (360 px)", SLOW, () => {
   it("files a report with a photo, shows the ticket number, and its status page shows the progress", async () => {
     const page = await open("/");
     await expect(page.title()).resolves.toBe("12345 市民诉求在线反映");
@@ -190,7 +191,7 @@ describe("the web form at phone width (360 px)", () => {
       await route.fulfill({ response: res, json: body });
     });
     await page.goto(`${sys.baseUrl}/`);
-    await page.waitForFunction(() => document.querySelectorAll("#category optgroup").length > 0);
+    await page.waitForSelector("body[data-ready]", { state: "attached" });
     await page.fill("#description", "西湖区北山街道保俶社区垃圾桶满了没人清运。");
     await page.fill("#address", "西湖区北山街道保俶路1号");
     // A 20 MB photo made inside the page (faster than sending 20 MB over the browser connection).
@@ -213,6 +214,47 @@ describe("the web form at phone width (360 px)", () => {
     await page.screenshot({ path: join(SCREENSHOTS, "form-refused.png"), fullPage: true });
     const list = await sys.call("GET", "/v1/tickets?phone=13955556666", { key: sys.keys.operator });
     expect(list.body.items).toEqual([]);
+    await page.close();
+  });
+});
+
+describe("the grid worker's page (360 px)", SLOW, () => {
+  it("keeps the key, files a report handled on the spot, sends the zero report and lists open items", async () => {
+    const page = await open("/grid.html");
+    await page.fill("#key", sys.keys["grid-worker"]);
+    await page.click("#key-form button[type=submit]");
+    await page.locator("#work").waitFor({ state: "visible" });
+    await page.reload();
+    await page.waitForSelector("body[data-ready]", { state: "attached" });
+    await expect(page.isVisible("#work")).resolves.toBe(true); // the key was kept
+
+    await page.selectOption("#category", "manhole");
+    await page.fill("#description", "保俶路口井盖松动");
+    await page.fill("#address", "西湖区北山街道保俶路口");
+    await page.fill("#resident-phone", "13744445555");
+    await page.click("#submit");
+    await page.waitForFunction(() => (document.getElementById("ok")?.textContent ?? "").includes("工单编号"));
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll("#mine li").length === 1 &&
+        document.querySelector("#mine li")?.textContent?.includes("井盖"),
+    );
+
+    await page.fill("#description", "路边垃圾散落");
+    await page.fill("#address", "西湖区北山街道保俶路5号");
+    await page.check("#onsite");
+    await page.fill("#result", "已清扫干净");
+    await page.click("#submit");
+    await page.waitForFunction(() => (document.getElementById("ok")?.textContent ?? "").includes("工单编号"));
+    await page.click("#zero");
+    await page.waitForFunction(() => (document.getElementById("ok")?.textContent ?? "").includes("零报告"));
+    await noHorizontalScroll(page);
+    await page.screenshot({ path: join(SCREENSHOTS, "grid.png"), fullPage: true });
+
+    const mine = await sys.call("GET", "/v1/patrols/mine", { key: sys.keys["grid-worker"] });
+    expect(mine.body.items).toHaveLength(1); // the on-site one is closed
+    const resident = await sys.call("GET", "/v1/tickets?phone=13744445555", { key: sys.keys.operator });
+    expect(resident.body.items).toHaveLength(1);
     await page.close();
   });
 });
