@@ -63,6 +63,28 @@ export const HTTP_ROUTES = [
   },
   { method: "GET", path: "/v1/patrols/mine", name: "patrols-mine", entry: "functions/patrols-mine.ts" },
   { method: "GET", path: "/v1/patrols/daily", name: "patrols-daily", entry: "functions/patrols-daily.ts" },
+  // Open311 GeoReport v2 (XML and JSON; reads public, posts with the client application's api_key).
+  {
+    method: "GET",
+    path: "/open311/v2/{resource}",
+    name: "open311-get",
+    entry: "functions/open311-get.ts",
+    public: true,
+  },
+  {
+    method: "GET",
+    path: "/open311/v2/{collection}/{item}",
+    name: "open311-get-item",
+    entry: "functions/open311-get-item.ts",
+    public: true,
+  },
+  {
+    method: "POST",
+    path: "/open311/v2/{resource}",
+    name: "open311-post",
+    entry: "functions/open311-post.ts",
+    public: true,
+  },
 ] as const;
 
 /** Functions started by schedules rather than HTTP. */

@@ -64,6 +64,8 @@ export interface TicketStore {
   countRequest(scope: string, client: string, window: number, ttlSeconds: number): Promise<number>;
   /** Records a zero report once per (day, grid, worker); returns the stored record (the first one on a repeat). */
   putZeroReport(record: ZeroReport): Promise<{ record: ZeroReport; created: boolean }>;
+  /** Ids of the tickets created in [from, to] (ISO instants), oldest first, at most `limit`. */
+  listCreatedBetween(from: string, to: string, limit: number): Promise<string[]>;
   /** Ids of the tickets `actor` filed (grid workers), newest first. */
   listFiledBy(actor: string, limit: number): Promise<string[]>;
   /** The day's patrol activity: zero reports and patrol tickets filed (city-local day `yyyymmdd`). */

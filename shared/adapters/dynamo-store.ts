@@ -367,6 +367,32 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     }
   }
 
+  async listCreatedBetween(from: string, to: string, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    const month = new Date(`${from.slice(0, 7)}-01T00:00:00Z`);
+    const last = to.slice(0, 7);
+    while (ids.length < limit && month.toISOString().slice(0, 7) <= last) {
+      const partition = keys.createdPartition(month.toISOString().slice(0, 7).replace("-", ""));
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :from AND :to",
+            ExpressionAttributeNames: { "#pk": PK, "#sk": SK },
+            ExpressionAttributeValues: { ":pk": partition, ":from": from, ":to": `${to}~` },
+            Limit: limit - ids.length,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) ids.push(String(item.ticketId));
+        start = ids.length < limit ? out.LastEvaluatedKey : undefined;
+      } while (start);
+      month.setUTCMonth(month.getUTCMonth() + 1);
+    }
+    return ids;
+  }
+
   async listFiledBy(actor: string, limit: number): Promise<string[]> {
     const out = await this.doc.send(
       new QueryCommand({

@@ -13,6 +13,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   RATE#<scope>#<client>#<window> / RATE    a fixed-window request counter of a public client (expires)
  *   PATROLDAY#<yyyymmdd> / REPORT#<grid>#<id> a grid worker's patrol report of that city day (with the ticket)
  *   PATROLDAY#<yyyymmdd> / ZERO#<grid>#<who>  a grid worker's zero report (零报告) of that city day
+ *   CREATED#<yyyymm> / <createdAt>#<id>      every ticket by creation month (UTC; Open311 request listings)
  *   FILER#<actor> / <createdAt>#<id>          a ticket a grid worker filed (their "mine" list, with the ticket)
  */
 export const PK = "PK";
@@ -51,6 +52,7 @@ export const keys = {
     [SK]: `REPORT#${grid}#${ticketId}`,
   }),
   filerPartition: (actor: string) => `FILER#${actor}`,
+  createdPartition: (month: string) => `CREATED#${month}`,
   zeroReport: (day: string, grid: string, who: string) => ({
     [PK]: `PATROLDAY#${day}`,
     [SK]: `ZERO#${grid}#${who}`,
@@ -119,6 +121,12 @@ export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
       at: ticket.createdAt,
     });
   }
+  items.push({
+    [PK]: keys.createdPartition(ticket.createdAt.slice(0, 7).replace("-", "")),
+    [SK]: `${ticket.createdAt}#${ticket.id}`,
+    entity: "created",
+    ticketId: ticket.id,
+  });
   const filer = ticket.history[0];
   if (filer?.role === "grid-worker") {
     items.push({

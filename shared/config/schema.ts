@@ -33,6 +33,19 @@ export const District = z
   .strict();
 export type District = z.infer<typeof District>;
 
+/** An Open311 service attribute: one extra question a report of this category answers. */
+export const CategoryAttribute = z
+  .object({
+    code: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, '_' and '-' (max 40)"),
+    description: z.string().min(1),
+    datatype: z.enum(["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]),
+    required: z.boolean().default(false),
+    datatypeDescription: z.string().optional(),
+    values: z.array(z.object({ key: z.string().min(1), name: z.string().min(1) }).strict()).optional(),
+  })
+  .strict();
+export type CategoryAttribute = z.infer<typeof CategoryAttribute>;
+
 export const Category = z
   .object({
     id,
@@ -41,6 +54,8 @@ export const Category = z
     parent: id.optional(),
     keywords: z.array(z.string().min(1)).default([]),
     deadline: Duration.optional(),
+    /** Extra questions for this category (Open311 service definition attributes). */
+    attributes: z.array(CategoryAttribute).optional(),
   })
   .strict();
 export type Category = z.infer<typeof Category>;
