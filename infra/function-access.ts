@@ -71,6 +71,11 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   "patrols-zero-report": { table: "read-write", timeoutSeconds: 5 },
   "patrols-mine": { table: "read", timeoutSeconds: 10 },
   "patrols-daily": { table: "read", timeoutSeconds: 10 },
+  // Open311 reads: rate counter, number lookups, tickets by creation month.
+  "open311-get": { table: "read-write", timeoutSeconds: 15 },
+  "open311-get-item": { table: "read-write", timeoutSeconds: 10 },
+  // Open311 posts: the client's key, then intake like tickets-create (rate counter not needed: keyed clients).
+  "open311-post": { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 10 },
   // Re-sends dispatch-pending tickets found through the sparse index; offers unclaimed tickets again from the DLQs.
   sweeper: {
     table: "read-write",

@@ -2,11 +2,20 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
+import * as ssm from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
 import { PK, SK, TABLE_INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/table.js";
 import { logBucket, PRIVATE_BUCKET } from "../constructs/private-bucket.js";
 import { WorkQueue } from "../constructs/work-queue.js";
-import { departmentTargets, dlqName, pascal, queueName, queueTargets, tableName } from "../naming.js";
+import {
+  departmentTargets,
+  dlqName,
+  pascal,
+  photoBucketParameter,
+  queueName,
+  queueTargets,
+  tableName,
+} from "../naming.js";
 import type { DeploySettings } from "../settings.js";
 
 export interface DataStackProps extends StackProps {
@@ -111,6 +120,13 @@ export class DataStack extends Stack {
         },
         { id: "abort-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
+    });
+
+    // The app stack resolves the name at deploy time (no cross-stack export pins this stack).
+    new ssm.StringParameter(this, "PhotoBucketNameParameter", {
+      parameterName: photoBucketParameter(settings.prefix),
+      stringValue: this.photoBucket.bucketName,
+      description: "Photo bucket of the residents' presigned uploads (read by the app stack)",
     });
 
     new CfnOutput(this, "TableName", { value: this.table.tableName, description: "DynamoDB ticket table" });
