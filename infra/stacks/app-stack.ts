@@ -188,14 +188,16 @@ export class AppStack extends Stack {
 
     // Public routes (no key): tighter per-route throttling than the stage default, on top of the per-client
     // fixed-window limits the functions keep in the table.
+    // RouteSettings is plain JSON in CloudFormation (keyed by route key), so its keys are written as CFN spells them.
     const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
     cfnStage.routeSettings = Object.fromEntries(
-      HTTP_ROUTES.filter((r) => "public" in r && r.public).map((r) => [
-        `${r.method} ${r.path}`,
-        r.method === "GET"
-          ? { throttlingRateLimit: PUBLIC_READ_THROTTLE.rate, throttlingBurstLimit: PUBLIC_READ_THROTTLE.burst }
-          : { throttlingRateLimit: PUBLIC_WRITE_THROTTLE.rate, throttlingBurstLimit: PUBLIC_WRITE_THROTTLE.burst },
-      ]),
+      HTTP_ROUTES.filter((r) => "public" in r && r.public).map((r) => {
+        const limit = r.method === "GET" ? PUBLIC_READ_THROTTLE : PUBLIC_WRITE_THROTTLE;
+        return [
+          `${r.method} ${r.path}`,
+          { ThrottlingRateLimit: limit.rate, ThrottlingBurstLimit: limit.burst },
+        ];
+      }),
     );
 
     for (const s of SCHEDULED_FUNCTIONS) {

@@ -133,7 +133,9 @@ export class WebStack extends Stack {
       sources: [
         s3deploy.Source.bucket(site.bucket, site.s3ObjectKey),
         // Where the pages find the API (common.js reads env.json; without it they call their own origin).
-        ...(settings.webApiUrl ? [s3deploy.Source.jsonData("env.json", { apiBase: settings.webApiUrl })] : []),
+        ...(settings.webApiUrl
+          ? [s3deploy.Source.jsonData("env.json", { apiBase: settings.webApiUrl })]
+          : []),
       ],
       destinationBucket: this.bucket,
       distribution: this.distribution,

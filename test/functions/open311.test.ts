@@ -239,7 +239,11 @@ describe("Open311 service requests", () => {
     [{ media_url: "javascript:alert(1)" }, 400, "media_url must be an http(s) URL"],
   ])("refuses %o with %i and stores nothing", async (patch, status, description) => {
     const res = await post(
-      lamp({ ...patch, phone: patch.phone ?? "13500005555", description: `拒绝 ${JSON.stringify(patch)}` }),
+      lamp({
+        ...patch,
+        phone: (patch as { phone?: string }).phone ?? "13500005555",
+        description: `拒绝 ${JSON.stringify(patch)}`,
+      }),
     );
     expect(res.status).toBe(status);
     expect(res.doc.errors.error).toEqual([{ code: String(status), description }]);

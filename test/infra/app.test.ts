@@ -26,7 +26,7 @@ let s: Synthesized;
 // One synthesis of the real app, with esbuild bundling and CloudFormation schema validation, shared by every test.
 beforeAll(() => {
   s = synthIntakeApp({ bundling: true, cfnValidation: true });
-}, 120_000);
+}, 300_000);
 afterAll(() => s?.cleanup());
 
 function logicalId(stack: Stack, c: IConstruct): string {
@@ -249,8 +249,41 @@ describe("least privilege", () => {
     for (const name of FUNCTION_NAMES) {
       const st = policyOf(name);
       for (const a of actionsOf(st)) expect(a, name).not.toMatch(/\*/);
-      expect(JSON.stringify(st.map((x) => x.Resource)), name).not.toMatch(/"\*"|\/\*"/);
+      // The one prefix wildcard: residents' photos are uploads/<uuid>.<ext> of the photo bucket.
+      const resources = JSON.stringify(st.map((x) => x.Resource)).replaceAll('"/uploads/*"', '"/uploads/"');
+      expect(resources, name).not.toMatch(/"\*"|\/\*"/);
     }
+  });
+
+  it("photo uploads: only the upload route signs (PutObject), intake routes only check (GetObject), on uploads/*", () => {
+    const s3Of = (name: (typeof FUNCTION_NAMES)[number]) =>
+      policyOf(name).filter((x) => actionsOf([x]).some((a) => a.startsWith("s3:")));
+    const expected: Partial<Record<(typeof FUNCTION_NAMES)[number], string>> = {
+      "public-uploads": "s3:PutObject",
+      "public-reports-create": "s3:GetObject",
+      "patrols-report": "s3:GetObject",
+    };
+    for (const name of FUNCTION_NAMES) {
+      const st = s3Of(name);
+      if (!expected[name]) {
+        expect(st, name).toEqual([]);
+        continue;
+      }
+      expect(actionsOf(st), name).toEqual([expected[name]]);
+      expect(JSON.stringify(st[0]!.Resource)).toContain('{"Ref":"PhotoBucketName"},"/uploads/*"');
+      const env = resourcesOf(s.templates.service, "AWS::Lambda::Function")[
+        logicalId(s.service, s.service.functions.get(name)!.fn)
+      ]!.Properties.Environment as { Variables: Record<string, unknown> };
+      expect(env.Variables.UPLOAD_BUCKET, name).toEqual({ Ref: "PhotoBucketName" });
+    }
+    s.templates.service.hasParameter("PhotoBucketName", {
+      Type: "AWS::SSM::Parameter::Value<String>",
+      Default: "/intake/photo-bucket",
+    });
+    s.templates.data.hasResourceProperties("AWS::SSM::Parameter", {
+      Name: "/intake/photo-bucket",
+      Value: { Ref: logicalId(s.data, s.data.photoBucket) },
+    });
   });
 
   it("grants each function only what its code path uses", () => {
@@ -330,6 +363,29 @@ describe("HTTP API", () => {
       DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 100 }),
     });
   });
+
+  it("throttles every public route (no key) tighter than the stage, and only those", () => {
+    const stage = Object.values(resourcesOf(s.templates.service, "AWS::ApiGatewayV2::Stage"))[0]!;
+    const settings = stage.Properties.RouteSettings as Record<
+      string,
+      { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+    >;
+    const publicRoutes = HTTP_ROUTES.filter((r) => "public" in r && r.public).map(
+      (r) => `${r.method} ${r.path}`,
+    );
+    expect(Object.keys(settings).sort()).toEqual([...publicRoutes].sort());
+    expect(publicRoutes).toEqual(
+      expect.arrayContaining([
+        "POST /v1/public/reports",
+        "GET /v1/public/tickets/{ticketNo}",
+        "POST /open311/v2/{resource}",
+      ]),
+    );
+    for (const key of publicRoutes) {
+      expect(settings[key]!.ThrottlingRateLimit, key).toBeLessThan(100);
+      expect(settings[key]!.ThrottlingBurstLimit, key).toBeGreaterThan(0);
+    }
+  });
 });
 
 describe("schedules and alarms", () => {
@@ -399,6 +455,15 @@ describe("buckets and web hosting", () => {
         ]),
       },
     });
+  });
+
+  it("the web stack uploads the web app (web/) alone by default", () => {
+    expect(s.settings.webAssetsDir).toBe(join(REPO_ROOT, "web"));
+    for (const page of ["index.html", "status.html", "grid.html", "app.css", "common.js"]) {
+      expect(existsSync(join(REPO_ROOT, "web", page)), page).toBe(true);
+    }
+    const deploy = Object.values(resourcesOf(s.templates.web, "Custom::CDKBucketDeployment"))[0]!;
+    expect(deploy.Properties.SourceObjectKeys).toHaveLength(1);
   });
 
   it("web bucket is private and served only through CloudFront with origin access control", () => {
