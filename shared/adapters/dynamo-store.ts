@@ -277,14 +277,14 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return this.queryIndex("GSI4", keys.phonePartition(phone), limit, cursor, false);
   }
 
-  async nextSequence(day: string): Promise<number> {
+  async nextSequence(day: string, count = 1): Promise<number> {
     const out = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.counter(day),
         UpdateExpression: "ADD #n :one",
         ExpressionAttributeNames: { "#n": "n" },
-        ExpressionAttributeValues: { ":one": 1 },
+        ExpressionAttributeValues: { ":one": count },
         ReturnValues: "UPDATED_NEW",
       }),
     );

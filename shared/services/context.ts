@@ -13,6 +13,7 @@ import {
   type TicketStore,
   type UploadStore,
 } from "../ports.js";
+import { createTicketNumbers, type TicketNumbers } from "./ticket-numbers.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
 export interface CategorySuggester {
@@ -37,6 +38,8 @@ export interface Core {
   /** Residents' photo uploads (presigned S3 PUT in AWS, a local folder locally); null when not configured. */
   uploads: UploadStore | null;
   newId: () => string;
+  /** Ticket numbers from per-process blocks of the day's counter (ticket-numbers.ts). */
+  numbers: TicketNumbers;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
 }
@@ -63,6 +66,7 @@ export function createCore(parts: {
     callbacks: parts.callbacks ?? null,
     uploads: parts.uploads ?? null,
     newId: parts.newId ?? randomUUID,
+    numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),
     departments: new Set(parts.config.departments.map((d) => d.id)),
