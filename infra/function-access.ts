@@ -1,18 +1,21 @@
-import type { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../functions/routes.js";
+import type { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../functions/routes.js";
 
 export type FunctionName =
   | (typeof HTTP_ROUTES)[number]["name"]
-  | (typeof SCHEDULED_FUNCTIONS)[number]["name"];
+  | (typeof SCHEDULED_FUNCTIONS)[number]["name"]
+  | (typeof STREAM_FUNCTIONS)[number]["name"];
 
 /**
- * Which queues a permission covers: every department queue, the dispatchers' triage queue, or the dead-letter
- * queues of those (the sweeper offers unclaimed tickets again from them).
+ * Which queues a permission covers: every department queue, the dispatchers' triage queue, the dead-letter
+ * queues of those (the sweeper offers unclaimed tickets again from them), or the notification queue.
  */
-export type QueueSet = "departments" | "triage" | "department-dlqs" | "triage-dlq";
+export type QueueSet = "departments" | "triage" | "department-dlqs" | "triage-dlq" | "notification";
 
 export interface FunctionAccess {
   /** "read": GetItem/Query; "read-write" adds PutItem/UpdateItem (never DeleteItem). */
   readonly table: "none" | "read" | "read-write";
+  /** Reads the table's stream (DescribeStream, GetRecords, GetShardIterator, ListStreams). */
+  readonly stream?: boolean;
   readonly send?: readonly QueueSet[];
   readonly receive?: readonly QueueSet[];
   readonly delete?: readonly QueueSet[];
@@ -29,14 +32,16 @@ export interface FunctionAccess {
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // Public liveness check: no key lookup, no table, no queue.
   health: { table: "none", timeoutSeconds: 5 },
-  // Ticket + history + idempotency record in one transaction, day counter, then delivery.
-  "tickets-create": { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 10 },
+  // Ticket + history + idempotency record in one transaction and a block of the day counter; the outbox
+  // function delivers it from the table's stream, so intake sends to no queue.
+  "tickets-create": { table: "read-write", timeoutSeconds: 10 },
   "tickets-list": { table: "read", timeoutSeconds: 10 },
   "tickets-get": { table: "read", timeoutSeconds: 10 },
-  // Transition + save, re-delivery (assign / return / reopen), and deleting the department's lease.
+  // Transition + save (the outbox function re-delivers assign / return / reopen from the table's stream), the
+  // resident's notification, and deleting the department's lease.
   "ticket-actions": {
     table: "read-write",
-    send: ["departments", "triage"],
+    send: ["notification"],
     delete: ["departments"],
     timeoutSeconds: 10,
   },
@@ -51,22 +56,12 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   "public-config": { table: "read-write", timeoutSeconds: 5 },
   // Rate counter, then a presigned PUT into the uploads bucket (the role signs it: s3:PutObject on uploads/*).
   "public-uploads": { table: "read-write", uploads: "put", timeoutSeconds: 5 },
-  // Rate counter, the photos' existence (HeadObject), then intake like tickets-create.
-  "public-reports-create": {
-    table: "read-write",
-    send: ["departments", "triage"],
-    uploads: "head",
-    timeoutSeconds: 10,
-  },
+  // Rate counter, the photos' existence (HeadObject), then intake like tickets-create (the outbox sends).
+  "public-reports-create": { table: "read-write", uploads: "head", timeoutSeconds: 10 },
   // Rate counter, number lookup and one ticket read.
   "public-ticket-get": { table: "read-write", timeoutSeconds: 5 },
-  // Patrol report: photos' existence, then intake (on-site ones are stored closed and never sent).
-  "patrols-report": {
-    table: "read-write",
-    send: ["departments", "triage"],
-    uploads: "head",
-    timeoutSeconds: 10,
-  },
+  // Patrol report: photos' existence, then intake (the outbox sends; on-site ones are stored closed, never sent).
+  "patrols-report": { table: "read-write", uploads: "head", timeoutSeconds: 10 },
   // One conditional put of the day's zero report.
   "patrols-zero-report": { table: "read-write", timeoutSeconds: 5 },
   "patrols-mine": { table: "read", timeoutSeconds: 10 },
@@ -75,7 +70,14 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   "open311-get": { table: "read-write", timeoutSeconds: 15 },
   "open311-get-item": { table: "read-write", timeoutSeconds: 10 },
   // Open311 posts: the client's key, then intake like tickets-create (rate counter not needed: keyed clients).
-  "open311-post": { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 10 },
+  "open311-post": { table: "read-write", timeoutSeconds: 10 },
+  // The dispatch outbox: sends what the table's stream shows written dispatch-pending, clears the mark.
+  outbox: {
+    table: "read-write",
+    stream: true,
+    send: ["departments", "triage"],
+    timeoutSeconds: 30,
+  },
   // Re-sends dispatch-pending tickets found through the sparse index; offers unclaimed tickets again from the DLQs.
   sweeper: {
     table: "read-write",
@@ -88,3 +90,9 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
 
 export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];
 export const TABLE_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem"];
+export const TABLE_STREAM_ACTIONS = [
+  "dynamodb:DescribeStream",
+  "dynamodb:GetRecords",
+  "dynamodb:GetShardIterator",
+  "dynamodb:ListStreams",
+];

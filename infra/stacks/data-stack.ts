@@ -15,6 +15,7 @@ import {
   queueName,
   queueTargets,
   tableName,
+  tableStreamParameter,
 } from "../naming.js";
 import type { DeploySettings } from "../settings.js";
 
@@ -62,6 +63,14 @@ export class DataStack extends Stack {
       deletionProtection: true,
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       removalPolicy: RemovalPolicy.RETAIN,
+      // The dispatch outbox: the app stack's outbox function consumes the ticket table's stream.
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
+    });
+    // The stream's ARN changes whenever the stream is re-created, so the app stack reads it from here at deploy.
+    new ssm.StringParameter(this, "TableStreamArn", {
+      parameterName: tableStreamParameter(prefix),
+      description: `${prefix}: ARN of the ticket table's stream (the dispatch outbox)`,
+      stringValue: this.table.tableStreamArn!,
     });
 
     for (const target of queueTargets(config)) {

@@ -15,6 +15,7 @@ import { GATEWAY_CHANNELS, type GatewayChannel, issueApiKey } from "../../shared
 import { reconcileQueues } from "../../shared/services/delivery.js";
 import { startApiServer } from "./api-server.js";
 import { ensureQueues, ensureTable } from "./stand-ins.js";
+import { startStreamPoller } from "./stream-poller.js";
 import { LocalUploadStore } from "./uploads.js";
 
 /** The web app's static files (served at `/` like the CloudFront distribution does in AWS). */
@@ -56,6 +57,8 @@ export async function startLocalSystem(opts: {
   port: number;
   host?: string;
   quiet?: boolean;
+  /** false: no table-stream consumer (a test that drives delivery itself). */
+  outbox?: boolean;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
   notifications?: boolean;
   /** Folder for residents' photo uploads (npm start: .data/uploads); a fresh temporary folder by default. */
@@ -79,6 +82,11 @@ export async function startLocalSystem(opts: {
     preloadModel: true,
     uploads,
   });
+  const outbox =
+    opts.outbox === false
+      ? null
+      : startStreamPoller(runtime.core, { endpoint: opts.dynamoEndpoint, tableName: opts.tableName });
+  await outbox?.ready;
   await reconcileQueues(runtime.core);
   await opts.beforeListen?.(runtime, `http://${opts.host ?? "127.0.0.1"}:${opts.port}`, settings);
   const server = await startApiServer(runtime, opts.port, opts.host, { webDir: WEB_DIR, uploads });
@@ -92,6 +100,7 @@ export async function startLocalSystem(opts: {
     server,
     stop: async () => {
       await consumer?.stop();
+      await outbox?.stop();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

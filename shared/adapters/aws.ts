@@ -3,6 +3,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { Clock, UploadStore } from "../ports.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
@@ -42,9 +43,11 @@ export function createAwsCore(
   config: CityConfig,
   extra: {
     log?: Logger;
+    metrics?: Metrics;
     clock?: Clock;
     classifier?: CategorySuggester | null;
     clients?: ReturnType<typeof createClients>;
+    dispatch?: "stream" | "inline";
     uploads?: UploadStore;
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
@@ -58,8 +61,10 @@ export function createAwsCore(
       keys: store,
       queue,
       log: extra.log,
+      metrics: extra.metrics,
       clock: extra.clock,
       classifier: extra.classifier,
+      dispatch: extra.dispatch,
       uploads:
         extra.uploads ??
         (settings.uploadBucket
