@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CfnElement, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
@@ -27,10 +27,12 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string 
 
 let s: Synthesized;
 
-// One synthesis of the real app, with esbuild bundling and CloudFormation schema validation, shared by every test.
+// One synthesis of the real app with CloudFormation schema validation, shared by every test. Bundling (esbuild,
+// synchronous, one per function) is checked on the CLI synth in cli-synth.test.ts, which runs it in a child
+// process: done here it would block this worker past vitest's fixed 60 s RPC timeout.
 beforeAll(() => {
-  s = synthIntakeApp({ bundling: true, cfnValidation: true });
-}, 300_000);
+  s = synthIntakeApp({ bundling: false, cfnValidation: true });
+}, 120_000);
 afterAll(() => s?.cleanup());
 
 function logicalId(stack: Stack, c: IConstruct): string {
@@ -212,25 +214,6 @@ describe("functions", () => {
       });
     }
     s.templates.service.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 90 });
-  });
-
-  it("bundles ESM (index.mjs + source map) with the SDK left external, without Docker", () => {
-    for (const [name, f] of s.service.functions) {
-      const cfn = f.fn.node.defaultChild as CfnElement;
-      const key = (
-        s.service.resolve((cfn as unknown as { code: { s3Key: string } }).code.s3Key) as string
-      ).replace(/\.zip$/, "");
-      const dir = join(s.outdir, `asset.${key}`);
-      expect(existsSync(join(dir, "index.mjs")), name).toBe(true);
-      expect(existsSync(join(dir, "index.mjs.map")), name).toBe(true);
-      const code = readFileSync(join(dir, "index.mjs"), "utf8");
-      expect(code.startsWith('import { createRequire as __intakeCreateRequire } from "node:module";')).toBe(
-        true,
-      );
-      expect(code).toMatch(/from"@aws-sdk\/client-dynamodb"|from"@aws-sdk\/lib-dynamodb"/);
-      expect(statSync(join(dir, "index.mjs")).size).toBeLessThan(1024 * 1024);
-      expect(readdirSync(dir).sort()).toEqual(["index.mjs", "index.mjs.map"]);
-    }
   });
 
   it("have alarms on errors and throttles", () => {
