@@ -194,7 +194,6 @@ describe("functions", () => {
           Variables: {
             TABLE_NAME: "intake-tickets",
             QUEUE_PREFIX: "intake",
-            NODE_OPTIONS: "--enable-source-maps",
             QUEUE_URL_BASE: {
               "Fn::Join": [
                 "",

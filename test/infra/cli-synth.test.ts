@@ -37,7 +37,8 @@ describe("cdk synth from the command line", () => {
     );
     expect(functions.length).toBeGreaterThanOrEqual(7);
 
-    // Every function is bundled by the local esbuild (no Docker): ESM index.mjs + source map, SDK left external.
+    // Every function is bundled by the local esbuild (no Docker): ESM index.mjs + source map, with the AWS SDK
+    // inside (the default; faster cold starts, measured in npm run bench): nothing is imported from @aws-sdk.
     for (const f of functions as unknown as { Properties: { Code: { S3Key: string } } }[]) {
       const dir = join(out, `asset.${f.Properties.Code.S3Key.replace(/\.zip$/, "")}`);
       expect(existsSync(join(dir, "index.mjs")), dir).toBe(true);
@@ -46,7 +47,7 @@ describe("cdk synth from the command line", () => {
       expect(code.startsWith('import { createRequire as __intakeCreateRequire } from "node:module";')).toBe(
         true,
       );
-      expect(code).toMatch(/from"@aws-sdk\/client-dynamodb"|from"@aws-sdk\/lib-dynamodb"/);
+      expect(code).not.toMatch(/from"@aws-sdk\//);
       expect(statSync(join(dir, "index.mjs")).size).toBeLessThan(1024 * 1024);
     }
   });
