@@ -40,6 +40,72 @@ export const HTTP_ROUTES = [
     entry: "functions/public-ratings-post.ts",
   },
   { method: "GET", path: "/rate/{token}", name: "rate-page", entry: "functions/rate-page.ts" },
+  // Public routes of the web form (no key, rate-limited per client; throttled in API Gateway too).
+  {
+    method: "GET",
+    path: "/v1/public/config",
+    name: "public-config",
+    entry: "functions/public-config.ts",
+    public: true,
+  },
+  {
+    method: "POST",
+    path: "/v1/public/uploads",
+    name: "public-uploads",
+    entry: "functions/public-uploads.ts",
+    public: true,
+  },
+  {
+    method: "POST",
+    path: "/v1/public/reports",
+    name: "public-reports-create",
+    entry: "functions/public-reports-create.ts",
+    public: true,
+  },
+  {
+    method: "GET",
+    path: "/v1/public/tickets/{ticketNo}",
+    name: "public-ticket-get",
+    entry: "functions/public-ticket-get.ts",
+    public: true,
+  },
+  // Grid workers (网格员) and the dispatchers' daily view of their grids.
+  {
+    method: "POST",
+    path: "/v1/patrols/reports",
+    name: "patrols-report",
+    entry: "functions/patrols-report.ts",
+  },
+  {
+    method: "POST",
+    path: "/v1/patrols/zero-report",
+    name: "patrols-zero-report",
+    entry: "functions/patrols-zero-report.ts",
+  },
+  { method: "GET", path: "/v1/patrols/mine", name: "patrols-mine", entry: "functions/patrols-mine.ts" },
+  { method: "GET", path: "/v1/patrols/daily", name: "patrols-daily", entry: "functions/patrols-daily.ts" },
+  // Open311 GeoReport v2 (XML and JSON; reads public, posts with the client application's api_key).
+  {
+    method: "GET",
+    path: "/open311/v2/{resource}",
+    name: "open311-get",
+    entry: "functions/open311-get.ts",
+    public: true,
+  },
+  {
+    method: "GET",
+    path: "/open311/v2/{collection}/{item}",
+    name: "open311-get-item",
+    entry: "functions/open311-get-item.ts",
+    public: true,
+  },
+  {
+    method: "POST",
+    path: "/open311/v2/{resource}",
+    name: "open311-post",
+    entry: "functions/open311-post.ts",
+    public: true,
+  },
 ] as const;
 
 /** Functions started by schedules rather than HTTP. */

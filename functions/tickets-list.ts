@@ -1,5 +1,6 @@
 import { fromZodIssues, ValidationError } from "../shared/domain/errors.js";
 import { Phone } from "../shared/domain/ticket.js";
+import { publicProgress, statusText } from "../shared/notify/notification.js";
 import { httpHandler, queryInt, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
 import { ticketSummary } from "./lib/views.js";
@@ -12,10 +13,14 @@ export const route: Route = async (req, core) => {
   if (!phone.success) throw fromZodIssues(phone.error.issues, "phone");
   const limit = queryInt(req.query, "limit", 20, 1, 100);
   const page = await core.store.listByReporterPhone(phone.data, limit, req.query.cursor || undefined);
-  return {
-    statusCode: 200,
-    body: { items: page.items.map(ticketSummary), ...(page.cursor ? { cursor: page.cursor } : {}) },
-  };
+  // "Where is my case?": each earlier ticket's status and last progress note (the history is on the full ticket).
+  const full = await Promise.all(page.items.map((t) => core.store.get(t.id)));
+  const items = page.items.map((t, i) => ({
+    ...ticketSummary(t),
+    statusText: statusText(t.status),
+    lastProgress: publicProgress(full[i] ?? t).at(-1) ?? null,
+  }));
+  return { statusCode: 200, body: { items, ...(page.cursor ? { cursor: page.cursor } : {}) } };
 };
 
 export const roles = ["operator"] as const;

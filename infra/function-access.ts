@@ -31,6 +31,8 @@ export interface FunctionAccess {
   readonly inspect?: readonly QueueSet[];
   readonly timeoutSeconds: number;
   readonly memorySize?: number;
+  /** Residents' photo bucket: "put" signs uploads (s3:PutObject), "head" checks they arrived (s3:GetObject). */
+  readonly uploads?: "put" | "head";
 }
 
 /**
@@ -61,6 +63,25 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     delete: ["departments", "triage"],
     timeoutSeconds: 25,
   },
+  // Public web form: a rate counter per client (UpdateItem), nothing else.
+  "public-config": { table: "read-write", timeoutSeconds: 5 },
+  // Rate counter, then a presigned PUT into the uploads bucket (the role signs it: s3:PutObject on uploads/*).
+  "public-uploads": { table: "read-write", uploads: "put", timeoutSeconds: 5 },
+  // Rate counter, the photos' existence (HeadObject), then intake like tickets-create (the outbox sends).
+  "public-reports-create": { table: "read-write", uploads: "head", timeoutSeconds: 10 },
+  // Rate counter, number lookup and one ticket read.
+  "public-ticket-get": { table: "read-write", timeoutSeconds: 5 },
+  // Patrol report: photos' existence, then intake (the outbox sends; on-site ones are stored closed, never sent).
+  "patrols-report": { table: "read-write", uploads: "head", timeoutSeconds: 10 },
+  // One conditional put of the day's zero report.
+  "patrols-zero-report": { table: "read-write", timeoutSeconds: 5 },
+  "patrols-mine": { table: "read", timeoutSeconds: 10 },
+  "patrols-daily": { table: "read", timeoutSeconds: 10 },
+  // Open311 reads: rate counter, number lookups, tickets by creation month.
+  "open311-get": { table: "read-write", timeoutSeconds: 15 },
+  "open311-get-item": { table: "read-write", timeoutSeconds: 10 },
+  // Open311 posts: the client's key, then intake like tickets-create (rate counter not needed: keyed clients).
+  "open311-post": { table: "read-write", timeoutSeconds: 10 },
   // The dispatch outbox: sends what the table's stream shows written dispatch-pending, clears the mark.
   outbox: {
     table: "read-write",

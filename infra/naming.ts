@@ -30,3 +30,8 @@ export function pascal(id: string): string {
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join("");
 }
+
+/** SSM parameter holding the photo bucket's name (written by the data stack, resolved by the app at deploy). */
+export function photoBucketParameter(prefix: string): string {
+  return `/${prefix}/photo-bucket`;
+}

@@ -4,7 +4,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { Node } from "constructs";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
 import type { CityConfig } from "../shared/config/schema.js";
-import { DEFAULT_CONFIG_PATH, REPO_ROOT, WEB_PLACEHOLDER_DIR } from "./paths.js";
+import { DEFAULT_CONFIG_PATH, REPO_ROOT, WEB_APP_DIR } from "./paths.js";
 
 /** Everything the stacks are built from: the city configuration plus deployment choices from CDK context. */
 export interface DeploySettings {
@@ -32,7 +32,7 @@ export interface DeploySettings {
   queueAgeAlarmMinutes: number;
   /** Photos move to infrequent access after 30 days and expire after this many days. */
   photoExpiryDays: number;
-  /** Static files for the web bucket (context `webAssets`, default infra/web-placeholder). */
+  /** Static files for the web bucket (context `webAssets`, default web/: the form, status and grid pages). */
   webAssetsDir: string;
   /**
    * Optional custom domain for the web distribution, with either an ACM certificate in us-east-1
@@ -40,6 +40,8 @@ export interface DeploySettings {
    * (`webIamCertificateId`).
    */
   webDomainName?: string;
+  /** The HTTP API's URL the pages call (context `webApiUrl`), written to env.json; without it the same origin. */
+  webApiUrl?: string;
   webCertificateArn?: string;
   webIamCertificateId?: string;
 }
@@ -176,6 +178,9 @@ export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): 
   if (bundleSdkRaw !== undefined && ![true, false, "true", "false"].includes(bundleSdkRaw))
     throw new SettingsError("bundleSdk", "must be true or false");
   const webAssets = str(node, "webAssets");
+  const webApiUrl = str(node, "webApiUrl");
+  if (webApiUrl !== undefined && !/^https:\/\/[^\s]+$/.test(webApiUrl))
+    throw new SettingsError("webApiUrl", "must be the API's https:// URL");
   return {
     prefix,
     configPath,
@@ -190,7 +195,8 @@ export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): 
     corsOrigins: corsOrigins.length ? corsOrigins : ["*"],
     queueAgeAlarmMinutes: int(node, "queueAgeAlarmMinutes", 1440, 5, 20160),
     photoExpiryDays: int(node, "photoExpiryDays", 1095, 31, 3650),
-    webAssetsDir: webAssets ? resolve(webAssets) : WEB_PLACEHOLDER_DIR,
+    webAssetsDir: webAssets ? resolve(webAssets) : WEB_APP_DIR,
+    ...(webApiUrl !== undefined ? { webApiUrl } : {}),
     ...(webDomainName !== undefined ? { webDomainName } : {}),
     ...(webCertificateArn !== undefined ? { webCertificateArn } : {}),
     ...(webIamCertificateId !== undefined ? { webIamCertificateId } : {}),

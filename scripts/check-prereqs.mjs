@@ -20,6 +20,16 @@ if (java.error || java.status !== 0) {
   const v = m ? (Number(m[1]) === 1 ? Number(m[2]) : Number(m[1])) : 0;
   if (v && v < 17) problems.push(`Java 17 or newer is required for DynamoDB Local (found Java ${v}).`);
 }
+// The browser tests drive Debian's chromium (never a downloaded browser); CJK fonts make screenshots readable.
+if (process.env.npm_lifecycle_event === "pretest") {
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  const probe = spawnSync(chromium, ["--version"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) {
+    problems.push(
+      `Chromium is required for the browser tests at ${chromium}: install it (Debian: apt-get install -y chromium fonts-noto-cjk; .ci/run does this).`,
+    );
+  }
+}
 if (problems.length) {
   for (const p of problems) console.error(`prerequisite missing: ${p}`);
   process.exit(1);

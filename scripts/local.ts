@@ -104,6 +104,7 @@ async function main() {
     queuePrefix: "intake-local",
     port: PORT,
     host: process.env.HOST ?? "127.0.0.1",
+    uploadsDir: resolve(DATA_DIR, "uploads"),
     beforeListen: async (runtime, baseUrl, settings) => {
       const { secret: _secret, ...shown } = settings; // the secret stays in .data/secret (mode 600)
       writeFileSync(resolve(DATA_DIR, "local-stack.json"), `${JSON.stringify(shown, null, 2)}\n`);
@@ -139,6 +140,8 @@ async function main() {
   console.log(`
 citizen request intake — running locally
   API          ${system.baseUrl}   (health: ${system.baseUrl}/health)
+  web form     ${system.baseUrl}/   (status page: ${system.baseUrl}/status.html, grid workers: ${system.baseUrl}/grid.html)
+  Open311      ${system.baseUrl}/open311/v2/discovery.xml
   DynamoDB     ${dynamo.endpoint}  (DynamoDB Local, data in ${resolve(DATA_DIR, "dynamodb")})
   SQS          ${sqs.endpoint}  (local-aws-sqs, in memory; re-offered from the table at start)
   SMS          ${resolve(DATA_DIR, "sms-outbox.jsonl")}  (recorded, not sent: npm run cli -- outbox)

@@ -114,6 +114,57 @@ export interface TicketStore {
   isDone(key: string): Promise<boolean>;
   /** Health probe: resolves when the table answers (optional for in-memory stores). */
   ping?(): Promise<void>;
+  /** The id of the ticket with this human number (`20261122-000123`), or null. */
+  findIdByTicketNo(ticketNo: string): Promise<string | null>;
+  /**
+   * Counts one request of `client` in the fixed window `window` (epoch seconds / window length) of `scope` and
+   * returns the count so far, the item expiring after `ttlSeconds`. Shared by every Lambda container.
+   */
+  countRequest(scope: string, client: string, window: number, ttlSeconds: number): Promise<number>;
+  /** Records a zero report once per (day, grid, worker); returns the stored record (the first one on a repeat). */
+  putZeroReport(record: ZeroReport): Promise<{ record: ZeroReport; created: boolean }>;
+  /** Ids of the tickets created in [from, to] (ISO instants), oldest first, at most `limit`. */
+  listCreatedBetween(from: string, to: string, limit: number): Promise<string[]>;
+  /** Ids of the tickets `actor` filed (grid workers), newest first. */
+  listFiledBy(actor: string, limit: number): Promise<string[]>;
+  /** The day's patrol activity: zero reports and patrol tickets filed (city-local day `yyyymmdd`). */
+  patrolDay(day: string): Promise<{ zero: ZeroReport[]; reports: PatrolReportRecord[] }>;
+}
+
+/** 零报告: "nothing new in my grid today", one per worker per city day. */
+export interface ZeroReport {
+  day: string;
+  grid: string;
+  actor: string;
+  at: string;
+  note?: string;
+}
+
+export interface PatrolReportRecord {
+  day: string;
+  grid: string;
+  ticketId: string;
+  ticketNo: string;
+  actor: string;
+  at: string;
+}
+
+/** A presigned upload (a photo the page sends straight to storage): PUT the file to `url` with `headers`. */
+export interface UploadTicket {
+  ref: string;
+  url: string;
+  method: "PUT";
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+/**
+ * Where residents' photos go: S3 through a presigned PUT in AWS, a folder under .data locally. `presign` is
+ * called only after the type and size were checked; `exists` tells whether an upload with that ref arrived.
+ */
+export interface UploadStore {
+  presign(input: { contentType: string; size: number; extension: string }): Promise<UploadTicket>;
+  exists(ref: string): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {

@@ -5,6 +5,7 @@ import {
   DomainError,
   type ErrorCode,
   PayloadTooLargeError,
+  TooManyRequestsError,
   ValidationError,
 } from "../../shared/domain/errors.js";
 import type { Actor } from "../../shared/domain/lifecycle.js";
@@ -25,6 +26,8 @@ export interface HttpRequest {
   body: unknown;
   requestId: string;
   actor: Actor;
+  /** The caller's IP address as API Gateway saw it (rate limits of the public routes). */
+  sourceIp: string;
 }
 
 export interface HttpResponse {
@@ -122,7 +125,10 @@ export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
   if (err instanceof DomainError) {
     return {
       statusCode: STATUS[err.code],
-      headers: JSON_HEADERS,
+      headers:
+        err instanceof TooManyRequestsError
+          ? { ...JSON_HEADERS, "retry-after": String(err.retryAfterSeconds) }
+          : JSON_HEADERS,
       body: JSON.stringify({
         error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
       }),
@@ -226,6 +232,7 @@ export function httpHandler(
         body: parseBody(event, options),
         requestId,
         actor,
+        sourceIp: event.requestContext?.http?.sourceIp ?? "",
       };
       // Every log line the services write for this request carries its id.
       const res = await route(req, { ...rt.core, log: rt.core.log.child({ requestId }) });

@@ -7,6 +7,7 @@ import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { createLogger } from "../../shared/log.js";
 import type { Metrics } from "../../shared/metrics.js";
+import type { UploadStore } from "../../shared/ports.js";
 import { createAuthenticator } from "../../shared/services/auth.js";
 import { createCategorySuggester } from "../../shared/services/classifier-setup.js";
 import type { Runtime } from "./http.js";
@@ -28,6 +29,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     smsOutboxFile: env.SMS_OUTBOX_FILE || undefined,
     publicBaseUrl: env.PUBLIC_BASE_URL || undefined,
     secret: env.INTAKE_SECRET || undefined,
+    uploadBucket: env.UPLOAD_BUCKET || undefined,
   };
 }
 
@@ -41,7 +43,13 @@ export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
 export async function createRuntime(
   settings: AwsSettings,
   config: CityConfig,
-  extra: { quiet?: boolean; preloadModel?: boolean; dispatch?: "stream" | "inline"; metrics?: Metrics } = {},
+  extra: {
+    quiet?: boolean;
+    preloadModel?: boolean;
+    dispatch?: "stream" | "inline";
+    metrics?: Metrics;
+    uploads?: UploadStore;
+  } = {},
 ) {
   const log = extra.quiet ? undefined : createLogger({ service: "intake" });
   // The model is read when first needed (only intake classifies); `preloadModel` reads it now, so that a
@@ -54,6 +62,7 @@ export async function createRuntime(
     classifier: createCategorySuggester(config, model),
     dispatch: extra.dispatch ?? "stream",
     ...(extra.metrics ? { metrics: extra.metrics } : {}),
+    ...(extra.uploads ? { uploads: extra.uploads } : {}),
   });
   const runtime: Runtime = { core, authenticate: createAuthenticator(core.keys) };
   // Start-up: working-day deadlines need the official calendar of the coming days.

@@ -1,3 +1,4 @@
+import type { CityConfig } from "../../shared/config/schema.js";
 import type { Actor } from "../../shared/domain/lifecycle.js";
 import type { HistoryEvent, Ticket } from "../../shared/domain/ticket.js";
 import { maskName, maskPhone } from "../../shared/log.js";
@@ -7,6 +8,7 @@ export { maskText } from "../../shared/privacy/mask.js";
 
 /** Roles that see a ticket whole: the hotline operator (calls back) and the dispatcher (verifies, triages). */
 const FULL_VIEW: ReadonlySet<Actor["role"]> = new Set(["operator", "dispatcher"]);
+import { publicProgress, statusText } from "../../shared/notify/notification.js";
 
 /**
  * True when `actor` may see the reporter's contact (name, phone, channel user id): operators and dispatchers
@@ -70,5 +72,29 @@ export function ticketSummary(ticket: Ticket) {
       ...(ticket.reporter.name ? { name: maskName(ticket.reporter.name) } : {}),
       ...(ticket.reporter.phone ? { phone: maskPhone(ticket.reporter.phone) } : {}),
     },
+  };
+}
+
+/**
+ * What anyone holding the ticket number and the phone's last four digits may read (the public status page,
+ * Open311 clients): status, category, coarse area (district and street names), public progress notes and
+ * dates. Never the reporter, the exact address, the department's internal notes or internal ids.
+ */
+export function publicTicketView(ticket: Ticket, config: CityConfig) {
+  const category = config.categories.find((c) => c.id === ticket.categoryId);
+  const district = config.districts.find((d) => d.id === ticket.location.area?.district);
+  const street = district?.streets.find((s) => s.id === ticket.location.area?.street);
+  return {
+    ticketNo: ticket.ticketNo,
+    status: ticket.status,
+    statusText: statusText(ticket.status),
+    category: category ? { id: category.id, name: category.name } : null,
+    area: [district?.name, street?.name].filter(Boolean).join(" ") || null,
+    createdAt: ticket.createdAt,
+    updatedAt: ticket.updatedAt,
+    resolvedAt: ticket.resolvedAt,
+    closedAt: ticket.closedAt,
+    progress: publicProgress(ticket),
+    ...(ticket.status === "rejected" && ticket.closeReason ? { rejectReason: ticket.closeReason } : {}),
   };
 }

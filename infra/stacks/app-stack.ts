@@ -1,6 +1,7 @@
 import {
   ArnFormat,
   CfnOutput,
+  CfnParameter,
   Duration,
   RemovalPolicy,
   Stack,
@@ -45,12 +46,20 @@ import {
   departmentTargets,
   dlqName,
   pascal,
+  photoBucketParameter,
   queueName,
   queueTargets,
   tableName,
   tableStreamParameter,
 } from "../naming.js";
 import type { DeploySettings } from "../settings.js";
+
+/** Logical id of the deploy-time parameter that resolves the photo bucket's name from SSM. */
+const PHOTO_BUCKET_PARAMETER = "PhotoBucketName";
+
+/** Per-route throttling of the public routes (requests per second across all clients). */
+export const PUBLIC_WRITE_THROTTLE = { rate: 5, burst: 20 } as const;
+export const PUBLIC_READ_THROTTLE = { rate: 20, burst: 50 } as const;
 
 export interface AppStackProps extends StackProps {
   readonly settings: DeploySettings;
@@ -101,6 +110,12 @@ export class AppStack extends Stack {
       QUEUE_PREFIX: prefix,
       METRICS_NAMESPACE: `CitizenIntake/${prefix}`,
     };
+    // The photo bucket's name, resolved from the data stack's SSM parameter at deploy time (no export).
+    const photoBucket = new CfnParameter(this, PHOTO_BUCKET_PARAMETER, {
+      type: "AWS::SSM::Parameter::Value<String>",
+      default: photoBucketParameter(prefix),
+      description: "SSM parameter with the photo bucket's name (written by the data stack)",
+    }).valueAsString;
     const all = [
       ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry, what: `${r.method} ${r.path}` })),
       ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry, what: s.purpose })),
@@ -113,7 +128,7 @@ export class AppStack extends Stack {
         name: f.name,
         entry: f.entry,
         description: `${prefix} ${f.name}: ${f.what}`,
-        environment,
+        environment: access.uploads ? { ...environment, UPLOAD_BUCKET: photoBucket } : environment,
         timeout: Duration.seconds(access.timeoutSeconds),
         ...(access.memorySize ? { memorySize: access.memorySize } : {}),
         logRetentionDays: settings.logRetentionDays,
@@ -126,6 +141,7 @@ export class AppStack extends Stack {
           : {}),
       });
       this.grantAccess(fn, f.name, settings);
+      if (access.uploads) this.grantUploads(fn, f.name, photoBucket, access.uploads);
       this.functions.set(f.name, fn);
     }
 
@@ -156,7 +172,9 @@ export class AppStack extends Stack {
       id: "AwsSolutions-APIG4",
       reason:
         "Callers are authenticated by API keys (x-api-key or Bearer) that each function checks against hashed keys " +
-        "in the table, with per-route roles (functions/lib/http.ts); GET /health is public on purpose.",
+        "in the table, with per-route roles (functions/lib/http.ts); GET /health, the web form's /v1/public/* and " +
+        "Open311's reads are public on purpose (rate-limited per client in the function and throttled per route " +
+        "here); Open311 posts carry the client's api_key in the form body, checked by the function.",
     });
     const accessLogs = new logs.LogGroup(this, "ApiAccessLogs", {
       retention: settings.logRetentionDays as logs.RetentionDays,
@@ -184,6 +202,20 @@ export class AppStack extends Stack {
         ),
       },
     });
+
+    // Public routes (no key): tighter per-route throttling than the stage default, on top of the per-client
+    // fixed-window limits the functions keep in the table.
+    // RouteSettings is plain JSON in CloudFormation (keyed by route key), so its keys are written as CFN spells them.
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      HTTP_ROUTES.filter((r) => "public" in r && r.public).map((r) => {
+        const limit = r.method === "GET" ? PUBLIC_READ_THROTTLE : PUBLIC_WRITE_THROTTLE;
+        return [
+          `${r.method} ${r.path}`,
+          { ThrottlingRateLimit: limit.rate, ThrottlingBurstLimit: limit.burst },
+        ];
+      }),
+    );
 
     for (const s of SCHEDULED_FUNCTIONS) {
       new events.Rule(this, `${pascal(s.name)}Schedule`, {
@@ -272,6 +304,20 @@ export class AppStack extends Stack {
     new CfnOutput(this, "AlarmTopicArn", {
       value: this.alarmTopic.topicArn,
       description: "Subscribe to alarms",
+    });
+  }
+
+  /** Presigning an upload needs s3:PutObject on the key prefix; checking that one arrived needs s3:GetObject. */
+  private grantUploads(fn: IntakeFunction, name: FunctionName, bucket: string, mode: "put" | "head"): void {
+    fn.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [mode === "put" ? "s3:PutObject" : "s3:GetObject"],
+        resources: [`arn:${this.partition}:s3:::${bucket}/uploads/*`],
+      }),
+    );
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${PHOTO_BUCKET_PARAMETER}>/uploads/*]`,
+      reason: `${name}: residents' photos are objects under uploads/<uuid>.<ext> of the photo bucket; the key is chosen per upload.`,
     });
   }
 

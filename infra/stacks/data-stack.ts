@@ -11,6 +11,7 @@ import {
   departmentTargets,
   dlqName,
   pascal,
+  photoBucketParameter,
   queueName,
   queueTargets,
   tableName,
@@ -128,6 +129,13 @@ export class DataStack extends Stack {
         },
         { id: "abort-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
+    });
+
+    // The app stack resolves the name at deploy time (no cross-stack export pins this stack).
+    new ssm.StringParameter(this, "PhotoBucketNameParameter", {
+      parameterName: photoBucketParameter(settings.prefix),
+      stringValue: this.photoBucket.bucketName,
+      description: "Photo bucket of the residents' presigned uploads (read by the app stack)",
     });
 
     new CfnOutput(this, "TableName", { value: this.table.tableName, description: "DynamoDB ticket table" });

@@ -108,7 +108,7 @@ export class WebStack extends Stack {
       });
     }
 
-    // Upload the web build (the placeholder page until there is one) and invalidate the cache. The deployment's
+    // Upload the web app (web/: form, status page, grid workers' page) and invalidate the cache. The deployment's
     // role gets an explicit policy instead of BucketDeployment's own grants (s3:GetObject*, s3:List*, … on the
     // whole asset bucket, CloudFront on "*"): the one asset object, this bucket, this distribution.
     const site = new s3assets.Asset(this, "SiteAsset", { path: settings.webAssetsDir });
@@ -130,7 +130,13 @@ export class WebStack extends Stack {
       [this.distribution.distributionArn],
     );
     new s3deploy.BucketDeployment(this, "DeploySite", {
-      sources: [s3deploy.Source.bucket(site.bucket, site.s3ObjectKey)],
+      sources: [
+        s3deploy.Source.bucket(site.bucket, site.s3ObjectKey),
+        // Where the pages find the API (common.js reads env.json; without it they call their own origin).
+        ...(settings.webApiUrl
+          ? [s3deploy.Source.jsonData("env.json", { apiBase: settings.webApiUrl })]
+          : []),
+      ],
       destinationBucket: this.bucket,
       distribution: this.distribution,
       distributionPaths: ["/*"],

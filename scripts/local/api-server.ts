@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { extname, join, resolve as resolvePath, sep } from "node:path";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import {
   httpHandler,
@@ -10,6 +12,7 @@ import {
 } from "../../functions/lib/http.js";
 import { HTTP_ROUTES } from "../../functions/routes.js";
 import type { Role } from "../../shared/domain/ticket.js";
+import type { LocalUploadStore } from "./uploads.js";
 
 interface RouteModule {
   route: Route;
@@ -54,12 +57,67 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "
 
 /** Longest a request may take before the server answers 503 itself (API Gateway's limit is 30 s). */
 export const REQUEST_DEADLINE_MS = 29_000;
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".webmanifest": "application/manifest+json",
+};
+
+/**
+ * The file of `web/` a GET path names, or null. Stays inside the folder: the decoded path must not climb out
+ * (`..`, encoded slashes, NUL), and only known file types are served.
+ */
+export async function staticFile(
+  webDir: string,
+  pathname: string,
+): Promise<{ file: string; type: string } | null> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  if (decoded.includes("\0") || decoded.includes("\\")) return null;
+  const segments = decoded.split("/").filter(Boolean);
+  if (segments.some((s) => s === ".." || s === "." || s.startsWith("."))) return null;
+  const root = resolvePath(webDir);
+  let file = resolvePath(root, ...segments);
+  if (file !== root && !file.startsWith(root + sep)) return null;
+  try {
+    if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+    if (!(await stat(file)).isFile()) return null;
+  } catch {
+    return null;
+  }
+  const type = CONTENT_TYPES[extname(file).toLowerCase()];
+  return type ? { file, type } : null;
+}
+
+export interface ApiServerOptions {
+  /** Folder served for GET paths outside /v1 and /open311 (the web app). */
+  webDir?: string;
+  /** The local stand-in for presigned S3 uploads: receives `PUT /local-uploads/…`. */
+  uploads?: LocalUploadStore;
+}
 
 /**
  * A local HTTP server shaped like API Gateway (HTTP API, payload v2): it builds the same events AWS sends and
- * invokes the same handler code, with the runtime it is given.
+ * invokes the same handler code, with the runtime it is given. It also serves the web app's static files (as
+ * CloudFront does in AWS) and the local photo uploads (as S3 does).
  */
-export async function startApiServer(runtime: Runtime, port: number, host = "127.0.0.1"): Promise<Server> {
+export async function startApiServer(
+  runtime: Runtime,
+  port: number,
+  host = "127.0.0.1",
+  extra: ApiServerOptions = {},
+): Promise<Server> {
   const getRuntime = () => Promise.resolve(runtime);
   const table = (await loadRoutes()).map(({ r, mod }) => ({
     ...r,
@@ -85,6 +143,35 @@ export async function startApiServer(runtime: Runtime, port: number, host = "127
     };
     const candidates = table.filter((r) => r.regex.test(url.pathname));
     const match = candidates.find((r) => r.method === method);
+    if (!match && method === "PUT" && extra.uploads && url.pathname.startsWith("/local-uploads/")) {
+      const body = await readBody(req, 64 * 1024 * 1024);
+      const status =
+        body === "too-large"
+          ? 400
+          : extra.uploads.receive(
+              url.pathname.slice("/local-".length),
+              url.searchParams,
+              req.headers["content-type"] ?? "",
+              body,
+            );
+      send(status, "", { "content-type": "text/plain" });
+      return;
+    }
+    const isApi = /^\/(v1|open311|health)(\/|$)/.test(url.pathname);
+    if (!match && !isApi && extra.webDir && (method === "GET" || method === "HEAD")) {
+      const found = await staticFile(extra.webDir, url.pathname);
+      if (found) {
+        const content = await readFile(found.file);
+        res.writeHead(200, {
+          "content-type": found.type,
+          "content-length": String(content.byteLength),
+          "x-content-type-options": "nosniff",
+          "cache-control": "no-cache",
+        });
+        res.end(method === "HEAD" ? undefined : content);
+        return;
+      }
+    }
     if (!match) {
       const code = candidates.length ? 405 : 404;
       send(

@@ -1,6 +1,8 @@
+import { mkdtempSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Runtime } from "../../functions/lib/http.js";
 import { createRuntime } from "../../functions/lib/runtime.js";
 import type { AwsSettings } from "../../shared/adapters/aws.js";
@@ -14,6 +16,10 @@ import { reconcileQueues } from "../../shared/services/delivery.js";
 import { startApiServer } from "./api-server.js";
 import { ensureQueues, ensureTable } from "./stand-ins.js";
 import { startStreamPoller } from "./stream-poller.js";
+import { LocalUploadStore } from "./uploads.js";
+
+/** The web app's static files (served at `/` like the CloudFront distribution does in AWS). */
+export const WEB_DIR = fileURLToPath(new URL("../../web", import.meta.url));
 
 export interface DemoKeys {
   operator: string;
@@ -60,6 +66,8 @@ export async function startLocalSystem(opts: {
   outbox?: boolean;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
   notifications?: boolean;
+  /** Folder for residents' photo uploads (npm start: .data/uploads); a fresh temporary folder by default. */
+  uploadsDir?: string;
   /** Runs after the runtime is ready and before the port opens, so /health answers only once all is ready. */
   beforeListen?: (runtime: Runtime, baseUrl: string, settings: AwsSettings) => Promise<void>;
 }): Promise<LocalSystem> {
@@ -79,7 +87,12 @@ export async function startLocalSystem(opts: {
     // A shared, loaded machine: DynamoDB Local on one JVM can take seconds where DynamoDB takes milliseconds.
     limits: { dynamoRequestTimeout: 10_000, sqsRequestTimeout: 10_000 },
   };
-  const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
+  const uploads = new LocalUploadStore(opts.uploadsDir ?? mkdtempSync(join(tmpdir(), "intake-uploads-")));
+  const runtime = await createRuntime(settings, opts.config, {
+    quiet: opts.quiet,
+    preloadModel: true,
+    uploads,
+  });
   const outbox =
     opts.outbox === false
       ? null
@@ -87,7 +100,7 @@ export async function startLocalSystem(opts: {
   await outbox?.ready;
   await reconcileQueues(runtime.core);
   await opts.beforeListen?.(runtime, `http://${opts.host ?? "127.0.0.1"}:${opts.port}`, settings);
-  const server = await startApiServer(runtime, opts.port, opts.host);
+  const server = await startApiServer(runtime, opts.port, opts.host, { webDir: WEB_DIR, uploads });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
   // Rating links (回访) point at this server.

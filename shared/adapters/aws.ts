@@ -6,10 +6,11 @@ import { smsNotificationSender } from "../closure/sms.js";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import type { Clock, SmsNotifier } from "../ports.js";
+import type { Clock, SmsNotifier, UploadStore } from "../ports.js";
 import { secretsFrom } from "../security/secrets.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
+import { S3UploadStore } from "./s3-uploads.js";
 import { FileSmsOutbox } from "./sms.js";
 import { SqsQueue } from "./sqs-queue.js";
 
@@ -31,6 +32,8 @@ export interface AwsSettings {
   confirmWrites?: boolean;
   /** Overrides CALL_LIMITS (tests of a paused store use short ones). */
   limits?: Partial<typeof CALL_LIMITS>;
+  /** Bucket for residents' photo uploads (presigned PUT); without it the public upload route refuses. */
+  uploadBucket?: string;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -79,6 +82,7 @@ export function createAwsCore(
     classifier?: CategorySuggester | null;
     clients?: ReturnType<typeof createClients>;
     dispatch?: "stream" | "inline";
+    uploads?: UploadStore;
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
@@ -122,6 +126,11 @@ export function createAwsCore(
       publicBaseUrl: settings.publicBaseUrl ?? null,
       secrets,
       dispatch: extra.dispatch,
+      uploads:
+        extra.uploads ??
+        (settings.uploadBucket
+          ? new S3UploadStore({ region: settings.region }, settings.uploadBucket)
+          : null),
     }),
     clients,
   };

@@ -21,7 +21,9 @@ import type {
   LabelledTicket,
   Page,
   SaveCondition,
+  PatrolReportRecord,
   TicketStore,
+  ZeroReport,
 } from "../ports.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import {
@@ -35,6 +37,7 @@ import {
   TTL_ATTRIBUTE,
   ticketFromItems,
   ticketItem,
+  ticketSideItems,
 } from "./table.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -153,6 +156,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       },
       ...ticket.history.map((e) => ({ Put: { TableName: this.tableName, Item: eventItem(ticket.id, e) } })),
       ...this.childLink(ticket),
+      ...ticketSideItems(ticket).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
     ];
     if (idempotency) {
       items.push({
@@ -570,6 +574,124 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: keys.counter("health"), ConsistentRead: true }),
     );
+  }
+
+  async findIdByTicketNo(ticketNo: string): Promise<string | null> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.ticketNo(ticketNo), ConsistentRead: true }),
+    );
+    return typeof out.Item?.ticketId === "string" ? out.Item.ticketId : null;
+  }
+
+  async countRequest(scope: string, client: string, window: number, ttlSeconds: number): Promise<number> {
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.rate(scope, client, window),
+        UpdateExpression: "ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl), entity = :entity",
+        ExpressionAttributeNames: { "#n": "n", "#ttl": TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ":one": 1,
+          ":ttl": Math.floor(Date.now() / 1000) + ttlSeconds,
+          ":entity": "rate",
+        },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(out.Attributes?.n);
+  }
+
+  async putZeroReport(record: ZeroReport): Promise<{ record: ZeroReport; created: boolean }> {
+    const key = keys.zeroReport(record.day, record.grid, record.actor);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, entity: "zero-report", record },
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": PK },
+        }),
+      );
+      return { record, created: true };
+    } catch (err) {
+      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      return { record: out.Item?.record as ZeroReport, created: false };
+    }
+  }
+
+  async listCreatedBetween(from: string, to: string, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    const month = new Date(`${from.slice(0, 7)}-01T00:00:00Z`);
+    const last = to.slice(0, 7);
+    while (ids.length < limit && month.toISOString().slice(0, 7) <= last) {
+      const partition = keys.createdPartition(month.toISOString().slice(0, 7).replace("-", ""));
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :from AND :to",
+            ExpressionAttributeNames: { "#pk": PK, "#sk": SK },
+            ExpressionAttributeValues: { ":pk": partition, ":from": from, ":to": `${to}~` },
+            Limit: limit - ids.length,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) ids.push(String(item.ticketId));
+        start = ids.length < limit ? out.LastEvaluatedKey : undefined;
+      } while (start);
+      month.setUTCMonth(month.getUTCMonth() + 1);
+    }
+    return ids;
+  }
+
+  async listFiledBy(actor: string, limit: number): Promise<string[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": PK },
+        ExpressionAttributeValues: { ":pk": keys.filerPartition(actor) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => String(i.ticketId));
+  }
+
+  async patrolDay(day: string): Promise<{ zero: ZeroReport[]; reports: PatrolReportRecord[] }> {
+    const zero: ZeroReport[] = [];
+    const reports: PatrolReportRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": PK },
+          ExpressionAttributeValues: { ":pk": keys.patrolDay(day) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        if (item.entity === "zero-report") zero.push(item.record as ZeroReport);
+        else if (item.entity === "patrol-report") {
+          reports.push({
+            day,
+            grid: String(item.grid),
+            ticketId: String(item.ticketId),
+            ticketNo: String(item.ticketNo),
+            actor: String(item.actor),
+            at: String(item.at),
+          });
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return { zero, reports };
   }
 
   async putKey(record: ApiKeyRecord): Promise<void> {

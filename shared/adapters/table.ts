@@ -15,6 +15,12 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   TICKET#<parent> / CHILD#<id>             a ticket merged into <parent> (written with the merge)
  *   CALLBACK#<id> / CALLBACK                 a callback (回访); while pending on GSI1 (channel + expiry) and,
  *                                            for channel users, GSI4 (hashed channel user)
+ *   TICKETNO#<ticketNo> / TICKETNO           the ticket id of a human ticket number (written with the ticket)
+ *   RATE#<scope>#<client>#<window> / RATE    a fixed-window request counter of a public client (expires)
+ *   PATROLDAY#<yyyymmdd> / REPORT#<grid>#<id> a grid worker's patrol report of that city day (with the ticket)
+ *   PATROLDAY#<yyyymmdd> / ZERO#<grid>#<who>  a grid worker's zero report (零报告) of that city day
+ *   CREATED#<yyyymm> / <createdAt>#<id>      every ticket by creation month (UTC; Open311 request listings)
+ *   FILER#<actor> / <createdAt>#<id>          a ticket a grid worker filed (their "mine" list, with the ticket)
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -46,6 +52,22 @@ export const keys = {
   callbackPartition: (channel: string) => `CALLBACKS#${channel}`,
   callbackUserPartition: (channel: string, userId: string) =>
     `CBUSER#${createHash("sha256").update(`${channel}:${userId}`).digest("hex")}`,
+  ticketNo: (ticketNo: string) => ({ [PK]: `TICKETNO#${ticketNo}`, [SK]: "TICKETNO" }),
+  rate: (scope: string, client: string, window: number) => ({
+    [PK]: `RATE#${scope}#${client}#${window}`,
+    [SK]: "RATE",
+  }),
+  patrolDay: (day: string) => `PATROLDAY#${day}`,
+  patrolReport: (day: string, grid: string, ticketId: string) => ({
+    [PK]: `PATROLDAY#${day}`,
+    [SK]: `REPORT#${grid}#${ticketId}`,
+  }),
+  filerPartition: (actor: string) => `FILER#${actor}`,
+  createdPartition: (month: string) => `CREATED#${month}`,
+  zeroReport: (day: string, grid: string, who: string) => ({
+    [PK]: `PATROLDAY#${day}`,
+    [SK]: `ZERO#${grid}#${who}`,
+  }),
   pendingPartition: "PENDING",
   /** GSI2 partition of the API key records (listed by `npm run cli -- keys list`). */
   apiKeysPartition: "APIKEYS",
@@ -123,6 +145,53 @@ export function callbackItem(cb: CallbackRecord): Record<string, unknown> {
     }
   }
   return item;
+}
+
+/** The full grid path of a ticket's area, when it reaches a grid cell. */
+export function gridPath(ticket: Pick<Ticket, "location">): string | null {
+  const a = ticket.location.area;
+  return a?.district && a.street && a.community && a.grid
+    ? `${a.district}/${a.street}/${a.community}/${a.grid}`
+    : null;
+}
+
+/**
+ * Lookup items written in the same transaction as a new ticket: its number → id, and for a grid worker's patrol
+ * report the day's patrol record (the day is the ticket number's city-local day).
+ */
+export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [
+    { ...keys.ticketNo(ticket.ticketNo), entity: "ticketno", ticketId: ticket.id },
+  ];
+  const grid = gridPath(ticket);
+  if (ticket.channel === "grid" && grid) {
+    const day = ticket.ticketNo.slice(0, 8);
+    items.push({
+      ...keys.patrolReport(day, grid, ticket.id),
+      entity: "patrol-report",
+      grid,
+      ticketId: ticket.id,
+      ticketNo: ticket.ticketNo,
+      actor: ticket.history[0]?.actor ?? "",
+      at: ticket.createdAt,
+    });
+  }
+  items.push({
+    [PK]: keys.createdPartition(ticket.createdAt.slice(0, 7).replace("-", "")),
+    [SK]: `${ticket.createdAt}#${ticket.id}`,
+    entity: "created",
+    ticketId: ticket.id,
+  });
+  const filer = ticket.history[0];
+  if (filer?.role === "grid-worker") {
+    items.push({
+      [PK]: keys.filerPartition(filer.actor),
+      [SK]: `${ticket.createdAt}#${ticket.id}`,
+      entity: "filed",
+      ticketId: ticket.id,
+    });
+  }
+  return items;
 }
 
 export function eventItem(ticketId: string, event: HistoryEvent): Record<string, unknown> {

@@ -6,6 +6,8 @@ const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "must be lower-case letters, digits and '-' (max 40)");
 
+const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+
 export const Duration = z.union([
   z.object({ hours: z.number().positive() }).strict(),
   z.object({ workingDays: z.number().int().positive() }).strict(),
@@ -48,6 +50,19 @@ export const District = z
   .strict();
 export type District = z.infer<typeof District>;
 
+/** An Open311 service attribute: one extra question a report of this category answers. */
+export const CategoryAttribute = z
+  .object({
+    code: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, '_' and '-' (max 40)"),
+    description: z.string().min(1),
+    datatype: z.enum(["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]),
+    required: z.boolean().default(false),
+    datatypeDescription: z.string().optional(),
+    values: z.array(z.object({ key: z.string().min(1), name: z.string().min(1) }).strict()).optional(),
+  })
+  .strict();
+export type CategoryAttribute = z.infer<typeof CategoryAttribute>;
+
 export const Category = z
   .object({
     id,
@@ -61,6 +76,8 @@ export const Category = z
     acceptDeadline: Duration.optional(),
     /** 核查: who verifies a resolved ticket of this category (and its children); default the dispatcher. */
     verification: z.enum(["dispatcher", "reporter", "both"]).optional(),
+    /** Extra questions for this category (Open311 service definition attributes). */
+    attributes: z.array(CategoryAttribute).optional(),
   })
   .strict();
 export type Category = z.infer<typeof Category>;
@@ -149,6 +166,35 @@ export const CityConfig = z
       })
       .strict()
       .default({ reopenWindowDays: 30 }),
+    /** Limits of the public routes (web form, status page, Open311 reads): per client IP and fixed window. */
+    publicAccess: z
+      .object({
+        windowSeconds: z.number().int().min(1).max(86400).default(600),
+        reportsPerWindow: z.number().int().min(1).default(10),
+        lookupsPerWindow: z.number().int().min(1).default(60),
+        uploadsPerWindow: z.number().int().min(1).default(30),
+        photoMaxBytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(50 * 1024 * 1024)
+          .default(5 * 1024 * 1024),
+        photoTypes: z
+          .array(z.string().regex(/^image\/[a-z0-9.+-]+$/))
+          .min(1)
+          .default(PHOTO_TYPES),
+        maxPhotos: z.number().int().min(0).max(20).default(3),
+      })
+      .strict()
+      .default({
+        windowSeconds: 600,
+        reportsPerWindow: 10,
+        lookupsPerWindow: 60,
+        uploadsPerWindow: 30,
+        photoMaxBytes: 5 * 1024 * 1024,
+        photoTypes: PHOTO_TYPES,
+        maxPhotos: 3,
+      }),
     queues: z
       .object({
         visibilityTimeoutSeconds: z.number().int().min(0).max(43200).default(300),

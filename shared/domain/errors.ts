@@ -84,3 +84,13 @@ export function fromZodIssues(
     path || undefined,
   );
 }
+
+/** A public client sent too many requests in the current window: retry after `retryAfterSeconds`. */
+export class TooManyRequestsError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      "too_many_requests",
+      `请求过于频繁，请 ${retryAfterSeconds} 秒后再试 / too many requests; retry in ${retryAfterSeconds} s`,
+    );
+  }
+}

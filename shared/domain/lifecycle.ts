@@ -69,7 +69,9 @@ export type Command =
       comment?: string;
       /** Set when the rating reopens the ticket (重办): its fresh deadlines. */
       reopen?: Deadlines;
-    };
+    }
+  /** 小事一格解决: a grid worker fixed it on the spot while filing; the ticket is closed at once. */
+  | { type: "handle-on-site"; result: string; evidence: Attachment[] };
 
 export type CommandType = Command["type"];
 
@@ -105,6 +107,7 @@ export const TRANSITIONS: Readonly<Record<CommandType, Rule>> = {
   "callback-end": { roles: ["operator", "system"], from: ["closed"] },
   // A resident rating through a signed link acts as `system` (no key); WeChat through its gateway; operators by phone.
   rate: { roles: ["operator", "channel", "system"], from: ["closed"] },
+  "handle-on-site": { roles: ["grid-worker"], from: ["received"] },
 };
 
 /** Starts a new round of handling: fresh deadlines, supervision from the start, no overdue facts. */
@@ -373,6 +376,14 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       }
       break;
     }
+    case "handle-on-site":
+      next.status = "closed";
+      next.resolvedAt = at;
+      next.closedAt = at;
+      next.resolution = { result: required(command.result, "result"), evidence: command.evidence };
+      note = next.resolution.result;
+      data = { onSite: true, ...(command.evidence.length ? { evidence: command.evidence.length } : {}) };
+      break;
   }
 
   // A move into a queued state needs a delivery; a step that stays there (extend, warn, urge…) keeps the mark.

@@ -125,6 +125,8 @@ export const Ticket = z.object({
   closeReason: z.string().nullable(),
   /** Set while the ticket's current queue delivery has not been confirmed (no-loss outbox). */
   dispatchPending: z.boolean(),
+  /** The Amazon Connect contact id of the call the operator filed it on (hotline only). */
+  contactId: z.string().optional(),
   version: z.number().int().positive(),
   history: z.array(HistoryEvent),
   // The closure loop (shared/closure): all defaulted, so tickets stored before it still parse.
@@ -154,6 +156,10 @@ export const CreateTicketInput = z.object({
   reporter: Reporter,
   attachments: z.array(Attachment).max(20).default([]),
   urgency: Urgency.default("normal"),
+  /** Amazon Connect contact id of the call (operators). */
+  contactId: trimmed(128).optional(),
+  /** 代办: the filer (operator, grid worker) files for the resident named in `reporter`. */
+  onBehalf: z.boolean().optional(),
 });
 export type CreateTicketInput = z.infer<typeof CreateTicketInput>;
 

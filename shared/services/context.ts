@@ -12,6 +12,7 @@ import {
   type Queue,
   systemClock,
   type TicketStore,
+  type UploadStore,
 } from "../ports.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import { createTicketNumbers, type TicketNumbers } from "./ticket-numbers.js";
@@ -39,6 +40,8 @@ export interface Core {
   callbacks: ChannelCallbacks | null;
   /** Public base URL of the API (rating links 回访 `/rate/<token>`); set by the runtime. */
   publicBaseUrl: string | null;
+  /** Residents' photo uploads (presigned S3 PUT in AWS, a local folder locally); null when not configured. */
+  uploads: UploadStore | null;
   newId: () => string;
   /** Keys derived from the deployment secret (lease tokens, the phone index). */
   secrets: Secrets;
@@ -65,6 +68,7 @@ export function createCore(parts: {
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
   publicBaseUrl?: string | null;
+  uploads?: UploadStore | null;
   newId?: () => string;
   secrets?: Secrets;
   dispatch?: "stream" | "inline";
@@ -78,6 +82,7 @@ export function createCore(parts: {
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
     publicBaseUrl: parts.publicBaseUrl ?? null,
+    uploads: parts.uploads ?? null,
     newId: parts.newId ?? randomUUID,
     secrets: parts.secrets ?? ephemeralSecrets(),
     dispatch: parts.dispatch ?? "inline",

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ConflictError, fromZodIssues, ValidationError } from "../domain/errors.js";
 import { type Actor, newTicket, transition } from "../domain/lifecycle.js";
 import { completeArea, resolveArea } from "../domain/routing.js";
-import { type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
+import { type Attachment, type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 
@@ -69,7 +69,13 @@ async function existingFor(core: Core, key: string, hash: string): Promise<Creat
 export async function createTicket(
   core: Core,
   raw: unknown,
-  opts: { channel: Channel; actor: Actor; idempotencyKey?: string },
+  opts: {
+    channel: Channel;
+    actor: Actor;
+    idempotencyKey?: string;
+    /** 小事一格解决: a grid worker fixed it while filing; the ticket is closed at once (still counted). */
+    onSite?: { result: string; evidence: Attachment[] };
+  },
 ): Promise<CreateResult> {
   const parsed = CreateTicketInput.safeParse(raw);
   if (!parsed.success) throw fromZodIssues(parsed.error.issues);
@@ -80,6 +86,12 @@ export async function createTicket(
       "reporter.phone",
     );
   }
+  if (input.onBehalf && opts.actor.role !== "operator" && opts.actor.role !== "grid-worker") {
+    throw new ValidationError(
+      "只有话务员和网格员可以代办 / only operators and grid workers may file on behalf of a resident",
+      "onBehalf",
+    );
+  }
   const key = opts.idempotencyKey?.trim();
   if (key !== undefined && (key.length < 1 || key.length > 200)) {
     throw new ValidationError(
@@ -88,7 +100,7 @@ export async function createTicket(
     );
   }
   const hash = createHash("sha256")
-    .update(stableJson({ channel: opts.channel, input }))
+    .update(stableJson({ channel: opts.channel, input, onSite: opts.onSite }))
     .digest("hex");
   // Keys are scoped to the caller and channel: two operators' "call-0001" are different requests.
   const scopedKey = key ? `${opts.channel}:${opts.actor.id}:${key}` : undefined;
@@ -119,33 +131,38 @@ export async function createTicket(
       reporter: input.reporter,
       attachments: input.attachments,
       urgency: input.urgency,
+      ...(input.contactId ? { contactId: input.contactId } : {}),
     },
     opts.actor,
     now,
   );
-  const department = core.router.route(received.categoryId, area);
-  const { ticket } = department
-    ? transition(
-        received,
-        {
-          type: "dispatch",
-          department,
-          ...core.deadlines.deadlines(now, received.urgency, received.categoryId),
-        },
-        SYSTEM,
-        now,
-      )
-    : transition(
-        received,
-        {
-          type: "triage",
-          reason: received.categoryId
-            ? "没有匹配的派单规则 / no routing rule matches"
-            : "无法确定分类 / category unclear",
-        },
-        SYSTEM,
-        now,
-      );
+  // 代办: the history's first event records that its actor filed for the resident named as reporter.
+  if (input.onBehalf && received.history[0]) received.history[0].data = { onBehalf: true };
+  const department = opts.onSite ? null : core.router.route(received.categoryId, area);
+  const { ticket } = opts.onSite
+    ? transition(received, { type: "handle-on-site", ...opts.onSite }, opts.actor, now)
+    : department
+      ? transition(
+          received,
+          {
+            type: "dispatch",
+            department,
+            ...core.deadlines.deadlines(now, received.urgency, received.categoryId),
+          },
+          SYSTEM,
+          now,
+        )
+      : transition(
+          received,
+          {
+            type: "triage",
+            reason: received.categoryId
+              ? "没有匹配的派单规则 / no routing rule matches"
+              : "无法确定分类 / category unclear",
+          },
+          SYSTEM,
+          now,
+        );
 
   const outcome = await core.store.create(
     ticket,

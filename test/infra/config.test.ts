@@ -96,6 +96,7 @@ describe("configuration file", () => {
     expect(() => synthIntakeApp({ context: { logRetentionDays: "42" } })).toThrowError(
       /context "logRetentionDays"/,
     );
+    expect(() => synthIntakeApp({ context: { webApiUrl: "ftp://api" } })).toThrowError(/context "webApiUrl"/);
   });
 });
 
@@ -110,9 +111,13 @@ describe("another city, prefix and region", () => {
         departmentPrincipal: "444455556666",
         webDomainName: "form.example.gov.cn",
         webIamCertificateId: "ASCAEXAMPLECERTIFICATE",
+        webApiUrl: "https://api.example.gov.cn",
       },
     });
     try {
+      // The web app's files plus env.json naming the API (the pages call it instead of their own origin).
+      const deploy = Object.values(resourcesOf(s.templates.web, "Custom::CDKBucketDeployment"))[0]!;
+      expect(deploy.Properties.SourceObjectKeys).toHaveLength(2);
       expect(s.data.stackName).toBe("smalltown-data");
       const queues = Object.values(resourcesOf(s.templates.data, "AWS::SQS::Queue"));
       expect(queues.map((q) => q.Properties.QueueName).sort()).toEqual(

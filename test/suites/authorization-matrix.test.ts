@@ -46,6 +46,10 @@ const refused = (allowed: Partial<Record<Principal, number>>): Record<Principal,
   ...allowed,
 });
 
+/** A public route: no key is checked, so every caller gets `status`. */
+const all = (status: number) =>
+  Object.fromEntries(PRINCIPALS.map((p) => [p, status])) as Record<Principal, number>;
+
 const MATRIX: Record<HttpRouteName, Row> = {
   health: {
     request: () => ({ method: "GET", path: "/health" }),
@@ -101,6 +105,56 @@ const MATRIX: Record<HttpRouteName, Row> = {
       body: { rating: 5 },
     }),
     expect: Object.fromEntries(PRINCIPALS.map((p) => [p, 404])) as Record<Principal, number>,
+  },
+  // The web form's public routes take no key: every caller gets the same answer.
+  "public-config": {
+    request: () => ({ method: "GET", path: "/v1/public/config" }),
+    expect: all(200),
+  },
+  "public-uploads": {
+    request: () => ({
+      method: "POST",
+      path: "/v1/public/uploads",
+      body: { contentType: "text/plain", size: 10 },
+    }),
+    expect: all(400),
+  },
+  "public-reports-create": {
+    request: () => ({ method: "POST", path: "/v1/public/reports", body: {} }),
+    expect: all(400),
+  },
+  "public-ticket-get": {
+    request: () => ({ method: "GET", path: "/v1/public/tickets/20260101-000001?phone4=0000" }),
+    expect: all(404),
+  },
+  "patrols-report": {
+    request: () => ({ method: "POST", path: "/v1/patrols/reports", body: {} }),
+    expect: refused({ "grid-worker": 400 }),
+  },
+  "patrols-zero-report": {
+    request: () => ({ method: "POST", path: "/v1/patrols/zero-report", body: {} }),
+    expect: refused({ "grid-worker": 201 }),
+  },
+  "patrols-mine": {
+    request: () => ({ method: "GET", path: "/v1/patrols/mine" }),
+    expect: refused({ "grid-worker": 200 }),
+  },
+  "patrols-daily": {
+    request: () => ({ method: "GET", path: "/v1/patrols/daily?date=2026-12-01" }),
+    expect: refused({ dispatcher: 200 }),
+  },
+  // Open311 authenticates by its own api_key parameter (a channel:open311 key), not by our headers.
+  "open311-get": {
+    request: () => ({ method: "GET", path: "/open311/v2/services.json" }),
+    expect: all(200),
+  },
+  "open311-get-item": {
+    request: () => ({ method: "GET", path: "/open311/v2/requests/20260101-000001.json" }),
+    expect: all(404),
+  },
+  "open311-post": {
+    request: () => ({ method: "POST", path: "/open311/v2/requests.json" }),
+    expect: all(400),
   },
   "rate-page": {
     request: () => ({ method: "GET", path: "/rate/no-such-token-0000000000" }),
@@ -161,7 +215,9 @@ describe("authorization matrix", () => {
           // Pages answer with an HTML page that says why; the API with a JSON error message.
           const html = res.headers.get("content-type")?.startsWith("text/html");
           if (html) expect(String(res.body), `${route.name} × ${p}`).toMatch(/<html/i);
-          else expect(res.body.error?.message, `${route.name} × ${p}`).toBeTruthy();
+          // Open311 answers errors in the GeoReport v2 shape: [{code, description}].
+          else
+            expect(res.body.error?.message ?? res.body[0]?.description, `${route.name} × ${p}`).toBeTruthy();
         }
       }
       expect(got).toEqual(row.expect);

@@ -16,7 +16,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { errorResponse } from "../../../functions/lib/http.js";
 import { DynamoTicketStore } from "../../../shared/adapters/dynamo-store.js";
-import { keys, ticketItem } from "../../../shared/adapters/table.js";
+import { keys, ticketItem, ticketSideItems } from "../../../shared/adapters/table.js";
 import { ConflictError, ValidationError } from "../../../shared/domain/errors.js";
 import { newTicket, transition } from "../../../shared/domain/lifecycle.js";
 import type { Ticket } from "../../../shared/domain/ticket.js";
@@ -80,7 +80,7 @@ describe("DynamoTicketStore.create", () => {
 
   it("returns duplicate with the stored record when the idempotency item's condition fails", async () => {
     const ticket = dispatchedTicket();
-    const nonIdem = 1 + ticket.history.length;
+    const nonIdem = 1 + ticket.history.length + ticketSideItems(ticket).length;
     ddbMock
       .on(TransactWriteCommand)
       .rejects(cancelled(...Array(nonIdem).fill("None"), "ConditionalCheckFailed"));

@@ -19,7 +19,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { errorResponse } from "../../../functions/lib/http.js";
 import { createAwsCore } from "../../../shared/adapters/aws.js";
 import { SqsQueue } from "../../../shared/adapters/sqs-queue.js";
-import { eventItem, keys, ticketItem } from "../../../shared/adapters/table.js";
+import { eventItem, keys, ticketItem, ticketSideItems } from "../../../shared/adapters/table.js";
 import cityJson from "../../../shared/config/city.json" with { type: "json" };
 import { parseCityConfig } from "../../../shared/config/load.js";
 import type { Actor } from "../../../shared/domain/lifecycle.js";
@@ -188,8 +188,8 @@ describe("services on a mocked AWS core: a failed queue send loses nothing", () 
     expect(meta?.GSI1PK).toBe("PENDING");
     expect(meta?.GSI1PK).toBe(keys.pendingPartition);
     expect(meta?.ticket).toMatchObject({ id: ticket.id, status: "dispatched", dispatchPending: true });
-    // history events and the idempotency record went in the same transaction
-    expect(items).toHaveLength(1 + ticket.history.length + 1);
+    // history events, the lookup items (number, creation month) and the idempotency record: one transaction
+    expect(items).toHaveLength(1 + ticket.history.length + ticketSideItems(ticket).length + 1);
     // the key is scoped to the channel and the caller, so two operators' "call-0001" never collide
     expect(items.at(-1)?.Put?.Item).toMatchObject(keys.idempotency("hotline:operator-3:call-0001"));
 

@@ -211,6 +211,16 @@ const VARIANTS: Variant[] = [
     note: "很好",
     fixture: OPEN_CALLBACK,
   },
+  {
+    name: "handle-on-site",
+    command: {
+      type: "handle-on-site",
+      result: " loose cover put back ",
+      evidence: [{ ref: "uploads/p1.jpg", kind: "photo" }],
+    },
+    targets: { received: "closed" },
+    note: "loose cover put back",
+  },
 ];
 
 const COMMAND_TYPES = Object.keys(TRANSITIONS) as CommandType[];
