@@ -19,6 +19,26 @@ export const HTTP_ROUTES = [
     name: "department-inbox",
     entry: "functions/department-inbox.ts",
   },
+  {
+    method: "POST",
+    path: "/v1/channels/wechat/messages",
+    name: "wechat-messages",
+    entry: "functions/wechat-messages.ts",
+  },
+  {
+    method: "GET",
+    path: "/v1/channels/wechat/outbox",
+    name: "wechat-outbox",
+    entry: "functions/wechat-outbox.ts",
+  },
+  {
+    method: "POST",
+    path: "/v1/channels/wechat/outbox/ack",
+    name: "wechat-outbox-ack",
+    entry: "functions/wechat-outbox-ack.ts",
+  },
+  { method: "GET", path: "/v1/channels/wechat-oa", name: "wechat-oa-verify", entry: "functions/wechat-oa-verify.ts" },
+  { method: "POST", path: "/v1/channels/wechat-oa", name: "wechat-oa", entry: "functions/wechat-oa.ts" },
 ] as const;
 
 /** Functions started by schedules rather than HTTP. */
@@ -32,3 +52,14 @@ export const SCHEDULED_FUNCTIONS = [
 ] as const;
 
 export type HttpRouteName = (typeof HTTP_ROUTES)[number]["name"];
+
+/** Functions fed by an SQS event source (partial batch failures reported, records parsed with zod). */
+export const QUEUE_CONSUMERS = [
+  {
+    name: "notification-consumer",
+    entry: "functions/notification-consumer.ts",
+    queue: "notification",
+    batchSize: 10,
+    purpose: "deliver progress messages to residents through their channel",
+  },
+] as const;

@@ -1,5 +1,6 @@
 import type { Actor } from "./domain/lifecycle.js";
 import type { Channel, HistoryEvent, QueueMessage, Role, Ticket, TicketStatus } from "./domain/ticket.js";
+import type { OutboxMessage } from "./channels/wechat/outbox.js";
 import type { Notification } from "./notify/notification.js";
 
 /** Logical queue: a department id, or "triage" for the dispatchers' queue. */
@@ -7,8 +8,13 @@ export type QueueTarget = string;
 export const TRIAGE: QueueTarget = "triage";
 export const NOTIFICATION: QueueTarget = "notification";
 export const CALLBACK: QueueTarget = "callback";
-/** Queue targets that are not departments: dispatchers' triage, outgoing notifications, callbacks (回访). */
-export const SYSTEM_TARGETS = [TRIAGE, NOTIFICATION, CALLBACK] as const;
+/** Messages for the WeChat bot's contacts, long-polled by the bot through the API (shared/channels/wechat). */
+export const WECHAT_BOT_OUTBOX: QueueTarget = "wechat-bot";
+/**
+ * Queue targets that are not departments: dispatchers' triage, outgoing notifications, callbacks (回访), the
+ * WeChat bot's outbox.
+ */
+export const SYSTEM_TARGETS = [TRIAGE, NOTIFICATION, CALLBACK, WECHAT_BOT_OUTBOX] as const;
 
 /** The dead-letter queue of a target, addressed like any other target (`<prefix>-<target>-dlq`). */
 export function deadLetterTarget(target: QueueTarget): QueueTarget {
@@ -46,6 +52,8 @@ export interface TicketStore {
   listPending(limit: number): Promise<Ticket[]>;
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
+  /** A channel resident's tickets (by `reporter.channelUserId`), newest first (index, no scan). */
+  listByChannelUser(channel: Channel, channelUserId: string, limit: number): Promise<Ticket[]>;
   /** Next number of the day's ticket counter (1, 2, …); never returns the same number twice. */
   nextSequence(day: string): Promise<number>;
   /**
@@ -75,6 +83,26 @@ export interface KeyStore {
   getKey(hash: string): Promise<ApiKeyRecord | null>;
 }
 
+/**
+ * A resident's conversation with a channel transport (会话): the engine's state, the platform message ids
+ * already handled (with the replies they got, for redeliveries) and a version for optimistic writes.
+ */
+export interface ConversationRecord {
+  state: unknown;
+  /** Most recent last: `[messageId, replies]` of the last handled messages. */
+  handled: [string, string[]][];
+  version: number;
+}
+
+export interface ConversationStore {
+  get(channelUserId: string): Promise<ConversationRecord | null>;
+  /**
+   * Writes the conversation if the stored version is still `record.version - 1` (none stored when that is 0):
+   * false when another delivery moved it on meanwhile. Expires `ttlDays` after the write (abandoned drafts).
+   */
+  put(channelUserId: string, record: ConversationRecord, ttlDays: number): Promise<boolean>;
+}
+
 export interface ReceivedMessage {
   message: unknown;
   /** Opaque token to delete the message (the SQS receipt handle). */
@@ -83,7 +111,7 @@ export interface ReceivedMessage {
 
 export interface Queue {
   /** Sends one JSON message: a department/triage QueueMessage, or a Notification on the notification queue. */
-  send(target: QueueTarget, message: QueueMessage | Notification): Promise<void>;
+  send(target: QueueTarget, message: QueueMessage | Notification | OutboxMessage): Promise<void>;
   receive(
     target: QueueTarget,
     options: { max: number; waitSeconds: number; visibilitySeconds?: number },

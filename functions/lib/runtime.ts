@@ -1,4 +1,6 @@
 import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
+import { withWechatSecret } from "../../shared/adapters/wechat-secret.js";
+import { wechatSettingsFromEnv } from "../../shared/channels/wechat/settings.js";
 import { loadModelFile } from "../../shared/classify/files.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
 import { parseCityConfig } from "../../shared/config/load.js";
@@ -22,6 +24,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     queuePrefix: need("QUEUE_PREFIX"),
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
+    wechat: wechatSettingsFromEnv(env),
+    wechatSecretId: env.WECHAT_OA_SECRET_ARN || undefined,
   };
 }
 
@@ -33,11 +37,18 @@ export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
 }
 
 export async function createRuntime(
-  settings: AwsSettings,
+  settingsIn: AwsSettings,
   config: CityConfig,
   extra: { quiet?: boolean; preloadModel?: boolean } = {},
 ) {
   const log = extra.quiet ? undefined : createLogger({ service: "intake" });
+  const settings =
+    settingsIn.wechatSecretId && settingsIn.wechat
+      ? {
+          ...settingsIn,
+          wechat: await withWechatSecret(settingsIn.wechat, settingsIn.wechatSecretId, { region: settingsIn.region }),
+        }
+      : settingsIn;
   // The model is read when first needed (only intake classifies); `preloadModel` reads it now, so that a
   // configured model that cannot be read stops a long-running start-up (DataError names the file).
   const path = config.classifier.modelPath;

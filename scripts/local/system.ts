@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { Runtime } from "../../functions/lib/http.js";
 import { createRuntime } from "../../functions/lib/runtime.js";
 import type { AwsSettings } from "../../shared/adapters/aws.js";
+import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { gridIds } from "../../shared/config/schema.js";
 import type { Actor } from "../../shared/domain/lifecycle.js";
@@ -48,6 +49,8 @@ export async function startLocalSystem(opts: {
   port: number;
   host?: string;
   quiet?: boolean;
+  /** WeChat: the Official Account's settings and the WeChat API (stand-in) base URL. */
+  wechat?: WechatSettings;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
   notifications?: boolean;
   /** Runs after the runtime is ready and before the port opens, so /health answers only once all is ready. */
@@ -62,6 +65,7 @@ export async function startLocalSystem(opts: {
     queuePrefix: opts.queuePrefix,
     dynamoEndpoint: opts.dynamoEndpoint,
     sqsEndpoint: opts.sqsEndpoint,
+    ...(opts.wechat ? { wechat: opts.wechat } : {}),
   };
   const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
   await reconcileQueues(runtime.core);

@@ -1,10 +1,14 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createWechatApiClient } from "../channels/wechat/api-client.js";
+import { createWechatSender } from "../channels/wechat/sender.js";
+import type { WechatSettings } from "../channels/wechat/settings.js";
 import type { CityConfig } from "../config/schema.js";
-import type { Logger } from "../log.js";
+import { type Logger, silentLogger } from "../log.js";
 import type { Clock } from "../ports.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
+import { DynamoConversationStore } from "./dynamo-conversations.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
 import { SqsQueue } from "./sqs-queue.js";
 
@@ -16,6 +20,10 @@ export interface AwsSettings {
   queuePrefix: string;
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
+  /** WeChat (Official Account, API base URL); absent: no Official Account, bot contacts only. */
+  wechat?: WechatSettings;
+  /** Secrets Manager secret holding the Official Account's settings (AWS); read once by createRuntime. */
+  wechatSecretId?: string;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -47,12 +55,25 @@ export function createAwsCore(
   const clients = extra.clients ?? createClients(settings);
   const store = new DynamoTicketStore(clients.doc, settings.tableName);
   const queue = new SqsQueue(clients.sqs, settings.queueUrlBase, settings.queuePrefix);
+  const oa = settings.wechat?.oa;
+  const wechatSender = createWechatSender({
+    queue,
+    api:
+      oa?.appSecret && settings.wechat
+        ? createWechatApiClient({ baseUrl: settings.wechat.apiBaseUrl, appId: oa.appId, appSecret: oa.appSecret })
+        : null,
+    ...(oa?.templateId ? { templateId: oa.templateId } : {}),
+    log: extra.log ?? silentLogger,
+  });
   return {
     ...createCore({
       config,
       store,
       keys: store,
       queue,
+      conversations: new DynamoConversationStore(clients.doc, settings.tableName),
+      wechat: settings.wechat ?? null,
+      senders: { wechat: wechatSender },
       log: extra.log,
       clock: extra.clock,
       classifier: extra.classifier,

@@ -9,6 +9,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   COUNTER#<yyyymmdd> / COUNTER             the day's ticket-number counter
  *   APIKEY#<sha256> / APIKEY                 an API key's principal
  *   DONE#<key> / DONE                        a once-only effect that happened (expires)
+ *   CONV#<channelUserId> / CONV              a resident's channel conversation (会话; expires when abandoned)
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -22,6 +23,7 @@ export const TABLE_INDEXES = [
   { name: "GSI3", pk: "GSI3PK", sk: "GSI3SK", purpose: "department + status" },
   { name: "GSI4", pk: "GSI4PK", sk: "GSI4SK", purpose: "reporter (hashed phone)" },
   { name: "GSI5", pk: "GSI5PK", sk: "GSI5SK", purpose: "area + category + time (dedup, hotspots)" },
+  { name: "GSI6", pk: "GSI6PK", sk: "GSI6SK", purpose: "channel resident (hashed channel user id) + time" },
 ] as const;
 
 export const keys = {
@@ -38,6 +40,9 @@ export const keys = {
   pendingPartition: "PENDING",
   statusPartition: (status: string) => `STATUS#${status}`,
   phonePartition: (phone: string) => `PHONE#${createHash("sha256").update(phone).digest("hex")}`,
+  conversation: (channelUserId: string) => ({ [PK]: `CONV#${channelUserId}`, [SK]: "CONV" }),
+  channelUserPartition: (channel: string, channelUserId: string) =>
+    `CHUSER#${createHash("sha256").update(`${channel}\n${channelUserId}`).digest("hex")}`,
 };
 
 /** The META item of a ticket, with the index attributes derived from it. */
@@ -62,6 +67,10 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
   if (ticket.reporter.phone) {
     item.GSI4PK = keys.phonePartition(ticket.reporter.phone);
     item.GSI4SK = `${ticket.createdAt}#${ticket.id}`;
+  }
+  if (ticket.reporter.channelUserId) {
+    item.GSI6PK = keys.channelUserPartition(ticket.channel, ticket.reporter.channelUserId);
+    item.GSI6SK = `${ticket.createdAt}#${ticket.id}`;
   }
   if (ticket.location.area?.district && ticket.categoryId) {
     item.GSI5PK = `AREA#${ticket.location.area.district}#${ticket.categoryId}`;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { WechatSettings } from "../channels/wechat/settings.js";
 import type { CityConfig } from "../config/schema.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
 import { createRouter, type Router } from "../domain/routing.js";
@@ -6,6 +7,7 @@ import { type Logger, silentLogger } from "../log.js";
 import {
   type ChannelCallbacks,
   type Clock,
+  type ConversationStore,
   type KeyStore,
   type NotificationSenders,
   type Queue,
@@ -33,6 +35,10 @@ export interface Core {
   senders: NotificationSenders;
   /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
   callbacks: ChannelCallbacks | null;
+  /** Channel conversations (WeChat 会话); null where no channel conversation runs. */
+  conversations: ConversationStore | null;
+  /** The WeChat channel's settings (Official Account, API base URL); null when WeChat is not configured. */
+  wechat: WechatSettings | null;
   newId: () => string;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
@@ -48,6 +54,8 @@ export function createCore(parts: {
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
+  conversations?: ConversationStore | null;
+  wechat?: WechatSettings | null;
   newId?: () => string;
 }): Core {
   return {
@@ -57,6 +65,8 @@ export function createCore(parts: {
     classifier: parts.classifier ?? null,
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
+    conversations: parts.conversations ?? null,
+    wechat: parts.wechat ?? null,
     newId: parts.newId ?? randomUUID,
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),

@@ -9,6 +9,7 @@ import {
   startLocalSystem,
 } from "../../scripts/local/system.js";
 import { parseCityConfig } from "../../shared/config/load.js";
+import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 
 export function defaultConfig(): CityConfig {
@@ -32,6 +33,7 @@ export interface TestSystem extends LocalSystem {
 export async function startTestSystem(
   name: string,
   config: CityConfig = defaultConfig(),
+  opts: { wechat?: WechatSettings } = {},
 ): Promise<TestSystem> {
   const suffix = `${name}-${randomBytes(3).toString("hex")}`;
   const system = await startLocalSystem({
@@ -43,6 +45,7 @@ export async function startTestSystem(
     queuePrefix: `q-${suffix}`,
     port: await freePort(),
     quiet: true,
+    ...(opts.wechat ? { wechat: opts.wechat } : {}),
   });
   const keys = await issueDemoKeys(system.runtime);
   return {
