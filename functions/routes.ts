@@ -37,7 +37,12 @@ export const HTTP_ROUTES = [
     name: "wechat-outbox-ack",
     entry: "functions/wechat-outbox-ack.ts",
   },
-  { method: "GET", path: "/v1/channels/wechat-oa", name: "wechat-oa-verify", entry: "functions/wechat-oa-verify.ts" },
+  {
+    method: "GET",
+    path: "/v1/channels/wechat-oa",
+    name: "wechat-oa-verify",
+    entry: "functions/wechat-oa-verify.ts",
+  },
   { method: "POST", path: "/v1/channels/wechat-oa", name: "wechat-oa", entry: "functions/wechat-oa.ts" },
 ] as const;
 

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { BOT_PREFIX, handleWechatMessage } from "../shared/channels/wechat/service.js";
 import { IncomingMessage } from "../shared/channels/wechat/conversation.js";
+import { BOT_PREFIX, handleWechatMessage } from "../shared/channels/wechat/service.js";
 import { ForbiddenError, fromZodIssues, ValidationError } from "../shared/domain/errors.js";
 import type { Actor } from "../shared/domain/lifecycle.js";
 import { httpHandler, type Route } from "./lib/http.js";

@@ -14,7 +14,9 @@ export const route: Route = async (req, core) => {
   const text = await handleOaPost(core, req.query, req.body);
   return {
     statusCode: 200,
-    headers: { "content-type": text === "success" ? "text/plain; charset=utf-8" : "application/xml; charset=utf-8" },
+    headers: {
+      "content-type": text === "success" ? "text/plain; charset=utf-8" : "application/xml; charset=utf-8",
+    },
     text,
   };
 };

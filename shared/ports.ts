@@ -1,6 +1,6 @@
+import type { OutboxMessage } from "./channels/wechat/outbox.js";
 import type { Actor } from "./domain/lifecycle.js";
 import type { Channel, HistoryEvent, QueueMessage, Role, Ticket, TicketStatus } from "./domain/ticket.js";
-import type { OutboxMessage } from "./channels/wechat/outbox.js";
 import type { Notification } from "./notify/notification.js";
 
 /** Logical queue: a department id, or "triage" for the dispatchers' queue. */

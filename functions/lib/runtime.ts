@@ -46,7 +46,9 @@ export async function createRuntime(
     settingsIn.wechatSecretId && settingsIn.wechat
       ? {
           ...settingsIn,
-          wechat: await withWechatSecret(settingsIn.wechat, settingsIn.wechatSecretId, { region: settingsIn.region }),
+          wechat: await withWechatSecret(settingsIn.wechat, settingsIn.wechatSecretId, {
+            region: settingsIn.region,
+          }),
         }
       : settingsIn;
   // The model is read when first needed (only intake classifies); `preloadModel` reads it now, so that a

@@ -68,10 +68,12 @@ export async function startWechatApiStandIn(
         if (!tokenValid) return record(40001, "invalid credential, access_token is invalid or not latest");
         const touser = (body as { touser?: string } | null)?.touser ?? "";
         if (url.pathname === "/cgi-bin/message/custom/send") {
-          if (closed.has(touser)) return record(45015, "response out of time limit or subscription is canceled");
+          if (closed.has(touser))
+            return record(45015, "response out of time limit or subscription is canceled");
           return record(0, "ok");
         }
-        if (url.pathname === "/cgi-bin/message/template/send") return record(0, "ok", { msgid: calls.length });
+        if (url.pathname === "/cgi-bin/message/template/send")
+          return record(0, "ok", { msgid: calls.length });
       }
       res.writeHead(404, { "content-type": "application/json; charset=utf-8" });
       res.end(JSON.stringify({ errcode: 40004, errmsg: "no such api" }));

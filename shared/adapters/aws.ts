@@ -60,7 +60,11 @@ export function createAwsCore(
     queue,
     api:
       oa?.appSecret && settings.wechat
-        ? createWechatApiClient({ baseUrl: settings.wechat.apiBaseUrl, appId: oa.appId, appSecret: oa.appSecret })
+        ? createWechatApiClient({
+            baseUrl: settings.wechat.apiBaseUrl,
+            appId: oa.appId,
+            appSecret: oa.appSecret,
+          })
         : null,
     ...(oa?.templateId ? { templateId: oa.templateId } : {}),
     log: extra.log ?? silentLogger,

@@ -12,7 +12,11 @@ export class DynamoConversationStore implements ConversationStore {
 
   async get(channelUserId: string): Promise<ConversationRecord | null> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.conversation(channelUserId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.conversation(channelUserId),
+        ConsistentRead: true,
+      }),
     );
     const item = out.Item;
     // DynamoDB deletes expired items lazily: an expired conversation counts as gone (its version stays).

@@ -273,9 +273,20 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return this.queryIndex("GSI4", keys.phonePartition(phone), limit, cursor, false);
   }
 
-  async listByChannelUser(channel: Ticket["channel"], channelUserId: string, limit: number): Promise<Ticket[]> {
-    return (await this.queryIndex("GSI6", keys.channelUserPartition(channel, channelUserId), limit, undefined, false))
-      .items;
+  async listByChannelUser(
+    channel: Ticket["channel"],
+    channelUserId: string,
+    limit: number,
+  ): Promise<Ticket[]> {
+    return (
+      await this.queryIndex(
+        "GSI6",
+        keys.channelUserPartition(channel, channelUserId),
+        limit,
+        undefined,
+        false,
+      )
+    ).items;
   }
 
   async nextSequence(day: string): Promise<number> {

@@ -8,8 +8,8 @@ import {
   type LocalSystem,
   startLocalSystem,
 } from "../../scripts/local/system.js";
-import { parseCityConfig } from "../../shared/config/load.js";
 import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
+import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 
 export function defaultConfig(): CityConfig {

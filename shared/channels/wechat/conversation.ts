@@ -172,7 +172,10 @@ export function step(stateIn: ConversationState, message: IncomingMessage, chann
     }
     case "location": {
       const where = {
-        address: clip(message.label?.trim() || `位置 ${message.lat.toFixed(5)},${message.lng.toFixed(5)}`, 500),
+        address: clip(
+          message.label?.trim() || `位置 ${message.lat.toFixed(5)},${message.lng.toFixed(5)}`,
+          500,
+        ),
         lat: message.lat,
         lng: message.lng,
       };
@@ -220,7 +223,8 @@ function textStep(state: ConversationState, text: string, channelUserId: string)
       return afterWhere(state);
     case "what":
     case "idle": {
-      if (!meaningful(text)) return { state, replies: [state.step === "idle" ? NOT_UNDERSTOOD : reminder(state)] };
+      if (!meaningful(text))
+        return { state, replies: [state.step === "idle" ? NOT_UNDERSTOOD : reminder(state)] };
       state.draft.what = clip(text, 5000);
       if (state.draft.where) return afterWhere(state);
       // A message that already says where skips the "where" question (never the confirmation).

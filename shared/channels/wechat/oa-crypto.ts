@@ -10,7 +10,9 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
  */
 
 export function sha1Signature(parts: readonly string[]): string {
-  return createHash("sha1").update([...parts].sort().join("")).digest("hex");
+  return createHash("sha1")
+    .update([...parts].sort().join(""))
+    .digest("hex");
 }
 
 /** Constant-time comparison of a presented hex signature with the expected one. */
@@ -29,7 +31,8 @@ export class CryptoError extends Error {
 const BLOCK = 32;
 
 export function aesKey(encodingAesKey: string): Buffer {
-  if (!/^[A-Za-z0-9+/]{43}$/.test(encodingAesKey)) throw new CryptoError("EncodingAESKey must be 43 base64 chars");
+  if (!/^[A-Za-z0-9+/]{43}$/.test(encodingAesKey))
+    throw new CryptoError("EncodingAESKey must be 43 base64 chars");
   const key = Buffer.from(`${encodingAesKey}=`, "base64");
   if (key.length !== 32) throw new CryptoError("EncodingAESKey must decode to 32 bytes");
   return key;
@@ -55,7 +58,12 @@ export function decryptMessage(key: Buffer, encrypted: string): { message: strin
   };
 }
 
-export function encryptMessage(key: Buffer, message: string, appId: string, random = randomBytes(16)): string {
+export function encryptMessage(
+  key: Buffer,
+  message: string,
+  appId: string,
+  random = randomBytes(16),
+): string {
   const msg = Buffer.from(message, "utf8");
   const length = Buffer.alloc(4);
   length.writeUInt32BE(msg.length, 0);

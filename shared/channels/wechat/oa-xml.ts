@@ -54,7 +54,12 @@ export function textReplyXml(to: string, from: string, createTime: number, conte
   return `<xml><ToUserName>${cdata(to)}</ToUserName><FromUserName>${cdata(from)}</FromUserName><CreateTime>${createTime}</CreateTime><MsgType>${cdata("text")}</MsgType><Content>${cdata(content)}</Content></xml>`;
 }
 
-export function encryptedReplyXml(encrypt: string, signature: string, timestamp: string, nonce: string): string {
+export function encryptedReplyXml(
+  encrypt: string,
+  signature: string,
+  timestamp: string,
+  nonce: string,
+): string {
   return `<xml><Encrypt>${cdata(encrypt)}</Encrypt><MsgSignature>${cdata(signature)}</MsgSignature><TimeStamp>${timestamp}</TimeStamp><Nonce>${cdata(nonce)}</Nonce></xml>`;
 }
 
@@ -62,12 +67,15 @@ export function encryptedReplyXml(encrypt: string, signature: string, timestamp:
  * The engine's view of one Official Account message, with the id a redelivery repeats; "ignore" for events
  * that need no answer, null when required fields are missing.
  */
-export function oaMessage(fields: Record<string, string>): {
-  openId: string;
-  account: string;
-  messageId: string;
-  message: IncomingMessage;
-} | "ignore" | null {
+export function oaMessage(fields: Record<string, string>):
+  | {
+      openId: string;
+      account: string;
+      messageId: string;
+      message: IncomingMessage;
+    }
+  | "ignore"
+  | null {
   const openId = fields.FromUserName;
   const account = fields.ToUserName;
   const type = fields.MsgType?.toLowerCase();
@@ -78,11 +86,15 @@ export function oaMessage(fields: Record<string, string>): {
   let message: IncomingMessage;
   if (type === "text") message = { kind: "text", text: (fields.Content ?? "").slice(0, 5000) };
   else if (type === "image" && (fields.MediaId || fields.PicUrl))
-    message = { kind: "image", ref: fields.MediaId ? `wechat-media:${fields.MediaId}` : String(fields.PicUrl) };
+    message = {
+      kind: "image",
+      ref: fields.MediaId ? `wechat-media:${fields.MediaId}` : String(fields.PicUrl),
+    };
   else if (type === "location") {
     const lat = Number(fields.Location_X);
     const lng = Number(fields.Location_Y);
-    if (!Number.isFinite(lat) || !Number.isFinite(lng) || Math.abs(lat) > 90 || Math.abs(lng) > 180) return null;
+    if (!Number.isFinite(lat) || !Number.isFinite(lng) || Math.abs(lat) > 90 || Math.abs(lng) > 180)
+      return null;
     message = { kind: "location", lat, lng, ...(fields.Label ? { label: fields.Label.slice(0, 500) } : {}) };
   } else if (type === "event") {
     const event = fields.Event?.toLowerCase();

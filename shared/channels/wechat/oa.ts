@@ -58,15 +58,18 @@ export async function handleOaPost(core: Core, query: Record<string, string>, bo
   try {
     outer = parseWechatXml(body);
   } catch (err) {
-    if (err instanceof XmlError) throw new ValidationError(`XML 无效 / invalid XML: ${err.message}`, "(body)");
+    if (err instanceof XmlError)
+      throw new ValidationError(`XML 无效 / invalid XML: ${err.message}`, "(body)");
     throw err;
   }
   const encrypted = outer.Encrypt !== undefined || query.encrypt_type === "aes";
   let fields = outer;
   if (encrypted) {
-    if (!oa.encodingAesKey || !outer.Encrypt) throw new UnauthorizedError("未启用安全模式 / encryption not set up");
+    if (!oa.encodingAesKey || !outer.Encrypt)
+      throw new UnauthorizedError("未启用安全模式 / encryption not set up");
     const expected = sha1Signature([oa.token, timestamp, nonce, outer.Encrypt]);
-    if (!signatureMatches(query.msg_signature, expected)) throw new UnauthorizedError("签名无效 / bad signature");
+    if (!signatureMatches(query.msg_signature, expected))
+      throw new UnauthorizedError("签名无效 / bad signature");
     let inner: { message: string; appId: string };
     try {
       inner = decryptMessage(aesKey(oa.encodingAesKey), outer.Encrypt);
@@ -80,7 +83,8 @@ export async function handleOaPost(core: Core, query: Record<string, string>, bo
     try {
       fields = parseWechatXml(inner.message);
     } catch (err) {
-      if (err instanceof XmlError) throw new ValidationError(`XML 无效 / invalid XML: ${err.message}`, "Encrypt");
+      if (err instanceof XmlError)
+        throw new ValidationError(`XML 无效 / invalid XML: ${err.message}`, "Encrypt");
       throw err;
     }
   } else if (!signatureMatches(query.signature, sha1Signature([oa.token, timestamp, nonce]))) {

@@ -20,7 +20,10 @@ export async function putOutbox(queue: Queue, contactId: string, n: Notification
 }
 
 export async function pollOutbox(core: Core, opts: { waitSeconds: number; max: number }) {
-  const received = await core.queue.receive(WECHAT_BOT_OUTBOX, { max: opts.max, waitSeconds: opts.waitSeconds });
+  const received = await core.queue.receive(WECHAT_BOT_OUTBOX, {
+    max: opts.max,
+    waitSeconds: opts.waitSeconds,
+  });
   const out: (OutboxMessage & { lease: string })[] = [];
   for (const r of received) {
     const parsed = OutboxMessage.safeParse(r.message);

@@ -1,8 +1,8 @@
+import type { Ticket } from "../../domain/ticket.js";
 import type { Logger } from "../../log.js";
 import type { Notification } from "../../notify/notification.js";
 import { statusText } from "../../notify/notification.js";
 import type { NotificationSender, Queue } from "../../ports.js";
-import type { Ticket } from "../../domain/ticket.js";
 import { UNREACHABLE, type WechatApi, WechatApiError, WINDOW_CLOSED } from "./api-client.js";
 import { putOutbox } from "./outbox.js";
 import { BOT_PREFIX, OA_PREFIX } from "./service.js";
@@ -27,7 +27,9 @@ export function createWechatSender(opts: {
       }
       if (!user?.startsWith(OA_PREFIX)) return "skipped";
       if (!opts.api) {
-        opts.log.log("warn", "no WeChat API credentials: Official Account message skipped", { ticketId: ticket.id });
+        opts.log.log("warn", "no WeChat API credentials: Official Account message skipped", {
+          ticketId: ticket.id,
+        });
         return "skipped";
       }
       const openId = user.slice(OA_PREFIX.length);

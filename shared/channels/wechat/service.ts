@@ -6,8 +6,8 @@ import {
   ConversationState,
   EMPTY_STATE,
   type IncomingMessage,
-  replyFileFailed,
   replyFiled,
+  replyFileFailed,
   replyMine,
   replyQuery,
   replyRated,
@@ -82,7 +82,9 @@ export async function handleWechatMessage(
         )) ?? null;
       replies = [replyRated(result)];
     }
-    const handled = [...(record?.handled ?? []), [messageId, replies] as [string, string[]]].slice(-HANDLED_KEPT);
+    const handled = [...(record?.handled ?? []), [messageId, replies] as [string, string[]]].slice(
+      -HANDLED_KEPT,
+    );
     const written = await store.put(
       channelUserId,
       { state: nextState, handled, version: (record?.version ?? 0) + 1 },
