@@ -73,8 +73,12 @@ const NOTHING_TO_CANCEL = "当前没有正在填写的反映。";
 
 /** A ticket number as residents type it (full-width digits and dashes tolerated). */
 const TICKET_NO = /^\d{8}-\d{6}$/;
-/** Words that suggest the text names a place (a street, a house number, a community…). */
-const PLACE_WORDS = /(区|县|街道|镇|乡|路|街|巷|道|号|弄|小区|社区|村|大厦|广场|公园|学校|医院|市场|桥)/;
+/**
+ * The text names a place: an administrative unit or a community (“新华街道”, “人民小区”), a house number
+ * (“88号”) or a street with a number or a crossing (“人民路口”, “人民路与…”). Not “路灯” or “味道”.
+ */
+const PLACE_WORDS =
+  /\p{Script=Han}(?:区|县|街道|镇|乡|社区|小区|村|大厦|广场|公园)|\d+\s*(?:号|弄|栋|幢|单元)|\p{Script=Han}(?:路|街|大道|巷)(?:口|\d|与|和)/u;
 const RATING = /^(基本满意|不满意|满意)(?:[\s，,。.：:！!]+([\s\S]*))?$/;
 
 function normalise(text: string): string {
