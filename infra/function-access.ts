@@ -1,14 +1,15 @@
-import type { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../functions/routes.js";
+import type { HTTP_ROUTES, QUEUE_CONSUMERS, SCHEDULED_FUNCTIONS } from "../functions/routes.js";
 
 export type FunctionName =
   | (typeof HTTP_ROUTES)[number]["name"]
-  | (typeof SCHEDULED_FUNCTIONS)[number]["name"];
+  | (typeof SCHEDULED_FUNCTIONS)[number]["name"]
+  | (typeof QUEUE_CONSUMERS)[number]["name"];
 
 /**
  * Which queues a permission covers: every department queue, the dispatchers' triage queue, or the dead-letter
- * queues of those (the sweeper offers unclaimed tickets again from them).
+ * queues of those (the sweeper offers unclaimed tickets again from them), or the WeChat bot's outbox.
  */
-export type QueueSet = "departments" | "triage" | "department-dlqs" | "triage-dlq";
+export type QueueSet = "departments" | "triage" | "department-dlqs" | "triage-dlq" | "wechat-bot";
 
 export interface FunctionAccess {
   /** "read": GetItem/Query; "read-write" adds PutItem/UpdateItem (never DeleteItem). */
@@ -18,6 +19,8 @@ export interface FunctionAccess {
   readonly delete?: readonly QueueSet[];
   readonly timeoutSeconds: number;
   readonly memorySize?: number;
+  /** Reads the WeChat Official Account's secret (Secrets Manager) at initialisation. */
+  readonly wechatSecret?: boolean;
 }
 
 /**
@@ -52,6 +55,33 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     receive: ["department-dlqs", "triage-dlq"],
     delete: ["department-dlqs", "triage-dlq"],
     timeoutSeconds: 60,
+  },
+  // The bot relays a resident message: conversation (conditional put), ticket lookups, createTicket + delivery.
+  "wechat-messages": { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 10 },
+  // The bot long-polls (up to 20 s) its contacts' progress messages and acknowledges them once sent.
+  "wechat-outbox": {
+    table: "read",
+    receive: ["wechat-bot"],
+    delete: ["wechat-bot"],
+    timeoutSeconds: 25,
+  },
+  "wechat-outbox-ack": { table: "read", delete: ["wechat-bot"], timeoutSeconds: 10 },
+  // URL verification: the token only.
+  "wechat-oa-verify": { table: "none", timeoutSeconds: 5, wechatSecret: true },
+  // WeChat waits 5 s for a passive reply: the same path as wechat-messages, signed by the OA token.
+  "wechat-oa": {
+    table: "read-write",
+    send: ["departments", "triage"],
+    timeoutSeconds: 5,
+    wechatSecret: true,
+  },
+  // SQS-triggered (the event source grants receive/delete on the notification queue): once-only marks in the
+  // table, the bot's outbox for bot contacts, the WeChat API (token from the secret) for Official Account users.
+  "notification-consumer": {
+    table: "read-write",
+    send: ["wechat-bot"],
+    timeoutSeconds: 30,
+    wechatSecret: true,
   },
 };
 

@@ -25,3 +25,8 @@ export function pascal(id: string): string {
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join("");
 }
+
+/** The Secrets Manager secret holding the WeChat Official Account's settings (created by the data stack). */
+export function wechatSecretName(prefix: string): string {
+  return `${prefix}-wechat-oa`;
+}

@@ -16,13 +16,16 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
+import { HTTP_ROUTES, QUEUE_CONSUMERS, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
 import { TABLE_INDEXES } from "../../shared/adapters/table.js";
-import { TRIAGE } from "../../shared/ports.js";
+import { TRIAGE, WECHAT_BOT_OUTBOX } from "../../shared/ports.js";
 import { IntakeFunction } from "../constructs/intake-function.js";
 import {
   FUNCTION_ACCESS,
@@ -31,7 +34,15 @@ import {
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
 } from "../function-access.js";
-import { departmentTargets, dlqName, pascal, queueName, queueTargets, tableName } from "../naming.js";
+import {
+  departmentTargets,
+  dlqName,
+  pascal,
+  queueName,
+  queueTargets,
+  tableName,
+  wechatSecretName,
+} from "../naming.js";
 import type { DeploySettings } from "../settings.js";
 
 export interface AppStackProps extends StackProps {
@@ -82,14 +93,23 @@ export class AppStack extends Stack {
     const all = [
       ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry, what: `${r.method} ${r.path}` })),
       ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry, what: s.purpose })),
+      ...QUEUE_CONSUMERS.map((c) => ({ name: c.name, entry: c.entry, what: c.purpose })),
     ];
+    // Found by its fixed name (the data stack creates it): no cross-stack export.
+    const wechatSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      "WechatOaSecret",
+      wechatSecretName(prefix),
+    );
     for (const f of all) {
       const access = FUNCTION_ACCESS[f.name];
       const fn = new IntakeFunction(this, pascal(f.name), {
         name: f.name,
         entry: f.entry,
         description: `${prefix} ${f.name}: ${f.what}`,
-        environment,
+        environment: access.wechatSecret
+          ? { ...environment, WECHAT_OA_SECRET_ARN: wechatSecretName(prefix) }
+          : environment,
         timeout: Duration.seconds(access.timeoutSeconds),
         ...(access.memorySize ? { memorySize: access.memorySize } : {}),
         logRetentionDays: settings.logRetentionDays,
@@ -102,7 +122,28 @@ export class AppStack extends Stack {
           : {}),
       });
       this.grantAccess(fn, f.name, settings);
+      if (access.wechatSecret) wechatSecret.grantRead(fn.role);
       this.functions.set(f.name, fn);
+    }
+
+    // Queue consumers: an SQS event source that reports partial batch failures (only failed records return).
+    for (const c of QUEUE_CONSUMERS) {
+      const queue = sqs.Queue.fromQueueArn(
+        this,
+        `${pascal(c.name)}Source`,
+        this.formatArn({
+          service: "sqs",
+          resource: queueName(prefix, c.queue),
+          arnFormat: ArnFormat.NO_RESOURCE_NAME,
+        }),
+      );
+      this.functions.get(c.name)!.fn.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: c.batchSize,
+          reportBatchItemFailures: true,
+          maxBatchingWindow: Duration.seconds(1),
+        }),
+      );
     }
 
     // HTTP API: every route of functions/routes.ts, each to its own function.
@@ -132,7 +173,8 @@ export class AppStack extends Stack {
       id: "AwsSolutions-APIG4",
       reason:
         "Callers are authenticated by API keys (x-api-key or Bearer) that each function checks against hashed keys " +
-        "in the table, with per-route roles (functions/lib/http.ts); GET /health is public on purpose.",
+        "in the table, with per-route roles (functions/lib/http.ts); GET /health is public on purpose; the WeChat " +
+        "Official Account callback (/v1/channels/wechat-oa) is authenticated by WeChat's SHA-1 signature instead.",
     });
     const accessLogs = new logs.LogGroup(this, "ApiAccessLogs", {
       retention: settings.logRetentionDays as logs.RetentionDays,
@@ -230,7 +272,11 @@ export class AppStack extends Stack {
     const queueArns = (sets: readonly QueueSet[] | undefined) =>
       (sets ?? [])
         .flatMap((set) => {
-          const targets = set.startsWith("triage") ? [TRIAGE] : departmentTargets(settings.config);
+          const targets = set.startsWith("triage")
+            ? [TRIAGE]
+            : set === "wechat-bot"
+              ? [WECHAT_BOT_OUTBOX]
+              : departmentTargets(settings.config);
           const name = set.endsWith("dlq") || set.endsWith("dlqs") ? dlqName : queueName;
           return targets.map((target) => name(settings.prefix, target));
         })

@@ -4,7 +4,7 @@ import type { CfnElement, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
+import { HTTP_ROUTES, QUEUE_CONSUMERS, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
 import { dlqName, queueName, queueTargets } from "../../infra/naming.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { DEPARTMENT_QUEUE_ACTIONS } from "../../infra/stacks/data-stack.js";
@@ -17,7 +17,11 @@ const config = parseCityConfig(cityJson);
 const INFRA_DIR = join(REPO_ROOT, "infra");
 const DEPARTMENTS = config.departments.map((d) => d.id);
 const TARGETS = queueTargets(config);
-const FUNCTION_NAMES = [...HTTP_ROUTES.map((r) => r.name), ...SCHEDULED_FUNCTIONS.map((s) => s.name)];
+const FUNCTION_NAMES = [
+  ...HTTP_ROUTES.map((r) => r.name),
+  ...SCHEDULED_FUNCTIONS.map((s) => s.name),
+  ...QUEUE_CONSUMERS.map((c) => c.name),
+];
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
@@ -105,8 +109,8 @@ describe("table", () => {
 });
 
 describe("queues", () => {
-  it("has one queue and one DLQ per department plus triage, notification and callback", () => {
-    expect(TARGETS).toHaveLength(DEPARTMENTS.length + 3);
+  it("has one queue and one DLQ per department plus triage, notification, callback and the bot's outbox", () => {
+    expect(TARGETS).toHaveLength(DEPARTMENTS.length + 4);
     s.templates.data.resourceCountIs("AWS::SQS::Queue", 2 * TARGETS.length);
     const names = Object.values(resourcesOf(s.templates.data, "AWS::SQS::Queue")).map(
       (q) => q.Properties.QueueName,
@@ -297,6 +301,67 @@ describe("least privilege", () => {
     expect(text).not.toContain("intake-callback");
     // Query on the GSIs needs the index ARNs, listed one by one.
     for (const i of TABLE_INDEXES) expect(text).toContain(`intake-tickets/index/${i.name}`);
+  });
+});
+
+describe("WeChat channel", () => {
+  const policyOf = (name: (typeof FUNCTION_NAMES)[number]) =>
+    statementsOfRole("service", logicalId(s.service, s.service.functions.get(name)!.role));
+
+  it("the notification consumer is fed by the notification queue and reports partial batch failures", () => {
+    const mappings = Object.values(resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"));
+    expect(mappings).toHaveLength(QUEUE_CONSUMERS.length);
+    const fnId = logicalId(s.service, s.service.functions.get("notification-consumer")!.fn);
+    expect(mappings[0]!.Properties).toMatchObject({
+      FunctionName: { Ref: fnId },
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    expect(JSON.stringify(mappings[0]!.Properties.EventSourceArn)).toContain(':intake-notification"');
+  });
+
+  it("the consumer consumes only the notification queue and sends only to the bot's outbox", () => {
+    const st = policyOf("notification-consumer");
+    const on = (action: string) =>
+      JSON.stringify(st.filter((x) => [x.Action].flat().includes(action)).map((x) => x.Resource));
+    expect(on("sqs:ReceiveMessage")).toContain(':intake-notification"');
+    expect(on("sqs:ReceiveMessage")).not.toMatch(/:intake-(?!notification")[a-z-]+"/);
+    expect(on("sqs:SendMessage")).toContain(':intake-wechat-bot"');
+    expect(on("sqs:SendMessage")).not.toMatch(/:intake-(?!wechat-bot")[a-z-]+"/);
+    expect(actionsOf(st)).not.toContain("dynamodb:DeleteItem");
+  });
+
+  it("the bot's outbox routes touch only the outbox queue; only the OA functions and the consumer read the secret", () => {
+    const sqsOf = (name: (typeof FUNCTION_NAMES)[number]) =>
+      JSON.stringify(policyOf(name).filter((x) => actionsOf([x]).some((a) => a.startsWith("sqs:"))));
+    for (const name of ["wechat-outbox", "wechat-outbox-ack"] as const) {
+      expect(sqsOf(name)).toContain(':intake-wechat-bot"');
+      expect(sqsOf(name)).not.toMatch(/:intake-(?!wechat-bot")[a-z-]+"/);
+    }
+    expect(actionsOf(policyOf("wechat-outbox-ack")).filter((a) => a.startsWith("sqs:"))).toEqual([
+      "sqs:DeleteMessage",
+    ]);
+    const readers = FUNCTION_NAMES.filter((n) =>
+      actionsOf(policyOf(n)).includes("secretsmanager:GetSecretValue"),
+    ).sort();
+    expect(readers).toEqual(["notification-consumer", "wechat-oa", "wechat-oa-verify"]);
+    const fns = resourcesOf(s.templates.service, "AWS::Lambda::Function");
+    const withSecret = Object.values(fns).filter(
+      (f) =>
+        (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.WECHAT_OA_SECRET_ARN,
+    );
+    expect(withSecret).toHaveLength(3);
+  });
+
+  it("the data stack creates the secret's place with a placeholder, never a value, retained", () => {
+    const secrets = Object.values(resourcesOf(s.templates.data, "AWS::SecretsManager::Secret"));
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0]!.DeletionPolicy).toBe("Retain");
+    expect(secrets[0]!.Properties).toMatchObject({
+      Name: "intake-wechat-oa",
+      GenerateSecretString: { SecretStringTemplate: expect.stringContaining("placeholder") },
+    });
+    expect(secrets[0]!.Properties.SecretString).toBeUndefined();
   });
 });
 

@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,9 +49,13 @@ async function startBot(residentId?: string) {
   });
   const heard: string[] = [];
   // A contact's listener also fires for what it sent itself: keep only what the bot said.
-  resident.on("message", (m: { talker(): { id: string }; text(): string | undefined }) => {
-    if (m.talker().id === account.id) heard.push(m.text() ?? "");
-  });
+  // (ContactMock is an event emitter; its typings do not say so.)
+  (resident as unknown as EventEmitter).on(
+    "message",
+    (m: { talker(): { id: string }; text(): string | undefined }) => {
+      if (m.talker().id === account.id) heard.push(m.text() ?? "");
+    },
+  );
   /** Sends and waits for `replies` more messages from the bot. */
   const say = async (what: string | ReturnType<typeof FileBox.fromBase64>, replies = 1) => {
     const before = heard.length;
