@@ -5,11 +5,13 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Runtime } from "../functions/lib/http.js";
+import { wechatSettingsFromEnv } from "../shared/channels/wechat/settings.js";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
 import { errorFields } from "../shared/log.js";
 import { redriveDeadLetters, sweepPending } from "../shared/services/delivery.js";
 import { startDynamoLocal, startSqsLocal } from "./local/stand-ins.js";
 import { type DemoKeys, demoKeysValid, issueDemoKeys, startLocalSystem } from "./local/system.js";
+import { startWechatApiStandIn } from "./local/wechat-api.js";
 
 const DATA_DIR = resolve(process.env.DATA_DIR ?? ".data");
 const KEYS_FILE = resolve(DATA_DIR, "local-keys.json");
@@ -34,6 +36,13 @@ async function main() {
     );
     process.exit(1);
   }
+  // WeChat settings are read once here; the WeChat API is the local stand-in unless WECHAT_API_BASE_URL is set.
+  try {
+    wechatSettingsFromEnv(process.env);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
   mkdirSync(resolve(DATA_DIR, "dynamodb"), { recursive: true });
 
   // Ctrl-C at any point stops what has started so far, newest first.
@@ -53,6 +62,17 @@ async function main() {
   stoppers.push(() => dynamo.stop());
   const sqs = await startSqsLocal();
   stoppers.push(() => sqs.stop());
+  const wechatApi = process.env.WECHAT_API_BASE_URL
+    ? null
+    : await startWechatApiStandIn({
+        ...(process.env.WECHAT_OA_APPID ? { appId: process.env.WECHAT_OA_APPID } : {}),
+        ...(process.env.WECHAT_OA_APPSECRET ? { appSecret: process.env.WECHAT_OA_APPSECRET } : {}),
+      });
+  if (wechatApi) stoppers.push(() => wechatApi.stop());
+  const wechat = wechatSettingsFromEnv({
+    ...process.env,
+    ...(wechatApi ? { WECHAT_API_BASE_URL: wechatApi.baseUrl } : {}),
+  });
   const keysReady = async (runtime: Runtime, baseUrl: string) => {
     let keys: DemoKeys | null = null;
     if (existsSync(KEYS_FILE)) {
@@ -74,6 +94,7 @@ async function main() {
     queuePrefix: "intake-local",
     port: PORT,
     host: process.env.HOST ?? "127.0.0.1",
+    wechat,
     beforeListen: async (runtime, baseUrl, settings) => {
       writeFileSync(resolve(DATA_DIR, "local-stack.json"), `${JSON.stringify(settings, null, 2)}\n`);
       keys = await keysReady(runtime, baseUrl);
@@ -98,6 +119,14 @@ citizen request intake — running locally
     operator    ${keys.operator}
     dispatcher  ${keys.dispatcher}
     department  water: ${keys.departments.water ?? "(none)"}   (all departments in the file)
+    wechat bot  ${keys["channel:wechat"]}
+  WeChat OA    ${
+    wechat.oa
+      ? `${system.baseUrl}/v1/channels/wechat-oa   (${wechat.oa.encodingAesKey ? "plain and encrypted mode" : "plain mode"})`
+      : "off (set WECHAT_OA_TOKEN and WECHAT_OA_APPID to enable the callback)"
+  }
+  WeChat API   ${wechatApi ? `${wechatApi.baseUrl}  (local stand-in; calls listed at ${wechatApi.baseUrl}/_calls)` : wechat.apiBaseUrl}
+  WeChat bot   npm run bot   (mock puppet; reads this API and key from ${KEYS_FILE})
   try          npm run cli -- inbox --dept water
   stop         Ctrl-C
 `);
