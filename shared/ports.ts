@@ -54,8 +54,11 @@ export interface TicketStore {
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
   /** A channel resident's tickets (by `reporter.channelUserId`), newest first (index, no scan). */
   listByChannelUser(channel: Channel, channelUserId: string, limit: number): Promise<Ticket[]>;
-  /** Next number of the day's ticket counter (1, 2, …); never returns the same number twice. */
-  nextSequence(day: string): Promise<number>;
+  /**
+   * Reserves the next `count` (default 1) numbers of the day's ticket counter and returns the last of them
+   * (the block is `last - count + 1 … last`); never hands out the same number twice.
+   */
+  nextSequence(day: string, count?: number): Promise<number>;
   /**
    * Records that a once-only effect (a notification sent, a platform message handled) happened: true the first
    * time for `key`, false after. Kept for `ttlDays`.

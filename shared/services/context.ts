@@ -14,6 +14,7 @@ import {
   systemClock,
   type TicketStore,
 } from "../ports.js";
+import { createTicketNumbers, type TicketNumbers } from "./ticket-numbers.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
 export interface CategorySuggester {
@@ -40,6 +41,8 @@ export interface Core {
   /** The WeChat channel's settings (Official Account, API base URL); null when WeChat is not configured. */
   wechat: WechatSettings | null;
   newId: () => string;
+  /** Ticket numbers from per-process blocks of the day's counter (ticket-numbers.ts). */
+  numbers: TicketNumbers;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
 }
@@ -68,6 +71,7 @@ export function createCore(parts: {
     conversations: parts.conversations ?? null,
     wechat: parts.wechat ?? null,
     newId: parts.newId ?? randomUUID,
+    numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),
     departments: new Set(parts.config.departments.map((d) => d.id)),
