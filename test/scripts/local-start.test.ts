@@ -105,7 +105,7 @@ describe("npm start (local runtime) and the department CLI", () => {
     await expect(cli("keys", "create", "--role", "department")).rejects.toMatchObject({
       stderr: expect.stringContaining("--dept"),
     });
-  });
+  }, 90_000); // six CLI processes (tsx) on a busy machine
 
   it("enables the WeChat Official Account callback when its settings are given, and prints its URL", async () => {
     expect(output).toContain(`${baseUrl}/v1/channels/wechat-oa`);
@@ -151,7 +151,7 @@ describe("npm start (local runtime) and the department CLI", () => {
       bot.kill("SIGINT");
       await exited;
     }
-  });
+  }, 90_000);
 
   it("stops everything cleanly on Ctrl-C", async () => {
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
