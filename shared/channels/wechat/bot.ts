@@ -135,12 +135,13 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
             if (!sent.has(m.id)) {
               const contact = await bot.Contact.find({ id: m.contactId });
               if (!contact) {
-                log.log("warn", "outbox message for an unknown contact dropped", {});
-              } else {
-                await contact.say(m.text);
-                sent.add(m.id);
-                if (sent.size > 5000) sent.clear();
+                // Not acknowledged: it comes back after the visibility timeout, and is dead-lettered in the end.
+                log.log("warn", "outbox message for a contact not found (yet)", {});
+                continue;
               }
+              await contact.say(m.text);
+              sent.add(m.id);
+              if (sent.size > 5000) sent.clear();
             }
             done.push(m.lease);
           }
