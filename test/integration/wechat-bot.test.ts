@@ -29,6 +29,7 @@ afterAll(async () => {
 });
 
 /** A bot on a fresh mock puppet, logged in as the city's account, and a resident who talks to it. */
+const botLog: string[] = [];
 async function startBot(residentId?: string) {
   const mocker = new mock.Mocker();
   const puppet = new PuppetMock({ mocker });
@@ -38,6 +39,14 @@ async function startBot(residentId?: string) {
     apiKey: system.keys["channel:wechat"],
     photos: localPhotoStore(photoDir),
     outboxWaitSeconds: 1,
+    log: {
+      log: (level: string, msg: string, fields?: Record<string, unknown>) => {
+        botLog.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+      },
+      child() {
+        return this;
+      },
+    } as never,
   });
   running.push(bot);
   await bot.start();
@@ -189,10 +198,11 @@ describe("the WeChat bot on the mock puppet", () => {
     const [ticket] = await ownTickets(t.resident.id);
     const department = ticket!.department ?? Object.keys(system.keys.departments)[0]!;
     if (!ticket!.department) {
-      await system.call("POST", `/v1/tickets/${ticket!.id}/actions`, {
+      const assigned = await system.call("POST", `/v1/tickets/${ticket!.id}/actions`, {
         key: system.keys.dispatcher,
         body: { action: "assign", department },
       });
+      expect(assigned.status).toBe(200);
     }
     const before = t.heard.length;
     const accepted = await system.call("POST", `/v1/tickets/${ticket!.id}/actions`, {
@@ -201,7 +211,12 @@ describe("the WeChat bot on the mock puppet", () => {
     });
     expect(accepted.status).toBe(200);
     // Under load an unacknowledged outbox message comes back after its 30 s visibility timeout.
-    await expect.poll(() => t.heard.slice(before).join("\n"), { timeout: 45_000 }).toContain(`工单 ${no}`);
+    try {
+      await expect.poll(() => t.heard.slice(before).join("\n"), { timeout: 45_000 }).toContain(`工单 ${no}`);
+    } catch (err) {
+      // What the bot saw helps when this fails on a busy machine.
+      throw new Error(`${String(err)}\nbot log:\n${botLog.join("\n")}`);
+    }
     expect(t.heard.slice(before).join("\n")).toContain("签收");
   }, 60_000);
 });
