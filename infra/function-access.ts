@@ -1,19 +1,34 @@
-import type { HTTP_ROUTES, QUEUE_CONSUMERS, SCHEDULED_FUNCTIONS } from "../functions/routes.js";
+import type {
+  HTTP_ROUTES,
+  QUEUE_CONSUMERS,
+  SCHEDULED_FUNCTIONS,
+  STREAM_FUNCTIONS,
+} from "../functions/routes.js";
 
 export type FunctionName =
   | (typeof HTTP_ROUTES)[number]["name"]
   | (typeof SCHEDULED_FUNCTIONS)[number]["name"]
+  | (typeof STREAM_FUNCTIONS)[number]["name"]
   | (typeof QUEUE_CONSUMERS)[number]["name"];
 
 /**
- * Which queues a permission covers: every department queue, the dispatchers' triage queue, or the dead-letter
- * queues of those (the sweeper offers unclaimed tickets again from them), or the WeChat bot's outbox.
+ * Which queues a permission covers: every department queue, the dispatchers' triage queue, the dead-letter
+ * queues of those (the sweeper offers unclaimed tickets again from them), the notification queue, or the
+ * WeChat bot's outbox.
  */
-export type QueueSet = "departments" | "triage" | "department-dlqs" | "triage-dlq" | "wechat-bot";
+export type QueueSet =
+  | "departments"
+  | "triage"
+  | "department-dlqs"
+  | "triage-dlq"
+  | "notification"
+  | "wechat-bot";
 
 export interface FunctionAccess {
   /** "read": GetItem/Query; "read-write" adds PutItem/UpdateItem (never DeleteItem). */
   readonly table: "none" | "read" | "read-write";
+  /** Reads the table's stream (DescribeStream, GetRecords, GetShardIterator, ListStreams). */
+  readonly stream?: boolean;
   readonly send?: readonly QueueSet[];
   readonly receive?: readonly QueueSet[];
   readonly delete?: readonly QueueSet[];
@@ -30,14 +45,16 @@ export interface FunctionAccess {
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // Public liveness check: no key lookup, no table, no queue.
   health: { table: "none", timeoutSeconds: 5 },
-  // Ticket + history + idempotency record in one transaction, day counter, then delivery.
-  "tickets-create": { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 10 },
+  // Ticket + history + idempotency record in one transaction and a block of the day counter; the outbox
+  // function delivers it from the table's stream, so intake sends to no queue.
+  "tickets-create": { table: "read-write", timeoutSeconds: 10 },
   "tickets-list": { table: "read", timeoutSeconds: 10 },
   "tickets-get": { table: "read", timeoutSeconds: 10 },
-  // Transition + save, re-delivery (assign / return / reopen), and deleting the department's lease.
+  // Transition + save (the outbox function re-delivers assign / return / reopen from the table's stream), the
+  // resident's notification, and deleting the department's lease.
   "ticket-actions": {
     table: "read-write",
-    send: ["departments", "triage"],
+    send: ["notification"],
     delete: ["departments"],
     timeoutSeconds: 10,
   },
@@ -48,6 +65,13 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     delete: ["departments", "triage"],
     timeoutSeconds: 25,
   },
+  // The dispatch outbox: sends what the table's stream shows written dispatch-pending, clears the mark.
+  outbox: {
+    table: "read-write",
+    stream: true,
+    send: ["departments", "triage"],
+    timeoutSeconds: 30,
+  },
   // Re-sends dispatch-pending tickets found through the sparse index; offers unclaimed tickets again from the DLQs.
   sweeper: {
     table: "read-write",
@@ -56,8 +80,9 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     delete: ["department-dlqs", "triage-dlq"],
     timeoutSeconds: 60,
   },
-  // The bot relays a resident message: conversation (conditional put), ticket lookups, createTicket + delivery.
-  "wechat-messages": { table: "read-write", send: ["departments", "triage"], timeoutSeconds: 10 },
+  // The bot relays a resident message: conversation (conditional put), ticket lookups, createTicket (the
+  // dispatch outbox delivers from the table's stream).
+  "wechat-messages": { table: "read-write", timeoutSeconds: 10 },
   // The bot long-polls (up to 20 s) its contacts' progress messages and acknowledges them once sent.
   "wechat-outbox": {
     table: "read",
@@ -71,7 +96,6 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // WeChat waits 5 s for a passive reply: the same path as wechat-messages, signed by the OA token.
   "wechat-oa": {
     table: "read-write",
-    send: ["departments", "triage"],
     timeoutSeconds: 5,
     wechatSecret: true,
   },
@@ -87,3 +111,9 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
 
 export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];
 export const TABLE_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem"];
+export const TABLE_STREAM_ACTIONS = [
+  "dynamodb:DescribeStream",
+  "dynamodb:GetRecords",
+  "dynamodb:GetShardIterator",
+  "dynamodb:ListStreams",
+];

@@ -6,6 +6,7 @@ import { createWechatSender } from "../channels/wechat/sender.js";
 import type { WechatSettings } from "../channels/wechat/settings.js";
 import type { CityConfig } from "../config/schema.js";
 import { type Logger, silentLogger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { Clock } from "../ports.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoConversationStore } from "./dynamo-conversations.js";
@@ -47,9 +48,11 @@ export function createAwsCore(
   config: CityConfig,
   extra: {
     log?: Logger;
+    metrics?: Metrics;
     clock?: Clock;
     classifier?: CategorySuggester | null;
     clients?: ReturnType<typeof createClients>;
+    dispatch?: "stream" | "inline";
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
@@ -79,8 +82,10 @@ export function createAwsCore(
       wechat: settings.wechat ?? null,
       senders: { wechat: wechatSender },
       log: extra.log,
+      metrics: extra.metrics,
       clock: extra.clock,
       classifier: extra.classifier,
+      dispatch: extra.dispatch,
     }),
     clients,
   };

@@ -4,6 +4,7 @@ import type { CityConfig } from "../config/schema.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
 import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import {
   type ChannelCallbacks,
   type Clock,
@@ -29,6 +30,7 @@ export interface Core {
   queue: Queue;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
   router: Router;
   deadlines: DeadlinePolicy;
   classifier: CategorySuggester | null;
@@ -41,6 +43,11 @@ export interface Core {
   /** The WeChat channel's settings (Official Account, API base URL); null when WeChat is not configured. */
   wechat: WechatSettings | null;
   newId: () => string;
+  /**
+   * How a ticket that needs a queue gets there: "stream" — the table's stream consumer sends it (outbox.ts; the
+   * request path ends with the write); "inline" — the request sends it after the write (no stream consumer).
+   */
+  dispatch: "stream" | "inline";
   /** Ticket numbers from per-process blocks of the day's counter (ticket-numbers.ts). */
   numbers: TicketNumbers;
   departments: ReadonlySet<string>;
@@ -54,23 +61,27 @@ export function createCore(parts: {
   queue: Queue;
   clock?: Clock;
   log?: Logger;
+  metrics?: Metrics;
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
   conversations?: ConversationStore | null;
   wechat?: WechatSettings | null;
   newId?: () => string;
+  dispatch?: "stream" | "inline";
 }): Core {
   return {
     ...parts,
     clock: parts.clock ?? systemClock,
     log: parts.log ?? silentLogger,
+    metrics: parts.metrics ?? noMetrics,
     classifier: parts.classifier ?? null,
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
     conversations: parts.conversations ?? null,
     wechat: parts.wechat ?? null,
     newId: parts.newId ?? randomUUID,
+    dispatch: parts.dispatch ?? "inline",
     numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     deadlines: createDeadlinePolicy(parts.config),

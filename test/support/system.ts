@@ -33,7 +33,7 @@ export interface TestSystem extends LocalSystem {
 export async function startTestSystem(
   name: string,
   config: CityConfig = defaultConfig(),
-  opts: { wechat?: WechatSettings } = {},
+  opts: { wechat?: WechatSettings; outbox?: boolean } = {},
 ): Promise<TestSystem> {
   const suffix = `${name}-${randomBytes(3).toString("hex")}`;
   const system = await startLocalSystem({
@@ -46,6 +46,7 @@ export async function startTestSystem(
     port: await freePort(),
     quiet: true,
     ...(opts.wechat ? { wechat: opts.wechat } : {}),
+    ...(opts.outbox === false ? { outbox: false } : {}),
   });
   const keys = await issueDemoKeys(system.runtime);
   return {
