@@ -334,7 +334,10 @@ describe("dispatch outbox (the ticket table's stream)", () => {
   });
 
   it("feeds the outbox function only ticket items written dispatch-pending, with partial batch failures", () => {
-    const mappings = Object.values(resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"));
+    const outboxFn = logicalId(s.service, s.service.functions.get("outbox")!.fn);
+    const mappings = Object.values(
+      resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"),
+    ).filter((x) => JSON.stringify(x.Properties.FunctionName).includes(`"${outboxFn}"`));
     expect(mappings).toHaveLength(1);
     const m = mappings[0]!.Properties;
     expect(m).toMatchObject({
@@ -355,9 +358,11 @@ describe("WeChat channel", () => {
     statementsOfRole("service", logicalId(s.service, s.service.functions.get(name)!.role));
 
   it("the notification consumer is fed by the notification queue and reports partial batch failures", () => {
-    const mappings = Object.values(resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"));
-    expect(mappings).toHaveLength(QUEUE_CONSUMERS.length);
     const fnId = logicalId(s.service, s.service.functions.get("notification-consumer")!.fn);
+    const mappings = Object.values(
+      resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"),
+    ).filter((x) => JSON.stringify(x.Properties.FunctionName).includes(`"${fnId}"`));
+    expect(mappings).toHaveLength(1);
     expect(mappings[0]!.Properties).toMatchObject({
       FunctionName: { Ref: fnId },
       BatchSize: 10,
