@@ -106,6 +106,31 @@ export const HTTP_ROUTES = [
     entry: "functions/open311-post.ts",
     public: true,
   },
+  {
+    method: "POST",
+    path: "/v1/channels/wechat/messages",
+    name: "wechat-messages",
+    entry: "functions/wechat-messages.ts",
+  },
+  {
+    method: "GET",
+    path: "/v1/channels/wechat/outbox",
+    name: "wechat-outbox",
+    entry: "functions/wechat-outbox.ts",
+  },
+  {
+    method: "POST",
+    path: "/v1/channels/wechat/outbox/ack",
+    name: "wechat-outbox-ack",
+    entry: "functions/wechat-outbox-ack.ts",
+  },
+  {
+    method: "GET",
+    path: "/v1/channels/wechat-oa",
+    name: "wechat-oa-verify",
+    entry: "functions/wechat-oa-verify.ts",
+  },
+  { method: "POST", path: "/v1/channels/wechat-oa", name: "wechat-oa", entry: "functions/wechat-oa.ts" },
 ] as const;
 
 /** Functions started by schedules rather than HTTP. */
@@ -119,14 +144,6 @@ export const SCHEDULED_FUNCTIONS = [
 ] as const;
 
 /** Functions started by an SQS queue (event source mapping, partial batch failures). */
-export const QUEUE_CONSUMERS = [
-  {
-    name: "notifications",
-    entry: "functions/notifications.ts",
-    queue: "notification",
-    purpose: "deliver notifications to residents (SMS for web, hotline and Open311)",
-  },
-] as const;
 
 /** Functions fed by the ticket table's stream (DynamoDB Streams event source). */
 export const STREAM_FUNCTIONS = [
@@ -138,3 +155,15 @@ export const STREAM_FUNCTIONS = [
 ] as const;
 
 export type HttpRouteName = (typeof HTTP_ROUTES)[number]["name"];
+
+/** Functions fed by an SQS event source (partial batch failures reported, records parsed with zod). */
+export const QUEUE_CONSUMERS = [
+  {
+    name: "notifications",
+    entry: "functions/notifications.ts",
+    queue: "notification",
+    batchSize: 10,
+    purpose:
+      "deliver notifications to residents through their channel (WeChat; SMS for web, hotline, Open311)",
+  },
+] as const;

@@ -13,9 +13,16 @@ export type FunctionName =
 
 /**
  * Which queues a permission covers: every department queue, the dispatchers' triage queue, the dead-letter
- * queues of those (the sweeper offers unclaimed tickets again from them), or the notification queue.
+ * queues of those (the sweeper offers unclaimed tickets again from them), the notification queue, or the
+ * WeChat bot's outbox.
  */
-export type QueueSet = "departments" | "triage" | "department-dlqs" | "triage-dlq" | "notification";
+export type QueueSet =
+  | "departments"
+  | "triage"
+  | "department-dlqs"
+  | "triage-dlq"
+  | "notification"
+  | "wechat-bot";
 
 export interface FunctionAccess {
   /** "read": GetItem/Query; "read-write" adds PutItem/UpdateItem (never DeleteItem). */
@@ -33,6 +40,8 @@ export interface FunctionAccess {
   readonly memorySize?: number;
   /** Residents' photo bucket: "put" signs uploads (s3:PutObject), "head" checks they arrived (s3:GetObject). */
   readonly uploads?: "put" | "head";
+  /** Reads the WeChat Official Account's secret (Secrets Manager) at initialisation. */
+  readonly wechatSecret?: boolean;
 }
 
 /**
@@ -115,13 +124,36 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     timeoutSeconds: 10,
   },
   "rate-page": { table: "read", timeoutSeconds: 10 },
-  // The notification queue's consumer: loads the ticket, sends the SMS, remembers what was delivered.
+  // The bot relays a resident message: conversation (conditional put), ticket lookups, createTicket (the
+  // dispatch outbox delivers from the table's stream).
+  "wechat-messages": { table: "read-write", timeoutSeconds: 10 },
+  // The bot long-polls (up to 20 s) its contacts' progress messages and acknowledges them once sent.
+  "wechat-outbox": {
+    table: "read",
+    receive: ["wechat-bot"],
+    delete: ["wechat-bot"],
+    timeoutSeconds: 25,
+  },
+  "wechat-outbox-ack": { table: "read", delete: ["wechat-bot"], timeoutSeconds: 10 },
+  // URL verification: the token only.
+  "wechat-oa-verify": { table: "none", timeoutSeconds: 5, wechatSecret: true },
+  // WeChat waits 5 s for a passive reply: the same path as wechat-messages, signed by the OA token.
+  "wechat-oa": {
+    table: "read-write",
+    timeoutSeconds: 5,
+    wechatSecret: true,
+  },
+  // The notification queue's consumer: loads the ticket, remembers what was delivered, and sends through the
+  // ticket's channel: SMS (SNS, to phone numbers only), the bot's outbox for bot contacts, the WeChat API (token
+  // from the secret) for Official Account users.
   notifications: {
     table: "read-write",
     receive: ["notification"],
     delete: ["notification"],
     sms: true,
     timeoutSeconds: 30,
+    send: ["wechat-bot"],
+    wechatSecret: true,
   },
 };
 

@@ -35,3 +35,8 @@ export function pascal(id: string): string {
 export function photoBucketParameter(prefix: string): string {
   return `/${prefix}/photo-bucket`;
 }
+
+/** The Secrets Manager secret holding the WeChat Official Account's settings (created by the data stack). */
+export function wechatSecretName(prefix: string): string {
+  return `${prefix}-wechat-oa`;
+}

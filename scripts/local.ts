@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Runtime } from "../functions/lib/http.js";
+import { wechatSettingsFromEnv } from "../shared/channels/wechat/settings.js";
 import { calendarWarning } from "../shared/closure/calendar.js";
 import { sweepAll } from "../shared/closure/sweep.js";
 import { ConfigError, parseCityConfig } from "../shared/config/load.js";
@@ -14,6 +15,7 @@ import { localSecret } from "./local/secret.js";
 import { ensureQueues, startDynamoLocal, startSqsLocal } from "./local/stand-ins.js";
 import { supervise } from "./local/supervisor.js";
 import { type DemoKeys, demoKeysValid, issueDemoKeys, startLocalSystem } from "./local/system.js";
+import { startWechatApiStandIn } from "./local/wechat-api.js";
 
 const DATA_DIR = resolve(process.env.DATA_DIR ?? ".data");
 const KEYS_FILE = resolve(DATA_DIR, "local-keys.json");
@@ -36,6 +38,13 @@ async function main() {
     console.error(
       err instanceof ConfigError ? err.message : `cannot read configuration ${CONFIG_PATH}: ${String(err)}`,
     );
+    process.exit(1);
+  }
+  // WeChat settings are read once here; the WeChat API is the local stand-in unless WECHAT_API_BASE_URL is set.
+  try {
+    wechatSettingsFromEnv(process.env);
+  } catch (err) {
+    console.error((err as Error).message);
     process.exit(1);
   }
   mkdirSync(resolve(DATA_DIR, "dynamodb"), { recursive: true });
@@ -81,6 +90,17 @@ async function main() {
   });
   stoppers.push(() => sqs.stop());
   const secret = localSecret(DATA_DIR);
+  const wechatApi = process.env.WECHAT_API_BASE_URL
+    ? null
+    : await startWechatApiStandIn({
+        ...(process.env.WECHAT_OA_APPID ? { appId: process.env.WECHAT_OA_APPID } : {}),
+        ...(process.env.WECHAT_OA_APPSECRET ? { appSecret: process.env.WECHAT_OA_APPSECRET } : {}),
+      });
+  if (wechatApi) stoppers.push(() => wechatApi.stop());
+  const wechat = wechatSettingsFromEnv({
+    ...process.env,
+    ...(wechatApi ? { WECHAT_API_BASE_URL: wechatApi.baseUrl } : {}),
+  });
   const keysReady = async (runtime: Runtime, baseUrl: string) => {
     let keys: DemoKeys | null = null;
     if (existsSync(KEYS_FILE)) {
@@ -105,6 +125,7 @@ async function main() {
     port: PORT,
     host: process.env.HOST ?? "127.0.0.1",
     uploadsDir: resolve(DATA_DIR, "uploads"),
+    wechat,
     beforeListen: async (runtime, baseUrl, settings) => {
       const { secret: _secret, ...shown } = settings; // the secret stays in .data/secret (mode 600)
       writeFileSync(resolve(DATA_DIR, "local-stack.json"), `${JSON.stringify(shown, null, 2)}\n`);
@@ -146,6 +167,13 @@ citizen request intake — running locally
   SQS          ${sqs.endpoint}  (local-aws-sqs, in memory; re-offered from the table at start)
   SMS          ${resolve(DATA_DIR, "sms-outbox.jsonl")}  (recorded, not sent: npm run cli -- outbox)
   demo keys    ${KEYS_FILE} (mode 600: one per role, department, channel and a grid worker; never printed)
+  WeChat OA    ${
+    wechat.oa
+      ? `${system.baseUrl}/v1/channels/wechat-oa   (${wechat.oa.encodingAesKey ? "plain and encrypted mode" : "plain mode"})`
+      : "off (set WECHAT_OA_TOKEN and WECHAT_OA_APPID to enable the callback)"
+  }
+  WeChat API   ${wechatApi ? `${wechatApi.baseUrl}  (local stand-in; calls listed at ${wechatApi.baseUrl}/_calls)` : wechat.apiBaseUrl}
+  WeChat bot   npm run bot   (mock puppet; reads this API and key from ${KEYS_FILE})
   try          npm run cli -- inbox --dept water
   stop         Ctrl-C
 `);

@@ -1,3 +1,4 @@
+import type { OutboxMessage } from "./channels/wechat/outbox.js";
 import type { CallbackRecord } from "./closure/schema.js";
 import type { Actor } from "./domain/lifecycle.js";
 import type { Channel, HistoryEvent, QueueMessage, Role, Ticket, TicketStatus } from "./domain/ticket.js";
@@ -8,8 +9,13 @@ export type QueueTarget = string;
 export const TRIAGE: QueueTarget = "triage";
 export const NOTIFICATION: QueueTarget = "notification";
 export const CALLBACK: QueueTarget = "callback";
-/** Queue targets that are not departments: dispatchers' triage, outgoing notifications, callbacks (回访). */
-export const SYSTEM_TARGETS = [TRIAGE, NOTIFICATION, CALLBACK] as const;
+/** Messages for the WeChat bot's contacts, long-polled by the bot through the API (shared/channels/wechat). */
+export const WECHAT_BOT_OUTBOX: QueueTarget = "wechat-bot";
+/**
+ * Queue targets that are not departments: dispatchers' triage, outgoing notifications, callbacks (回访), the
+ * WeChat bot's outbox.
+ */
+export const SYSTEM_TARGETS = [TRIAGE, NOTIFICATION, CALLBACK, WECHAT_BOT_OUTBOX] as const;
 
 /** The dead-letter queue of a target, addressed like any other target (`<prefix>-<target>-dlq`). */
 export function deadLetterTarget(target: QueueTarget): QueueTarget {
@@ -100,6 +106,8 @@ export interface TicketStore {
    * previous page). Reads only the fields of {@link LabelledTicket}: no reporter data leaves the table.
    */
   listClosedForTraining(limit: number, cursor?: string): Promise<Page<LabelledTicket>>;
+  /** A channel resident's tickets (by `reporter.channelUserId`), newest first (index, no scan). */
+  listByChannelUser(channel: Channel, channelUserId: string, limit: number): Promise<Ticket[]>;
   /**
    * Reserves the next `count` (default 1) numbers of the day's ticket counter and returns the last of them
    * (the block is `last - count + 1 … last`); never hands out the same number twice.
@@ -191,6 +199,26 @@ export interface KeyStore {
   revokeKey?(hash: string, at: string): Promise<boolean>;
 }
 
+/**
+ * A resident's conversation with a channel transport (会话): the engine's state, the platform message ids
+ * already handled (with the replies they got, for redeliveries) and a version for optimistic writes.
+ */
+export interface ConversationRecord {
+  state: unknown;
+  /** Most recent last: `[messageId, replies]` of the last handled messages. */
+  handled: [string, string[]][];
+  version: number;
+}
+
+export interface ConversationStore {
+  get(channelUserId: string): Promise<ConversationRecord | null>;
+  /**
+   * Writes the conversation if the stored version is still `record.version - 1` (none stored when that is 0):
+   * false when another delivery moved it on meanwhile. Expires `ttlDays` after the write (abandoned drafts).
+   */
+  put(channelUserId: string, record: ConversationRecord, ttlDays: number): Promise<boolean>;
+}
+
 export interface ReceivedMessage {
   message: unknown;
   /** Opaque token to delete the message (the SQS receipt handle). */
@@ -199,7 +227,7 @@ export interface ReceivedMessage {
 
 export interface Queue {
   /** Sends one JSON message: a department/triage QueueMessage, or a Notification on the notification queue. */
-  send(target: QueueTarget, message: QueueMessage | Notification): Promise<void>;
+  send(target: QueueTarget, message: QueueMessage | Notification | OutboxMessage): Promise<void>;
   receive(
     target: QueueTarget,
     options: { max: number; waitSeconds: number; visibilitySeconds?: number },

@@ -1,5 +1,7 @@
 import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
 import { createEmfMetrics } from "../../shared/adapters/emf-metrics.js";
+import { withWechatSecret } from "../../shared/adapters/wechat-secret.js";
+import { wechatSettingsFromEnv } from "../../shared/channels/wechat/settings.js";
 import { loadModelFile } from "../../shared/classify/files.js";
 import { calendarWarning } from "../../shared/closure/calendar.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
@@ -30,6 +32,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     publicBaseUrl: env.PUBLIC_BASE_URL || undefined,
     secret: env.INTAKE_SECRET || undefined,
     uploadBucket: env.UPLOAD_BUCKET || undefined,
+    wechat: wechatSettingsFromEnv(env),
+    wechatSecretId: env.WECHAT_OA_SECRET_ARN || undefined,
   };
 }
 
@@ -41,7 +45,7 @@ export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
 }
 
 export async function createRuntime(
-  settings: AwsSettings,
+  settingsIn: AwsSettings,
   config: CityConfig,
   extra: {
     quiet?: boolean;
@@ -52,6 +56,15 @@ export async function createRuntime(
   } = {},
 ) {
   const log = extra.quiet ? undefined : createLogger({ service: "intake" });
+  const settings =
+    settingsIn.wechatSecretId && settingsIn.wechat
+      ? {
+          ...settingsIn,
+          wechat: await withWechatSecret(settingsIn.wechat, settingsIn.wechatSecretId, {
+            region: settingsIn.region,
+          }),
+        }
+      : settingsIn;
   // The model is read when first needed (only intake classifies); `preloadModel` reads it now, so that a
   // configured model that cannot be read stops a long-running start-up (DataError names the file).
   const path = config.classifier.modelPath;

@@ -8,6 +8,7 @@ export { maskText } from "../../shared/privacy/mask.js";
 
 /** Roles that see a ticket whole: the hotline operator (calls back) and the dispatcher (verifies, triages). */
 const FULL_VIEW: ReadonlySet<Actor["role"]> = new Set(["operator", "dispatcher"]);
+
 import { publicProgress, statusText } from "../../shared/notify/notification.js";
 
 /**

@@ -20,6 +20,7 @@ import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -32,7 +33,7 @@ import {
   STREAM_FUNCTIONS,
 } from "../../functions/routes.js";
 import { TABLE_INDEXES } from "../../shared/adapters/table.js";
-import { NOTIFICATION, TRIAGE } from "../../shared/ports.js";
+import { NOTIFICATION, TRIAGE, WECHAT_BOT_OUTBOX } from "../../shared/ports.js";
 import { IntakeFunction } from "../constructs/intake-function.js";
 import {
   FUNCTION_ACCESS,
@@ -51,6 +52,7 @@ import {
   queueTargets,
   tableName,
   tableStreamParameter,
+  wechatSecretName,
 } from "../naming.js";
 import type { DeploySettings } from "../settings.js";
 
@@ -122,13 +124,23 @@ export class AppStack extends Stack {
       ...STREAM_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry, what: s.purpose })),
       ...QUEUE_CONSUMERS.map((q) => ({ name: q.name, entry: q.entry, what: q.purpose })),
     ];
+    // Found by its fixed name (the data stack creates it): no cross-stack export.
+    const wechatSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      "WechatOaSecret",
+      wechatSecretName(prefix),
+    );
     for (const f of all) {
       const access = FUNCTION_ACCESS[f.name];
       const fn = new IntakeFunction(this, pascal(f.name), {
         name: f.name,
         entry: f.entry,
         description: `${prefix} ${f.name}: ${f.what}`,
-        environment: access.uploads ? { ...environment, UPLOAD_BUCKET: photoBucket } : environment,
+        environment: {
+          ...environment,
+          ...(access.uploads ? { UPLOAD_BUCKET: photoBucket } : {}),
+          ...(access.wechatSecret ? { WECHAT_OA_SECRET_ARN: wechatSecretName(prefix) } : {}),
+        },
         timeout: Duration.seconds(access.timeoutSeconds),
         ...(access.memorySize ? { memorySize: access.memorySize } : {}),
         logRetentionDays: settings.logRetentionDays,
@@ -142,7 +154,28 @@ export class AppStack extends Stack {
       });
       this.grantAccess(fn, f.name, settings);
       if (access.uploads) this.grantUploads(fn, f.name, photoBucket, access.uploads);
+      if (access.wechatSecret) wechatSecret.grantRead(fn.role);
       this.functions.set(f.name, fn);
+    }
+
+    // Queue consumers: an SQS event source that reports partial batch failures (only failed records return).
+    for (const c of QUEUE_CONSUMERS) {
+      const queue = sqs.Queue.fromQueueArn(
+        this,
+        `${pascal(c.name)}Source`,
+        this.formatArn({
+          service: "sqs",
+          resource: queueName(prefix, c.queue),
+          arnFormat: ArnFormat.NO_RESOURCE_NAME,
+        }),
+      );
+      this.functions.get(c.name)!.fn.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: c.batchSize,
+          reportBatchItemFailures: true,
+          maxBatchingWindow: Duration.seconds(1),
+        }),
+      );
     }
 
     // HTTP API: every route of functions/routes.ts, each to its own function.
@@ -174,7 +207,8 @@ export class AppStack extends Stack {
         "Callers are authenticated by API keys (x-api-key or Bearer) that each function checks against hashed keys " +
         "in the table, with per-route roles (functions/lib/http.ts); GET /health, the web form's /v1/public/* and " +
         "Open311's reads are public on purpose (rate-limited per client in the function and throttled per route " +
-        "here); Open311 posts carry the client's api_key in the form body, checked by the function.",
+        "here); Open311 posts carry the client's api_key in the form body, checked by the function; the WeChat " +
+        "Official Account callback (/v1/channels/wechat-oa) is authenticated by WeChat's SHA-1 signature instead.",
     });
     const accessLogs = new logs.LogGroup(this, "ApiAccessLogs", {
       retention: settings.logRetentionDays as logs.RetentionDays,
@@ -228,22 +262,6 @@ export class AppStack extends Stack {
           }),
         ],
       });
-    }
-
-    // Queue consumers: an event source mapping per consumer, reporting partial batch failures.
-    for (const c of QUEUE_CONSUMERS) {
-      const queue = sqs.Queue.fromQueueArn(
-        this,
-        `${pascal(c.name)}Queue`,
-        this.formatArn({
-          service: "sqs",
-          resource: queueName(prefix, c.queue),
-          arnFormat: ArnFormat.NO_RESOURCE_NAME,
-        }),
-      );
-      this.functions
-        .get(c.name)!
-        .fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
     }
 
     // The dispatch outbox: the ticket table's stream, filtered to ticket items written dispatch-pending.
@@ -350,7 +368,9 @@ export class AppStack extends Stack {
             ? [TRIAGE]
             : set === "notification"
               ? [NOTIFICATION]
-              : departmentTargets(settings.config);
+              : set === "wechat-bot"
+                ? [WECHAT_BOT_OUTBOX]
+                : departmentTargets(settings.config);
           const name = set.endsWith("dlq") || set.endsWith("dlqs") ? dlqName : queueName;
           return targets.map((target) => name(settings.prefix, target));
         })

@@ -1,7 +1,8 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
 import { PK, SK, TABLE_INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/table.js";
@@ -16,6 +17,7 @@ import {
   queueTargets,
   tableName,
   tableStreamParameter,
+  wechatSecretName,
 } from "../naming.js";
 import type { DeploySettings } from "../settings.js";
 
@@ -41,6 +43,7 @@ export class DataStack extends Stack {
   readonly queues = new Map<string, WorkQueue>();
   readonly departmentRoles = new Map<string, iam.Role>();
   readonly photoBucket: s3.Bucket;
+  readonly wechatSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -137,11 +140,32 @@ export class DataStack extends Stack {
       stringValue: this.photoBucket.bucketName,
       description: "Photo bucket of the residents' presigned uploads (read by the app stack)",
     });
+    // The WeChat Official Account's settings: CDK creates the secret's place with a placeholder, never the
+    // value; an operator puts {"token","encodingAesKey","appId","appSecret","templateId"?} (docs/wechat.md).
+    this.wechatSecret = new secretsmanager.Secret(this, "WechatOaSecret", {
+      secretName: wechatSecretName(prefix),
+      description: `${prefix}: WeChat Official Account token, EncodingAESKey, AppID and AppSecret (JSON)`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ placeholder: "replace with the Official Account's settings" }),
+        generateStringKey: "unused",
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.wechatSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "The token, EncodingAESKey and AppSecret are issued and reset in the WeChat admin console (mp.weixin.qq.com); " +
+        "Secrets Manager cannot rotate them, an operator updates the secret when they are reset there.",
+    });
 
     new CfnOutput(this, "TableName", { value: this.table.tableName, description: "DynamoDB ticket table" });
     new CfnOutput(this, "PhotoBucketName", {
       value: this.photoBucket.bucketName,
       description: "Private bucket for evidence photos (presigned uploads)",
+    });
+    new CfnOutput(this, "WechatOaSecretName", {
+      value: wechatSecretName(prefix),
+      description: "Put the WeChat Official Account's settings here (JSON, see docs/wechat.md)",
     });
     for (const [target, q] of this.queues) {
       new CfnOutput(this, `Queue${pascal(target)}Url`, {

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { Runtime } from "../../functions/lib/http.js";
 import { createRuntime } from "../../functions/lib/runtime.js";
 import type { AwsSettings } from "../../shared/adapters/aws.js";
+import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { gridIds } from "../../shared/config/schema.js";
 import type { Actor } from "../../shared/domain/lifecycle.js";
@@ -62,6 +63,8 @@ export async function startLocalSystem(opts: {
   smsOutboxFile?: string;
   /** The deployment secret (lease tokens, phone index); without it one per process. */
   secret?: string;
+  /** WeChat: the Official Account's settings and the WeChat API (stand-in) base URL. */
+  wechat?: WechatSettings;
   /** false: no table-stream consumer (a test that drives delivery itself). */
   outbox?: boolean;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
@@ -86,6 +89,7 @@ export async function startLocalSystem(opts: {
     confirmWrites: true,
     // A shared, loaded machine: DynamoDB Local on one JVM can take seconds where DynamoDB takes milliseconds.
     limits: { dynamoRequestTimeout: 10_000, sqsRequestTimeout: 10_000 },
+    ...(opts.wechat ? { wechat: opts.wechat } : {}),
   };
   const uploads = new LocalUploadStore(opts.uploadsDir ?? mkdtempSync(join(tmpdir(), "intake-uploads-")));
   const runtime = await createRuntime(settings, opts.config, {

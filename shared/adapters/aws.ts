@@ -1,14 +1,18 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createWechatApiClient } from "../channels/wechat/api-client.js";
+import { createWechatSender } from "../channels/wechat/sender.js";
+import type { WechatSettings } from "../channels/wechat/settings.js";
 import { createChannelCallbacks } from "../closure/callbacks.js";
 import { smsNotificationSender } from "../closure/sms.js";
 import type { CityConfig } from "../config/schema.js";
-import type { Logger } from "../log.js";
+import { type Logger, silentLogger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Clock, SmsNotifier, UploadStore } from "../ports.js";
 import { secretsFrom } from "../security/secrets.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
+import { DynamoConversationStore } from "./dynamo-conversations.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
 import { S3UploadStore } from "./s3-uploads.js";
 import { FileSmsOutbox } from "./sms.js";
@@ -34,6 +38,10 @@ export interface AwsSettings {
   limits?: Partial<typeof CALL_LIMITS>;
   /** Bucket for residents' photo uploads (presigned PUT); without it the public upload route refuses. */
   uploadBucket?: string;
+  /** WeChat (Official Account, API base URL); absent: no Official Account, bot contacts only. */
+  wechat?: WechatSettings;
+  /** Secrets Manager secret holding the Official Account's settings (AWS); read once by createRuntime. */
+  wechatSecretId?: string;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -112,17 +120,33 @@ export function createAwsCore(
         },
       };
   const smsSender = smsNotificationSender(sms);
+  const oa = settings.wechat?.oa;
+  const wechatSender = createWechatSender({
+    queue,
+    api:
+      oa?.appSecret && settings.wechat
+        ? createWechatApiClient({
+            baseUrl: settings.wechat.apiBaseUrl,
+            appId: oa.appId,
+            appSecret: oa.appSecret,
+          })
+        : null,
+    ...(oa?.templateId ? { templateId: oa.templateId } : {}),
+    log: extra.log ?? silentLogger,
+  });
   const core: Core & { clients: ReturnType<typeof createClients> } = {
     ...createCore({
       config,
       store,
       keys: store,
       queue,
+      conversations: new DynamoConversationStore(clients.doc, settings.tableName),
+      wechat: settings.wechat ?? null,
       log: extra.log,
       metrics: extra.metrics,
       clock: extra.clock,
       classifier: extra.classifier,
-      senders: { web: smsSender, hotline: smsSender, open311: smsSender },
+      senders: { web: smsSender, hotline: smsSender, open311: smsSender, wechat: wechatSender },
       publicBaseUrl: settings.publicBaseUrl ?? null,
       secrets,
       dispatch: extra.dispatch,

@@ -20,8 +20,8 @@ import type {
   KeyStore,
   LabelledTicket,
   Page,
-  SaveCondition,
   PatrolReportRecord,
+  SaveCondition,
   TicketStore,
   ZeroReport,
 } from "../ports.js";
@@ -523,6 +523,22 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     );
     const item = out.Items?.[0];
     return item ? (item.callback as CallbackRecord) : null;
+  }
+
+  async listByChannelUser(
+    channel: Ticket["channel"],
+    channelUserId: string,
+    limit: number,
+  ): Promise<Ticket[]> {
+    return (
+      await this.queryIndex(
+        "GSI6",
+        keys.channelUserPartition(channel, channelUserId),
+        limit,
+        undefined,
+        false,
+      )
+    ).items;
   }
 
   async nextSequence(day: string, count = 1): Promise<number> {

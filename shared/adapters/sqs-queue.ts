@@ -5,9 +5,9 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { QueueMessage } from "../domain/ticket.js";
-import type { Notification } from "../notify/notification.js";
 import { type Queue, type QueueTarget, type ReceivedMessage, TRIAGE } from "../ports.js";
+
+type Message = Parameters<Queue["send"]>[1];
 
 /** Physical queue names: `<prefix>-<target>` and its dead-letter queue `<prefix>-<target>-dlq`. */
 export function queueName(prefix: string, target: QueueTarget): string {
@@ -30,7 +30,7 @@ export class SqsQueue implements Queue {
     return `${this.urlBase}${queueName(this.prefix, target)}`;
   }
 
-  async send(target: QueueTarget, message: QueueMessage | Notification): Promise<void> {
+  async send(target: QueueTarget, message: Message): Promise<void> {
     await this.sqs.send(
       new SendMessageCommand({ QueueUrl: this.url(target), MessageBody: JSON.stringify(message) }),
     );

@@ -21,6 +21,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   PATROLDAY#<yyyymmdd> / ZERO#<grid>#<who>  a grid worker's zero report (零报告) of that city day
  *   CREATED#<yyyymm> / <createdAt>#<id>      every ticket by creation month (UTC; Open311 request listings)
  *   FILER#<actor> / <createdAt>#<id>          a ticket a grid worker filed (their "mine" list, with the ticket)
+ *   CONV#<channelUserId> / CONV              a resident's channel conversation (会话; expires when abandoned)
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -34,6 +35,7 @@ export const TABLE_INDEXES = [
   { name: "GSI3", pk: "GSI3PK", sk: "GSI3SK", purpose: "department + status" },
   { name: "GSI4", pk: "GSI4PK", sk: "GSI4SK", purpose: "reporter (hashed phone)" },
   { name: "GSI5", pk: "GSI5PK", sk: "GSI5SK", purpose: "area + category + time (dedup, hotspots)" },
+  { name: "GSI6", pk: "GSI6PK", sk: "GSI6SK", purpose: "channel resident (hashed channel user id) + time" },
 ] as const;
 
 export const keys = {
@@ -75,6 +77,9 @@ export const keys = {
   /** Keyed (HMAC-SHA-256): without the key a stolen table copy cannot be searched for a phone number. */
   phonePartition: (phone: string, key: Buffer) =>
     `PHONE#${createHmac("sha256", key).update(phone).digest("hex")}`,
+  conversation: (channelUserId: string) => ({ [PK]: `CONV#${channelUserId}`, [SK]: "CONV" }),
+  channelUserPartition: (channel: string, channelUserId: string) =>
+    `CHUSER#${createHash("sha256").update(`${channel}\n${channelUserId}`).digest("hex")}`,
 };
 
 /** States whose deadlines the supervision sweep watches through GSI2. */
@@ -120,6 +125,10 @@ export function ticketItem(
   if (ticket.reporter.phone) {
     item.GSI4PK = keys.phonePartition(ticket.reporter.phone, phoneKey);
     item.GSI4SK = `${ticket.createdAt}#${ticket.id}`;
+  }
+  if (ticket.reporter.channelUserId) {
+    item.GSI6PK = keys.channelUserPartition(ticket.channel, ticket.reporter.channelUserId);
+    item.GSI6SK = `${ticket.createdAt}#${ticket.id}`;
   }
   if (ticket.location.area?.district && ticket.categoryId) {
     item.GSI5PK = `AREA#${ticket.location.area.district}#${ticket.categoryId}`;

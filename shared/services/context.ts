@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { WechatSettings } from "../channels/wechat/settings.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../closure/deadline.js";
 import type { CityConfig } from "../config/schema.js";
 import { createRouter, type Router } from "../domain/routing.js";
@@ -7,6 +8,7 @@ import { type Metrics, noMetrics } from "../metrics.js";
 import {
   type ChannelCallbacks,
   type Clock,
+  type ConversationStore,
   type KeyStore,
   type NotificationSenders,
   type Queue,
@@ -42,6 +44,10 @@ export interface Core {
   publicBaseUrl: string | null;
   /** Residents' photo uploads (presigned S3 PUT in AWS, a local folder locally); null when not configured. */
   uploads: UploadStore | null;
+  /** Channel conversations (WeChat 会话); null where no channel conversation runs. */
+  conversations: ConversationStore | null;
+  /** The WeChat channel's settings (Official Account, API base URL); null when WeChat is not configured. */
+  wechat: WechatSettings | null;
   newId: () => string;
   /** Keys derived from the deployment secret (lease tokens, the phone index). */
   secrets: Secrets;
@@ -69,6 +75,8 @@ export function createCore(parts: {
   callbacks?: ChannelCallbacks | null;
   publicBaseUrl?: string | null;
   uploads?: UploadStore | null;
+  conversations?: ConversationStore | null;
+  wechat?: WechatSettings | null;
   newId?: () => string;
   secrets?: Secrets;
   dispatch?: "stream" | "inline";
@@ -83,6 +91,8 @@ export function createCore(parts: {
     callbacks: parts.callbacks ?? null,
     publicBaseUrl: parts.publicBaseUrl ?? null,
     uploads: parts.uploads ?? null,
+    conversations: parts.conversations ?? null,
+    wechat: parts.wechat ?? null,
     newId: parts.newId ?? randomUUID,
     secrets: parts.secrets ?? ephemeralSecrets(),
     dispatch: parts.dispatch ?? "inline",

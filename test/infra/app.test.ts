@@ -117,8 +117,8 @@ describe("table", () => {
 });
 
 describe("queues", () => {
-  it("has one queue and one DLQ per department plus triage, notification and callback", () => {
-    expect(TARGETS).toHaveLength(DEPARTMENTS.length + 3);
+  it("has one queue and one DLQ per department plus triage, notification, callback and the bot's outbox", () => {
+    expect(TARGETS).toHaveLength(DEPARTMENTS.length + 4);
     s.templates.data.resourceCountIs("AWS::SQS::Queue", 2 * TARGETS.length);
     const names = Object.values(resourcesOf(s.templates.data, "AWS::SQS::Queue")).map(
       (q) => q.Properties.QueueName,
@@ -355,10 +355,10 @@ describe("dispatch outbox (the ticket table's stream)", () => {
   });
 
   it("feeds the outbox function only ticket items written dispatch-pending, with partial batch failures", () => {
-    // The table's stream feeds the outbox; the notification queue (an SQS source) feeds `notifications`.
+    const outboxFn = logicalId(s.service, s.service.functions.get("outbox")!.fn);
     const mappings = Object.values(
       resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"),
-    ).filter((x) => x.Properties.StartingPosition !== undefined);
+    ).filter((x) => JSON.stringify(x.Properties.FunctionName).includes(`"${outboxFn}"`));
     expect(mappings).toHaveLength(1);
     const m = mappings[0]!.Properties;
     expect(m).toMatchObject({
@@ -429,6 +429,69 @@ describe("closure loop (回访, SMS, supervision)", () => {
     for (const dept of DEPARTMENTS) expect(text).toContain(`:intake-${dept}"`);
     expect(text).toContain(':intake-triage"');
     expect(actionsOf(policyOf("sweeper"))).toContain("dynamodb:Query");
+  });
+});
+
+describe("WeChat channel", () => {
+  const policyOf = (name: (typeof FUNCTION_NAMES)[number]) =>
+    statementsOfRole("service", logicalId(s.service, s.service.functions.get(name)!.role));
+
+  it("the notification consumer is fed by the notification queue and reports partial batch failures", () => {
+    const fnId = logicalId(s.service, s.service.functions.get("notifications")!.fn);
+    const mappings = Object.values(
+      resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"),
+    ).filter((x) => JSON.stringify(x.Properties.FunctionName).includes(`"${fnId}"`));
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toMatchObject({
+      FunctionName: { Ref: fnId },
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    expect(JSON.stringify(mappings[0]!.Properties.EventSourceArn)).toContain(':intake-notification"');
+  });
+
+  it("the consumer consumes only the notification queue and sends only to the bot's outbox", () => {
+    const st = policyOf("notifications");
+    const on = (action: string) =>
+      JSON.stringify(st.filter((x) => [x.Action].flat().includes(action)).map((x) => x.Resource));
+    expect(on("sqs:ReceiveMessage")).toContain(':intake-notification"');
+    expect(on("sqs:ReceiveMessage")).not.toMatch(/:intake-(?!notification")[a-z-]+"/);
+    expect(on("sqs:SendMessage")).toContain(':intake-wechat-bot"');
+    expect(on("sqs:SendMessage")).not.toMatch(/:intake-(?!wechat-bot")[a-z-]+"/);
+    expect(actionsOf(st)).not.toContain("dynamodb:DeleteItem");
+  });
+
+  it("the bot's outbox routes touch only the outbox queue; only the OA functions and the consumer read the secret", () => {
+    const sqsOf = (name: (typeof FUNCTION_NAMES)[number]) =>
+      JSON.stringify(policyOf(name).filter((x) => actionsOf([x]).some((a) => a.startsWith("sqs:"))));
+    for (const name of ["wechat-outbox", "wechat-outbox-ack"] as const) {
+      expect(sqsOf(name)).toContain(':intake-wechat-bot"');
+      expect(sqsOf(name)).not.toMatch(/:intake-(?!wechat-bot")[a-z-]+"/);
+    }
+    expect(actionsOf(policyOf("wechat-outbox-ack")).filter((a) => a.startsWith("sqs:"))).toEqual([
+      "sqs:DeleteMessage",
+    ]);
+    const readers = FUNCTION_NAMES.filter((n) =>
+      actionsOf(policyOf(n)).includes("secretsmanager:GetSecretValue"),
+    ).sort();
+    expect(readers).toEqual(["notifications", "wechat-oa", "wechat-oa-verify"]);
+    const fns = resourcesOf(s.templates.service, "AWS::Lambda::Function");
+    const withSecret = Object.values(fns).filter(
+      (f) =>
+        (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.WECHAT_OA_SECRET_ARN,
+    );
+    expect(withSecret).toHaveLength(3);
+  });
+
+  it("the data stack creates the secret's place with a placeholder, never a value, retained", () => {
+    const secrets = Object.values(resourcesOf(s.templates.data, "AWS::SecretsManager::Secret"));
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0]!.DeletionPolicy).toBe("Retain");
+    expect(secrets[0]!.Properties).toMatchObject({
+      Name: "intake-wechat-oa",
+      GenerateSecretString: { SecretStringTemplate: expect.stringContaining("placeholder") },
+    });
+    expect(secrets[0]!.Properties.SecretString).toBeUndefined();
   });
 });
 

@@ -121,7 +121,7 @@ describe("another city, prefix and region", () => {
       expect(s.data.stackName).toBe("smalltown-data");
       const queues = Object.values(resourcesOf(s.templates.data, "AWS::SQS::Queue"));
       expect(queues.map((q) => q.Properties.QueueName).sort()).toEqual(
-        ["roads", "parks", "triage", "notification", "callback"]
+        ["roads", "parks", "triage", "notification", "callback", "wechat-bot"]
           .flatMap((t) => [`smalltown-${t}`, `smalltown-${t}-dlq`])
           .sort(),
       );

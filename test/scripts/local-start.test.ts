@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,13 @@ describe("npm start (local runtime) and the department CLI", () => {
   let dataDir: string;
   let baseUrl: string;
   let output = "";
-  const env = () => ({ ...process.env, DATA_DIR: dataDir, SWEEP_INTERVAL_SECONDS: "2" });
+  const env = () => ({
+    ...process.env,
+    DATA_DIR: dataDir,
+    SWEEP_INTERVAL_SECONDS: "2",
+    WECHAT_OA_TOKEN: "starttoken01",
+    WECHAT_OA_APPID: "wx00000000000000aa",
+  });
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "intake-start-"));
@@ -149,6 +156,52 @@ describe("npm start (local runtime) and the department CLI", () => {
       headers: { authorization: `Bearer ${keys.operator}` },
     });
     expect(again.status).toBe(200);
+  }, 90_000);
+
+  it("enables the WeChat Official Account callback when its settings are given, and prints its URL", async () => {
+    expect(output).toContain(`${baseUrl}/v1/channels/wechat-oa`);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = "42";
+    const signature = createHash("sha1")
+      .update(["starttoken01", timestamp, nonce].sort().join(""))
+      .digest("hex");
+    const res = await fetch(
+      `${baseUrl}/v1/channels/wechat-oa?${new URLSearchParams({ signature, timestamp, nonce, echostr: "hello" })}`,
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("hello");
+  });
+
+  it("npm run bot relays a resident's messages (mock puppet, stdin) and answers its health check", async () => {
+    const healthPort = await freePort();
+    const bot = spawn(process.execPath, ["--import", "tsx", "scripts/bot.ts"], {
+      env: { ...env(), BOT_HEALTH_PORT: String(healthPort), BOT_HEALTH_HOST: "127.0.0.1" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    bot.stdout?.on("data", (d) => {
+      out += d;
+    });
+    bot.stderr?.on("data", (d) => {
+      out += d;
+    });
+    try {
+      await expect.poll(() => out, { timeout: 30_000 }).toContain("type a message");
+      const health = () =>
+        fetch(`http://127.0.0.1:${healthPort}/health`).then(
+          (r) => r.status,
+          (e: Error) => `${String((e.cause as Error)?.message)}\n${out}`,
+        );
+      await expect.poll(health, { timeout: 10_000 }).toBe(200);
+      bot.stdin?.write("东城区新华街道人民路88号门口井盖丢了\n");
+      await expect.poll(() => out, { timeout: 15_000 }).toContain("请确认");
+      bot.stdin?.write("确认\n");
+      await expect.poll(() => out, { timeout: 15_000 }).toMatch(/工单号 \d{8}-\d{6}/);
+    } finally {
+      const exited = new Promise((r) => bot.once("exit", r));
+      bot.kill("SIGINT");
+      await exited;
+    }
   }, 90_000);
 
   it("stops everything cleanly on Ctrl-C", async () => {

@@ -157,6 +157,36 @@ const MATRIX: Record<HttpRouteName, Row> = {
     request: () => ({ method: "POST", path: "/open311/v2/requests.json" }),
     expect: all(403),
   },
+  // The WeChat bot's routes: the channel key bound to wechat only.
+  "wechat-messages": {
+    request: () => ({ method: "POST", path: "/v1/channels/wechat/messages", body: {} }),
+    expect: refused({ "channel:wechat": 400 }),
+  },
+  "wechat-outbox": {
+    request: () => ({ method: "GET", path: "/v1/channels/wechat/outbox?wait=0" }),
+    expect: refused({ "channel:wechat": 200 }),
+  },
+  "wechat-outbox-ack": {
+    request: () => ({ method: "POST", path: "/v1/channels/wechat/outbox/ack", body: {} }),
+    expect: refused({ "channel:wechat": 400 }),
+  },
+  // The Official Account callback is WeChat's: its signature, not our keys, decides. This system has no Official
+  // Account configured, so the route is off: 404 for everyone (signatures: test/integration/wechat-oa.test.ts).
+  "wechat-oa-verify": {
+    request: () => ({
+      method: "GET",
+      path: "/v1/channels/wechat-oa?signature=x&timestamp=1&nonce=1&echostr=e",
+    }),
+    expect: all(404),
+  },
+  "wechat-oa": {
+    request: () => ({
+      method: "POST",
+      path: "/v1/channels/wechat-oa?signature=x&timestamp=1&nonce=1",
+      body: "<xml/>",
+    }),
+    expect: all(401),
+  },
   "rate-page": {
     request: () => ({ method: "GET", path: "/rate/no-such-token-0000000000" }),
     expect: Object.fromEntries(PRINCIPALS.map((p) => [p, 404])) as Record<Principal, number>,

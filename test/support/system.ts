@@ -8,6 +8,7 @@ import {
   type LocalSystem,
   startLocalSystem,
 } from "../../scripts/local/system.js";
+import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
 import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 
@@ -32,7 +33,7 @@ export interface TestSystem extends LocalSystem {
 export async function startTestSystem(
   name: string,
   config: CityConfig = defaultConfig(),
-  opts: { outbox?: boolean } = {},
+  opts: { wechat?: WechatSettings; outbox?: boolean } = {},
 ): Promise<TestSystem> {
   const suffix = `${name}-${randomBytes(3).toString("hex")}`;
   const system = await startLocalSystem({
@@ -44,6 +45,7 @@ export async function startTestSystem(
     queuePrefix: `q-${suffix}`,
     port: await freePort(),
     quiet: true,
+    ...(opts.wechat ? { wechat: opts.wechat } : {}),
     ...(opts.outbox === false ? { outbox: false } : {}),
   });
   const keys = await issueDemoKeys(system.runtime);

@@ -1,0 +1,43 @@
+import * as z from "zod";
+import { IncomingMessage } from "../shared/channels/wechat/conversation.js";
+import { BOT_PREFIX, handleWechatMessage } from "../shared/channels/wechat/service.js";
+import { ForbiddenError, fromZodIssues, ValidationError } from "../shared/domain/errors.js";
+import type { Actor } from "../shared/domain/lifecycle.js";
+import { httpHandler, type Route } from "./lib/http.js";
+import { fromEnvironment } from "./lib/runtime.js";
+
+const Body = z.object({
+  /** The bot's contact id of the resident. */
+  userId: z.string().trim().min(1).max(150),
+  /** The platform's message id: the idempotency key of the step and of any ticket it files. */
+  messageId: z.string().trim().min(1).max(150),
+  message: IncomingMessage,
+});
+
+export function assertWechatGateway(actor: Actor): void {
+  if (actor.role !== "channel" || actor.channel !== "wechat") {
+    throw new ForbiddenError("仅限微信渠道密钥 / only a wechat channel key may call this endpoint");
+  }
+}
+
+/**
+ * POST /v1/channels/wechat/messages — the WeChat bot relays one resident message; the conversation runs here
+ * and the answer carries the replies to send back. A redelivered message id gets the same replies again.
+ */
+export const route: Route = async (req, core) => {
+  assertWechatGateway(req.actor);
+  if (req.body === undefined) throw new ValidationError("缺少请求体 / request body is required", "(body)");
+  const parsed = Body.safeParse(req.body);
+  if (!parsed.success) throw fromZodIssues(parsed.error.issues);
+  const { userId, messageId, message } = parsed.data;
+  const result = await handleWechatMessage(
+    core,
+    { channelUserId: `${BOT_PREFIX}${userId}`, messageId: `bot:${messageId}`, message },
+    req.actor,
+  );
+  return { statusCode: 200, body: result };
+};
+
+export const roles = ["channel"] as const;
+
+export const handler = httpHandler(route, roles, fromEnvironment);

@@ -1,0 +1,22 @@
+import * as z from "zod";
+import { ackOutbox } from "../shared/channels/wechat/outbox.js";
+import { fromZodIssues, ValidationError } from "../shared/domain/errors.js";
+import { httpHandler, type Route } from "./lib/http.js";
+import { fromEnvironment } from "./lib/runtime.js";
+import { assertWechatGateway } from "./wechat-messages.js";
+
+const Body = z.object({ leases: z.array(z.string().min(1).max(2000)).min(1).max(10) });
+
+/** POST /v1/channels/wechat/outbox/ack — the bot confirms it sent these outbox messages. */
+export const route: Route = async (req, core) => {
+  assertWechatGateway(req.actor);
+  if (req.body === undefined) throw new ValidationError("缺少请求体 / request body is required", "(body)");
+  const parsed = Body.safeParse(req.body);
+  if (!parsed.success) throw fromZodIssues(parsed.error.issues);
+  await ackOutbox(core, parsed.data.leases);
+  return { statusCode: 204 };
+};
+
+export const roles = ["channel"] as const;
+
+export const handler = httpHandler(route, roles, fromEnvironment);
