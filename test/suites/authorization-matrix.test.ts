@@ -185,7 +185,7 @@ const MATRIX: Record<HttpRouteName, Row> = {
       path: "/v1/channels/wechat-oa?signature=x&timestamp=1&nonce=1",
       body: "<xml/>",
     }),
-    expect: all(401),
+    expect: all(404),
   },
   "rate-page": {
     request: () => ({ method: "GET", path: "/rate/no-such-token-0000000000" }),
