@@ -1,7 +1,8 @@
 import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
 import { loadModelFile } from "../../shared/classify/files.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
-import { parseCityConfig } from "../../shared/config/load.js";
+import gridsJson from "../../shared/config/grids.geo.json" with { type: "json" };
+import { parseCityConfig, withGridsFile } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { createLogger } from "../../shared/log.js";
 import { createAuthenticator } from "../../shared/services/auth.js";
@@ -29,7 +30,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
 export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
   return env.CITY_CONFIG_JSON
     ? parseCityConfig(JSON.parse(env.CITY_CONFIG_JSON), "CITY_CONFIG_JSON")
-    : parseCityConfig(cityJson, "shared/config/city.json");
+    : parseCityConfig(
+        withGridsFile(cityJson, "shared/config/city.json", () => JSON.stringify(gridsJson)),
+        "shared/config/city.json",
+      );
 }
 
 export async function createRuntime(

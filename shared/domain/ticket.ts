@@ -42,11 +42,17 @@ export const AreaPath = z.object({
 });
 export type AreaPath = z.infer<typeof AreaPath>;
 
+/** How `location.area` was found: a point in a grid polygon, the caller's own area, names in the address, or not. */
+export const AreaSource = z.enum(["point", "address", "given", "none"]);
+export type AreaSource = z.infer<typeof AreaSource>;
+
 export const Location = z.object({
   address: trimmed(500),
   lat: z.number().min(-90).max(90).optional(),
   lng: z.number().min(-180).max(180).optional(),
   area: AreaPath.optional(),
+  /** Set by intake (shared/routing/area.ts); absent on tickets stored before it existed. */
+  areaSource: AreaSource.optional(),
 });
 export type Location = z.infer<typeof Location>;
 

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CityConfig } from "../config/schema.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
-import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
 import {
   type ChannelCallbacks,
@@ -12,6 +11,7 @@ import {
   systemClock,
   type TicketStore,
 } from "../ports.js";
+import { createRouter, type Router } from "../routing/router.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
 export interface CategorySuggester {

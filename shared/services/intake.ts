@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { ConflictError, fromZodIssues, ValidationError } from "../domain/errors.js";
 import { type Actor, newTicket, transition } from "../domain/lifecycle.js";
-import { resolveArea } from "../domain/routing.js";
 import { type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
+import { resolveArea } from "../routing/router.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 

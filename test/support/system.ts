@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { inject } from "vitest";
 import { freePort } from "../../scripts/local/stand-ins.js";
 import {
@@ -8,14 +7,11 @@ import {
   type LocalSystem,
   startLocalSystem,
 } from "../../scripts/local/system.js";
-import { parseCityConfig } from "../../shared/config/load.js";
+import { loadCityConfigFile } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 
 export function defaultConfig(): CityConfig {
-  return parseCityConfig(
-    JSON.parse(readFileSync("shared/config/city.json", "utf8")),
-    "shared/config/city.json",
-  );
+  return loadCityConfigFile("shared/config/city.json");
 }
 
 export interface TestSystem extends LocalSystem {
