@@ -1,3 +1,5 @@
+import { TRIAGE } from "../shared/ports.js";
+import { triageBrief } from "../shared/routing/triage.js";
 import { pollInbox } from "../shared/services/inbox.js";
 import { httpHandler, queryInt, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
@@ -14,7 +16,15 @@ export const route: Route = async (req, core) => {
   return {
     statusCode: 200,
     body: {
-      items: items.map((i) => ({ leaseToken: i.leaseToken, ticket: ticketView(i.ticket, req.actor) })),
+      items: items.map((i) => ({
+        leaseToken: i.leaseToken,
+        ticket: ticketView(i.ticket, req.actor),
+        // 协办: a co-handling department acts with co-accept / co-report; the lead with accept / resolve.
+        ...(req.actor.role === "department"
+          ? { as: i.ticket.department === req.actor.department ? "lead" : "co-handler" }
+          : {}),
+        ...(req.params.dept === TRIAGE ? { triage: triageBrief(core, i.ticket) } : {}),
+      })),
     },
   };
 };

@@ -52,6 +52,7 @@ export function createAwsCore(
       config,
       store,
       keys: store,
+      dedup: store,
       queue,
       log: extra.log,
       clock: extra.clock,

@@ -13,6 +13,7 @@ import type { HistoryEvent, Ticket, TicketStatus } from "../domain/ticket.js";
 import type {
   ApiKeyRecord,
   CreateOutcome,
+  DedupEntry,
   IdempotencyRecord,
   KeyStore,
   Page,
@@ -271,6 +272,58 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
 
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
     return this.queryIndex("GSI4", keys.phonePartition(phone), limit, cursor, false);
+  }
+
+  /** One query on the sparse GSI6: the partition's open tickets since `since`, only the fields dedup needs. */
+  async dedupCandidates(partition: string, since: string): Promise<DedupEntry[]> {
+    const out: DedupEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "GSI6",
+          KeyConditionExpression: "#pk = :pk AND #sk >= :since",
+          ExpressionAttributeNames: {
+            "#pk": "GSI6PK",
+            "#sk": "GSI6SK",
+            "#t": "ticket",
+            "#id": "id",
+            "#no": "ticketNo",
+            "#c": "createdAt",
+            "#ti": "title",
+            "#sig": "textSignature",
+            "#loc": "location",
+          },
+          ExpressionAttributeValues: { ":pk": keys.dedupPartition(partition), ":since": since },
+          ProjectionExpression: "#t.#id, #t.#no, #t.#c, #t.#ti, #t.#sig, #t.#loc",
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page?.Items ?? []) {
+        const t = item.ticket as {
+          id: string;
+          ticketNo: string;
+          createdAt: string;
+          title: string;
+          textSignature?: string;
+          location?: { lat?: number; lng?: number };
+        };
+        if (!t?.textSignature) continue;
+        out.push({
+          ticketId: t.id,
+          ticketNo: t.ticketNo,
+          createdAt: t.createdAt,
+          title: t.title,
+          signature: t.textSignature,
+          ...(t.location?.lat !== undefined && t.location?.lng !== undefined
+            ? { lat: t.location.lat, lng: t.location.lng }
+            : {}),
+        });
+      }
+      start = page?.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 
   async nextSequence(day: string): Promise<number> {

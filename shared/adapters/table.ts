@@ -9,6 +9,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   COUNTER#<yyyymmdd> / COUNTER             the day's ticket-number counter
  *   APIKEY#<sha256> / APIKEY                 an API key's principal
  *   DONE#<key> / DONE                        a once-only effect that happened (expires)
+ * GSI6 (sparse) holds open tickets with a text signature under DEDUP#<area>#<top category>, sorted by creation.
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -22,6 +23,7 @@ export const TABLE_INDEXES = [
   { name: "GSI3", pk: "GSI3PK", sk: "GSI3SK", purpose: "department + status" },
   { name: "GSI4", pk: "GSI4PK", sk: "GSI4SK", purpose: "reporter (hashed phone)" },
   { name: "GSI5", pk: "GSI5PK", sk: "GSI5SK", purpose: "area + category + time (dedup, hotspots)" },
+  { name: "GSI6", pk: "GSI6PK", sk: "GSI6SK", purpose: "sparse: open tickets by repeat partition + time" },
 ] as const;
 
 export const keys = {
@@ -37,6 +39,7 @@ export const keys = {
   done: (key: string) => ({ [PK]: `DONE#${key}`, [SK]: "DONE" }),
   pendingPartition: "PENDING",
   statusPartition: (status: string) => `STATUS#${status}`,
+  dedupPartition: (partition: string) => `DEDUP#${partition}`,
   phonePartition: (phone: string) => `PHONE#${createHash("sha256").update(phone).digest("hex")}`,
 };
 
@@ -67,8 +70,15 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
     item.GSI5PK = `AREA#${ticket.location.area.district}#${ticket.categoryId}`;
     item.GSI5SK = `${ticket.createdAt}#${ticket.id}`;
   }
+  if (ticket.dedupKey && ticket.textSignature && DEDUP_OPEN.has(ticket.status)) {
+    item.GSI6PK = keys.dedupPartition(ticket.dedupKey);
+    item.GSI6SK = `${ticket.createdAt}#${ticket.id}`;
+  }
   return item;
 }
+
+/** States in which a ticket is a candidate parent for repeats. */
+const DEDUP_OPEN: ReadonlySet<string> = new Set(["received", "triage", "dispatched", "accepted", "resolved"]);
 
 export function eventItem(ticketId: string, event: HistoryEvent): Record<string, unknown> {
   return { ...keys.event(ticketId, event), entity: "event", event };

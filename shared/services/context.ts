@@ -5,13 +5,15 @@ import { type Logger, silentLogger } from "../log.js";
 import {
   type ChannelCallbacks,
   type Clock,
+  type DedupIndex,
   type KeyStore,
   type NotificationSenders,
   type Queue,
   systemClock,
   type TicketStore,
 } from "../ports.js";
-import { createRouter, type Router } from "../routing/router.js";
+import { type AreaLocator, createAreaLocator } from "../routing/area.js";
+import { createDecider, createRouter, type Decider, type Router } from "../routing/router.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
 export interface CategorySuggester {
@@ -27,6 +29,12 @@ export interface Core {
   clock: Clock;
   log: Logger;
   router: Router;
+  /** Lead (主办), co-handlers (协办) and small matters (小事一格解决): shared/routing/router.ts. */
+  decider: Decider;
+  /** Point → grid cell, address → community, built once (shared/routing/area.ts). */
+  areas: AreaLocator;
+  /** Open tickets by repeat partition (重复工单); null: no repeat check. */
+  dedup: DedupIndex | null;
   deadlines: DeadlinePolicy;
   classifier: CategorySuggester | null;
   /** Deliver notifications to residents, by the ticket's origin channel (shared/notify). */
@@ -48,6 +56,7 @@ export function createCore(parts: {
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
+  dedup?: DedupIndex | null;
   newId?: () => string;
 }): Core {
   return {
@@ -59,6 +68,9 @@ export function createCore(parts: {
     callbacks: parts.callbacks ?? null,
     newId: parts.newId ?? randomUUID,
     router: createRouter(parts.config),
+    decider: createDecider(parts.config),
+    areas: createAreaLocator(parts.config),
+    dedup: parts.dedup ?? null,
     deadlines: createDeadlinePolicy(parts.config),
     departments: new Set(parts.config.departments.map((d) => d.id)),
     categories: new Set(parts.config.categories.map((c) => c.id)),

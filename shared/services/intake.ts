@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { ConflictError, fromZodIssues, ValidationError } from "../domain/errors.js";
 import { type Actor, newTicket, transition } from "../domain/lifecycle.js";
 import { type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
-import { resolveArea } from "../routing/router.js";
+import { enqueueNotifications } from "../notify/service.js";
+import { routeNow } from "../routing/assign.js";
+import { dedupPartition, findRepeat, type RepeatFinding, textSignature } from "../routing/dedup/index.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 
@@ -99,7 +101,8 @@ export async function createTicket(
 
   const now = core.clock.now();
   const category = chooseCategory(core, input);
-  const area = resolveArea(core.config, input.location.address, input.location.area);
+  const located = core.areas.locate(input.location);
+  const area = located.area;
   const day = cityDay(now, core.config.city.timezoneOffsetMinutes);
   const seq = await core.store.nextSequence(day);
   const received = newTicket(
@@ -113,7 +116,9 @@ export async function createTicket(
       categoryId: category.categoryId,
       categorySource: category.source,
       suggestion: category.suggestion,
-      location: { ...input.location, area },
+      location: { ...input.location, area, areaSource: located.source },
+      textSignature: textSignature(input.title, input.description),
+      dedupKey: dedupPartition(core.config, area, category.categoryId),
       reporter: input.reporter,
       attachments: input.attachments,
       urgency: input.urgency,
@@ -121,29 +126,55 @@ export async function createTicket(
     opts.actor,
     now,
   );
-  const department = core.router.route(received.categoryId, area);
-  const { ticket } = department
-    ? transition(
-        received,
-        {
-          type: "dispatch",
-          department,
-          dueAt: core.deadlines.dueAt(now, received.urgency, received.categoryId),
-        },
-        SYSTEM,
-        now,
-      )
-    : transition(
-        received,
-        {
-          type: "triage",
-          reason: received.categoryId
-            ? "没有匹配的派单规则 / no routing rule matches"
-            : "无法确定分类 / category unclear",
-        },
-        SYSTEM,
-        now,
-      );
+  // 重复工单: one indexed query for open tickets of the same partition, scored by MinHash similarity.
+  let repeat: RepeatFinding | null = null;
+  if (core.dedup && core.config.dedup.enabled) {
+    repeat = await findRepeat(core.dedup, core.config.dedup, {
+      partition: received.dedupKey!,
+      signature: received.textSignature!,
+      title: received.title,
+      createdAt: received.createdAt,
+      ...(input.location.lat !== undefined && input.location.lng !== undefined
+        ? { lat: input.location.lat, lng: input.location.lng }
+        : {}),
+    });
+  }
+  const route = routeNow(core, received, now);
+  let step: ReturnType<typeof transition>;
+  if (repeat?.level === "auto") {
+    step = transition(received, { type: "merge", parentId: repeat.best.ticketId }, SYSTEM, now);
+    step.ticket.duplicateCandidates = repeat.candidates;
+  } else if (repeat) {
+    step = transition(
+      { ...received, duplicateCandidates: repeat.candidates },
+      {
+        type: "triage",
+        reason: `疑似重复工单 ${repeat.best.ticketNo}，请派单员判断 / possible repeat of ${repeat.best.ticketNo}`,
+      },
+      SYSTEM,
+      now,
+    );
+  } else if (route) {
+    step = transition(
+      received,
+      { type: "dispatch", department: route.department, dueAt: route.dueAt, coHandlers: route.coHandlers },
+      SYSTEM,
+      now,
+    );
+  } else {
+    step = transition(
+      received,
+      {
+        type: "triage",
+        reason: received.categoryId
+          ? "没有匹配的派单规则 / no routing rule matches"
+          : "无法确定分类 / category unclear",
+      },
+      SYSTEM,
+      now,
+    );
+  }
+  const { ticket } = step;
 
   const outcome = await core.store.create(
     ticket,
@@ -161,6 +192,8 @@ export async function createTicket(
     status: ticket.status,
     department: ticket.department,
   });
+  if (repeat?.level === "auto")
+    await enqueueNotifications(core, ticket, step.events, { parentNo: repeat.best.ticketNo });
   const delivered = await deliver(core, ticket);
   return { ticket: delivered ? { ...ticket, dispatchPending: false } : ticket, created: true };
 }

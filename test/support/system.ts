@@ -11,7 +11,11 @@ import { loadCityConfigFile } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 
 export function defaultConfig(): CityConfig {
-  return loadCityConfigFile("shared/config/city.json");
+  const config = loadCityConfigFile("shared/config/city.json");
+  // Most tests file the same report text many times; repeat merging (重复工单) is tested with it switched on
+  // (test/integration/routing.test.ts).
+  config.dedup.enabled = false;
+  return config;
 }
 
 export interface TestSystem extends LocalSystem {
