@@ -15,6 +15,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ensureTable, startDynamoLocal } from "../scripts/local/stand-ins.js";
 import { createClients } from "../shared/adapters/aws.js";
@@ -132,12 +133,6 @@ function synthetic(i: number, rand: () => number) {
   return { id: `syn-${i}`, title, description, area, categoryId };
 }
 
-interface Check {
-  row: Row;
-  partition: string;
-  signature: string;
-}
-
 /** Runs the labelled rows through `index` in filing order; returns pair precision/recall and timings. */
 async function evaluate(
   rows: Row[],
@@ -151,6 +146,7 @@ async function evaluate(
     return r;
   };
   const times: number[] = [];
+  let cpuMicros = 0;
   let queries = 0;
   let auto = 0;
   let flagged = 0;
@@ -164,6 +160,7 @@ async function evaluate(
     const s = suggester.suggest(`${title}\n${description}`);
     const partition = dedupPartition(config, { district: "xihu", street: "beishan" }, s?.categoryId ?? null);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const signature = textSignature(title!, description);
     const since = new Date(Date.parse(`${row.created_at}Z`) - settings.windowDays * 86_400_000).toISOString();
     const entries = await index.dedupCandidates(partition, since);
@@ -175,6 +172,8 @@ async function evaluate(
       createdAt: row.created_at,
     });
     times.push(performance.now() - t0);
+    const c1 = process.cpuUsage(c0);
+    cpuMicros += c1.user + c1.system;
     const best = found?.best;
     if (best) {
       if (best.ticketId.startsWith("syn-")) falseToSynthetic++;
@@ -231,6 +230,7 @@ async function evaluate(
     falseToSynthetic,
     queriesPerCheck: queries / rows.length,
     meanMs: times.reduce((a, b) => a + b, 0) / times.length,
+    cpuMs: cpuMicros / 1000 / rows.length,
     p95Ms: quantile(times, 0.95),
   };
 }
@@ -249,8 +249,10 @@ function print(label: string, r: Awaited<ReturnType<typeof evaluate>>) {
     `checks: ${r.autoMerged} auto-merged, ${r.flagged} flagged, ${r.falseToSynthetic} matched a synthetic ticket`,
   );
   console.log(
-    `time per check: mean ${r.meanMs.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms [${mark(r.meanMs < 5)} < 5 ms]; ${r.queriesPerCheck} indexed query per check`,
+    `time per check: mean ${r.meanMs.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms [${mark(r.meanMs < 5)} < 5 ms]; this process's CPU ${r.cpuMs.toFixed(2)} ms per check; ${r.queriesPerCheck} indexed query per check`,
   );
+  const [load] = loadavg();
+  console.log(`(load average ${load?.toFixed(1)} on ${cpus().length} cores while measuring)`);
 }
 
 async function main() {
