@@ -1,13 +1,34 @@
 /**
- * Intake benchmark on the embedded stand-ins: latency of POST /v1/tickets through the local API (same handlers
- * as on Lambda, real SDK clients, DynamoDB Local, local-aws-sqs), throughput at a fixed concurrency, and the
- * department loop (poll + accept). Run: `npx tsx bench/intake.ts` or as part of `npm run bench`.
+ * Intake benchmark on the embedded stand-ins, every figure a ratio measured in the same run:
+ *   - the raw no-loss transaction on DynamoDB Local (ticket + first event + idempotency record, guarded,
+ *     nothing else) at 1, 4 and 16 clients: the store's floor;
+ *   - POST /v1/tickets through the local API (same handlers as on Lambda, real SDK clients, DynamoDB Local,
+ *     local-aws-sqs) at 1, 4 and 16 clients: tickets/s, p50, p99, and the ratio to the floor;
+ *   - intake → the ticket in its department's inbox (p50/p99);
+ *   - handler CPU per ticket with the AWS clients stubbed (aws-sdk-client-mock), i.e. our own code's cost;
+ *   - the department loop (poll + accept) and the memory of each process.
+ * Run: `npx tsx bench/intake.ts` or as part of `npm run bench`.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { freePort, startDynamoLocal, startSqsLocal } from "../scripts/local/stand-ins.js";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { httpHandler } from "../functions/lib/http.js";
+import { createRuntime } from "../functions/lib/runtime.js";
+import { roles as createRoles, route as createRoute } from "../functions/tickets-create.js";
+import {
+  ensureTable,
+  freePort,
+  processTreeRssMiB,
+  startDynamoLocal,
+  startSqsLocal,
+} from "../scripts/local/stand-ins.js";
 import { issueDemoKeys, startLocalSystem } from "../scripts/local/system.js";
+import { keys as tableKeys } from "../shared/adapters/table.js";
 import { quantile } from "../shared/classify/evaluate.js";
 import { parseCityConfig } from "../shared/config/load.js";
 
@@ -18,13 +39,157 @@ const REPORTS = [
   { title: "路灯不亮", description: "人民路东段路灯一到晚上就不亮，行人很不安全。" },
 ];
 
-export async function runIntakeBench(
-  opts: { sequential?: number; concurrent?: number; concurrency?: number } = {},
-) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const sequential = opts.sequential ?? 200;
-  const concurrent = opts.concurrent ?? 400;
-  const concurrency = opts.concurrency ?? 10;
+export const CLIENTS = [1, 4, 16] as const;
+/** Targets of issue #12. */
+export const TARGETS = { ratioAt16: 0.5, p50Factor: 2, inboxP99Ms: 1000, cpuMsPerTicket: 0.5 };
+
+interface Rate {
+  clients: number;
+  n: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** Runs `op` from `clients` concurrent workers until `total` operations are done. */
+async function measure(clients: number, total: number, op: (i: number) => Promise<void>): Promise<Rate> {
+  const times: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const t0 = performance.now();
+        await op(i);
+        times.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    clients,
+    n: times.length,
+    perSecond: times.length / seconds,
+    p50: quantile(times, 0.5),
+    p99: quantile(times, 0.99),
+  };
+}
+
+function body(n: number) {
+  const r = REPORTS[n % REPORTS.length]!;
+  return JSON.stringify({
+    ...r,
+    location: { address: "西湖区北山街道保俶路1号" },
+    reporter: { phone: `139${String(n).padStart(8, "0")}` },
+  });
+}
+
+/** The store's floor: the same three guarded items intake writes, in one transaction, and nothing else. */
+async function rawTransactions(endpoint: string, table: string, clients: number, total: number) {
+  const ddb = new DynamoDBClient({
+    region: "us-east-1",
+    endpoint,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
+  const item = JSON.parse(body(1)) as Record<string, unknown>;
+  try {
+    return await measure(clients, total, async () => {
+      const id = randomUUID();
+      const at = new Date().toISOString();
+      await doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: table,
+                Item: { ...tableKeys.ticket(id), entity: "ticket", version: 2, ticket: { ...item, id } },
+                ConditionExpression: "attribute_not_exists(PK)",
+              },
+            },
+            {
+              Put: {
+                TableName: table,
+                Item: { PK: `TICKET#${id}`, SK: `EVENT#${at}#000000`, entity: "event", event: { at } },
+              },
+            },
+            {
+              Put: {
+                TableName: table,
+                Item: { ...tableKeys.idempotency(`raw:${id}`), entity: "idempotency", ticketId: id },
+                ConditionExpression: "attribute_not_exists(PK)",
+              },
+            },
+          ],
+        }),
+      );
+    });
+  } finally {
+    ddb.destroy();
+  }
+}
+
+/** CPU our own code spends per ticket: the create handler with every AWS call answered by a stub. */
+export async function handlerCpu(config: ReturnType<typeof parseCityConfig>, n: number) {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const sqs = mockClient(SQSClient);
+  const operatorKey = "bench-operator-key";
+  // The key lookup (GetItem on APIKEY#…) and the day counter (UpdateItem ADD) answer like DynamoDB; every
+  // other call (idempotency read, the transaction, the pending-mark update) succeeds with nothing to say.
+  let counter = 0;
+  ddb.callsFake((input: { Key?: { PK?: string } }) => {
+    const key = input.Key?.PK ?? "";
+    if (key.startsWith("APIKEY#"))
+      return { Item: { role: "operator", label: "bench", createdAt: new Date().toISOString() } };
+    if (key.startsWith("COUNTER#")) return { Attributes: { n: ++counter } };
+    return {};
+  });
+  sqs.on(SendMessageCommand).resolves({ MessageId: "m" });
+  try {
+    const runtime = await createRuntime(
+      {
+        region: "us-east-1",
+        tableName: "bench-cpu",
+        queueUrlBase: "http://127.0.0.1:1/000000000000/",
+        queuePrefix: "bench",
+        // Endpoints make the clients use static local credentials; nothing is contacted (the clients are stubbed).
+        dynamoEndpoint: "http://127.0.0.1:1",
+        sqsEndpoint: "http://127.0.0.1:1",
+      },
+      config,
+      { quiet: !process.env.BENCH_DEBUG },
+    );
+    const handler = httpHandler(createRoute, createRoles, async () => runtime);
+    const event = (i: number) =>
+      ({
+        version: "2.0",
+        rawPath: "/v1/tickets",
+        headers: {
+          authorization: `Bearer ${operatorKey}`,
+          "content-type": "application/json",
+          "idempotency-key": `cpu-${i}`,
+        },
+        requestContext: { http: { method: "POST" }, requestId: `r${i}` },
+        body: body(i),
+        isBase64Encoded: false,
+      }) as unknown as APIGatewayProxyEventV2;
+    for (let i = 0; i < 200; i++) await handler(event(i), {} as never); // warm-up (JIT, caches)
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      const res = await handler(event(1000 + i), {} as never);
+      if (typeof res === "object" && res.statusCode !== 201)
+        throw new Error(`stubbed create: ${res.statusCode}`);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    return { n, msPerTicket: (cpu.user + cpu.system) / 1000 / n };
+  } finally {
+    ddb.restore();
+    sqs.restore();
+  }
+}
+
+export async function runIntakeBench(opts: { perLevel?: number; inboxSamples?: number } = {}) {
+  const perLevel = opts.perLevel ?? 400;
   const config = parseCityConfig(JSON.parse(readFileSync("shared/config/city.json", "utf8")), "city.json");
   const [dynamo, sqs] = await Promise.all([startDynamoLocal(), startSqsLocal()]);
   const id = randomBytes(3).toString("hex");
@@ -39,53 +204,64 @@ export async function runIntakeBench(
     quiet: true,
   });
   try {
+    const rawTable = `bench-raw-${id}`;
+    await ensureTable(dynamo.endpoint, rawTable);
     const keys = await issueDemoKeys(system.runtime);
     let n = 0;
     const create = async () => {
-      const r = REPORTS[n % REPORTS.length]!;
-      n++;
-      const t0 = performance.now();
+      const i = n++;
       const res = await fetch(`${system.baseUrl}/v1/tickets`, {
         method: "POST",
         headers: {
           authorization: `Bearer ${keys.operator}`,
           "content-type": "application/json",
-          "idempotency-key": `bench-${id}-${n}`,
+          "idempotency-key": `bench-${id}-${i}`,
         },
-        body: JSON.stringify({
-          ...r,
-          location: { address: "西湖区北山街道保俶路1号" },
-          reporter: { phone: `139${String(n).padStart(8, "0")}` },
-        }),
+        body: body(i),
       });
-      await res.arrayBuffer();
+      const out = (await res.json()) as { id: string; department: string | null };
       if (res.status !== 201) throw new Error(`create failed: ${res.status}`);
-      return performance.now() - t0;
+      return out;
     };
-    for (let i = 0; i < 20; i++) await create(); // warm-up
-    const seq: number[] = [];
-    for (let i = 0; i < sequential; i++) seq.push(await create());
+    for (let i = 0; i < 30; i++) await create(); // warm-up
+    await rawTransactions(dynamo.endpoint, rawTable, 4, 100); // warm-up
 
-    const started = performance.now();
-    let remaining = concurrent;
-    const conc: number[] = [];
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (remaining-- > 0) conc.push(await create());
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
+    // Interleave the two at each level so that both see the same machine state.
+    const levels: { raw: Rate; intake: Rate }[] = [];
+    for (const clients of CLIENTS) {
+      const raw = await rawTransactions(dynamo.endpoint, rawTable, clients, perLevel);
+      const intake = await measure(clients, perLevel, async () => void (await create()));
+      levels.push({ raw, intake });
+    }
+
+    // Intake → inbox: file one drainage report, long-poll the water inbox until that ticket is there.
+    const water = keys.departments.water!;
+    const inbox: number[] = [];
+    for (let s = 0; s < (opts.inboxSamples ?? 40); s++) {
+      const t0 = performance.now();
+      const created = await create();
+      if (created.department !== "water") continue;
+      for (let tries = 0; tries < 50; tries++) {
+        const res = await fetch(`${system.baseUrl}/v1/departments/water/inbox?wait=1&max=10`, {
+          headers: { authorization: `Bearer ${water}` },
+        });
+        const got = (await res.json()) as { items: { leaseToken: string; ticket: { id: string } }[] };
+        if (got.items.some((it) => it.ticket.id === created.id)) {
+          inbox.push(performance.now() - t0);
+          break;
+        }
+      }
+    }
 
     // Department loop: poll the water inbox and accept what is there.
-    const water = keys.departments.water!;
     const loop: number[] = [];
     for (let i = 0; i < 20; i++) {
       const t0 = performance.now();
       const res = await fetch(`${system.baseUrl}/v1/departments/water/inbox?wait=0&max=1`, {
         headers: { authorization: `Bearer ${water}` },
       });
-      const body = (await res.json()) as { items: { leaseToken: string; ticket: { id: string } }[] };
-      const item = body.items[0];
+      const got = (await res.json()) as { items: { leaseToken: string; ticket: { id: string } }[] };
+      const item = got.items[0];
       if (!item) continue;
       const act = await fetch(`${system.baseUrl}/v1/tickets/${item.ticket.id}/actions`, {
         method: "POST",
@@ -95,20 +271,21 @@ export async function runIntakeBench(
       await act.arrayBuffer();
       loop.push(performance.now() - t0);
     }
+    const memory = {
+      apiMiB: process.memoryUsage().rss / 2 ** 20,
+      dynamoMiB: dynamo.pid ? processTreeRssMiB(dynamo.pid) : null,
+    };
+    await system.stop();
+    const cpu = await handlerCpu(config, 2000);
     return {
-      createSequential: { n: seq.length, p50: quantile(seq, 0.5), p99: quantile(seq, 0.99) },
-      createConcurrent: {
-        n: conc.length,
-        concurrency,
-        perSecond: conc.length / seconds,
-        p50: quantile(conc, 0.5),
-        p99: quantile(conc, 0.99),
-      },
+      levels,
+      inbox: { n: inbox.length, p50: quantile(inbox, 0.5), p99: quantile(inbox, 0.99) },
       pollAndAccept: { n: loop.length, p50: quantile(loop, 0.5), p99: quantile(loop, 0.99) },
-      rssMiB: process.memoryUsage().rss / 2 ** 20,
+      cpu,
+      memory,
     };
   } finally {
-    await system.stop();
+    await system.stop().catch(() => undefined);
     await sqs.stop();
     await dynamo.stop();
   }
@@ -116,18 +293,36 @@ export async function runIntakeBench(
 
 export function printIntake(r: Awaited<ReturnType<typeof runIntakeBench>>) {
   const ms = (x: number) => `${x.toFixed(1)} ms`;
-  console.log("intake on the embedded stand-ins (DynamoDB Local + local-aws-sqs, one machine, loopback)");
+  const mark = (ok: boolean) => (ok ? "PASS" : "MISS");
   console.log(
-    `  create, sequential   n=${r.createSequential.n}  p50 ${ms(r.createSequential.p50)}  p99 ${ms(r.createSequential.p99)}`,
+    "intake on the embedded stand-ins (DynamoDB Local + local-aws-sqs, one 2-core machine, loopback)",
+  );
+  console.log("clients  raw txn/s  raw p50   intake/s  p50       p99       intake/raw  p50 ratio");
+  for (const { raw, intake } of r.levels) {
+    console.log(
+      `${String(raw.clients).padEnd(8)} ${raw.perSecond.toFixed(0).padStart(9)}  ${ms(raw.p50).padEnd(8)}  ${intake.perSecond.toFixed(0).padStart(8)}  ${ms(intake.p50).padEnd(8)}  ${ms(intake.p99).padEnd(8)}  ${(intake.perSecond / raw.perSecond).toFixed(2).padStart(10)}  ${(intake.p50 / raw.p50).toFixed(2)}`,
+    );
+  }
+  const at16 = r.levels.find((l) => l.raw.clients === 16)!;
+  const ratio = at16.intake.perSecond / at16.raw.perSecond;
+  const p50f = at16.intake.p50 / at16.raw.p50;
+  console.log(
+    `  intake ≥ ${TARGETS.ratioAt16} × raw at 16 clients: ${ratio.toFixed(2)}  ${mark(ratio >= TARGETS.ratioAt16)}`,
   );
   console.log(
-    `  create, ${r.createConcurrent.concurrency} in flight  n=${r.createConcurrent.n}  ${r.createConcurrent.perSecond.toFixed(0)} tickets/s  p50 ${ms(r.createConcurrent.p50)}  p99 ${ms(r.createConcurrent.p99)}`,
+    `  intake p50 ≤ ${TARGETS.p50Factor} × raw p50 at 16 clients: ${p50f.toFixed(2)}  ${mark(p50f <= TARGETS.p50Factor)}`,
+  );
+  console.log(
+    `  intake → inbox       n=${r.inbox.n}  p50 ${ms(r.inbox.p50)}  p99 ${ms(r.inbox.p99)}  (≤ ${TARGETS.inboxP99Ms} ms: ${mark(r.inbox.p99 <= TARGETS.inboxP99Ms)})`,
+  );
+  console.log(
+    `  handler CPU          ${r.cpu.msPerTicket.toFixed(3)} ms/ticket over ${r.cpu.n} (AWS clients stubbed; ≤ ${TARGETS.cpuMsPerTicket}: ${mark(r.cpu.msPerTicket <= TARGETS.cpuMsPerTicket)})`,
   );
   console.log(
     `  poll + accept        n=${r.pollAndAccept.n}  p50 ${ms(r.pollAndAccept.p50)}  p99 ${ms(r.pollAndAccept.p99)}`,
   );
   console.log(
-    `  API process RSS      ${r.rssMiB.toFixed(0)} MiB (bench process incl. the SQS server; DynamoDB Local is a separate JVM)`,
+    `  memory               API + SQS stand-in process ${r.memory.apiMiB.toFixed(0)} MiB RSS; DynamoDB Local JVM ${r.memory.dynamoMiB === null ? "n/a" : `${r.memory.dynamoMiB.toFixed(0)} MiB`}`,
   );
 }
 

@@ -3,7 +3,12 @@ import { spawnSync } from "node:child_process";
 
 const problems = [];
 const [major] = process.versions.node.split(".").map(Number);
-if (major < 20) problems.push(`Node.js 20 or newer is required (found ${process.version}).`);
+// `npm ci` installs Node 22 for the project's scripts (the optional node-<os>-<cpu> packages put it first on
+// the scripts' PATH); elsewhere the Node that runs npm must be 22 or newer.
+if (major < 22)
+  problems.push(
+    `Node.js 22 or newer is required (found ${process.version}): run through npm (npm test / npm start) after npm ci, or install Node 22 or 24.`,
+  );
 
 const java = spawnSync(process.env.JAVA ?? "java", ["-version"], { encoding: "utf8" });
 if (java.error || java.status !== 0) {

@@ -46,8 +46,11 @@ export interface TicketStore {
   listPending(limit: number): Promise<Ticket[]>;
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
-  /** Next number of the day's ticket counter (1, 2, …); never returns the same number twice. */
-  nextSequence(day: string): Promise<number>;
+  /**
+   * Reserves the next `count` (default 1) numbers of the day's ticket counter and returns the last of them
+   * (the block is `last - count + 1 … last`); never hands out the same number twice.
+   */
+  nextSequence(day: string, count?: number): Promise<number>;
   /**
    * Records that a once-only effect (a notification sent, a platform message handled) happened: true the first
    * time for `key`, false after. Kept for `ttlDays`.

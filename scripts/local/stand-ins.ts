@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -46,7 +46,28 @@ export function dynamoJar(): { jar: string; libDir: string } {
 
 export interface StandIn {
   endpoint: string;
+  /** The stand-in's own process (DynamoDB Local's guard shell, whose child is the JVM), when it has one. */
+  pid?: number;
   stop(): Promise<void>;
+}
+
+/** Resident memory of a process and all its descendants (Linux /proc), in MiB; null where /proc is absent. */
+export function processTreeRssMiB(pid: number): number | null {
+  const rss = (p: number): number => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, "utf8");
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8")
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
+      return kb + children.reduce((sum, c) => sum + rss(Number(c)), 0);
+    } catch {
+      return 0;
+    }
+  };
+  const kb = rss(pid);
+  return kb ? kb / 1024 : null;
 }
 
 const children = new Set<ChildProcess>();
@@ -123,7 +144,7 @@ export async function startDynamoLocal(opts: { dbPath?: string; port?: number } 
   } finally {
     client.destroy();
   }
-  return { endpoint, stop };
+  return { endpoint, ...(child.pid ? { pid: child.pid } : {}), stop };
 }
 
 /** The in-process SQS-compatible server (local-aws-sqs), on loopback. */

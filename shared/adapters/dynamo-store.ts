@@ -326,14 +326,14 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return out;
   }
 
-  async nextSequence(day: string): Promise<number> {
+  async nextSequence(day: string, count = 1): Promise<number> {
     const out = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.counter(day),
         UpdateExpression: "ADD #n :one",
         ExpressionAttributeNames: { "#n": "n" },
-        ExpressionAttributeValues: { ":one": 1 },
+        ExpressionAttributeValues: { ":one": count },
         ReturnValues: "UPDATED_NEW",
       }),
     );

@@ -14,6 +14,7 @@ import {
 } from "../ports.js";
 import { type AreaLocator, createAreaLocator } from "../routing/area.js";
 import { createDecider, createRouter, type Decider, type Router } from "../routing/router.js";
+import { createTicketNumbers, type TicketNumbers } from "./ticket-numbers.js";
 
 /** The best category guess for free text (see shared/classify and classifier-setup.ts), or null. */
 export interface CategorySuggester {
@@ -42,6 +43,8 @@ export interface Core {
   /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
   callbacks: ChannelCallbacks | null;
   newId: () => string;
+  /** Ticket numbers from per-process blocks of the day's counter (ticket-numbers.ts). */
+  numbers: TicketNumbers;
   departments: ReadonlySet<string>;
   categories: ReadonlySet<string>;
 }
@@ -67,6 +70,7 @@ export function createCore(parts: {
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
     newId: parts.newId ?? randomUUID,
+    numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     decider: createDecider(parts.config),
     areas: createAreaLocator(parts.config),

@@ -94,17 +94,15 @@ export async function createTicket(
     .digest("hex");
   // Keys are scoped to the caller and channel: two operators' "call-0001" are different requests.
   const scopedKey = key ? `${opts.channel}:${opts.actor.id}:${key}` : undefined;
-  if (scopedKey) {
-    const existing = await existingFor(core, scopedKey, hash);
-    if (existing) return existing;
-  }
+  // No idempotency read before the write: the transaction's condition on the key's record detects a replay,
+  // and only then is the record read (replays are rare; every first request saves a round trip).
 
   const now = core.clock.now();
   const category = chooseCategory(core, input);
   const located = core.areas.locate(input.location);
   const area = located.area;
   const day = cityDay(now, core.config.city.timezoneOffsetMinutes);
-  const seq = await core.store.nextSequence(day);
+  const seq = await core.numbers.next(day);
   const received = newTicket(
     {
       id: core.newId(),
@@ -181,6 +179,8 @@ export async function createTicket(
     scopedKey ? { key: scopedKey, ticketId: ticket.id, requestHash: hash } : null,
   );
   if (outcome.outcome === "duplicate") {
+    // No ticket holds this number: the process hands it out again, so replays do not use numbers up.
+    core.numbers.giveBack(day, seq);
     const existing = await existingFor(core, outcome.record.key, hash);
     if (!existing) throw new ConflictError("幂等记录已失效，请重试 / idempotency record vanished; retry");
     return existing;
