@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../functions/routes.js";
+import { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../functions/routes.js";
 import { BUNDLE, esbuildBuildOptions, externalModules, RUNTIME_NODE_OPTIONS } from "../infra/bundling.js";
 import { quantile } from "../shared/classify/evaluate.js";
 
@@ -90,6 +90,7 @@ export async function runBundleBench(
   const functions = [
     ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry })),
     ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry })),
+    ...STREAM_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry })),
   ];
   const dir = mkdtempSync(join(tmpdir(), "intake-bundles-"));
   // The Lambda runtime provides the AWS SDK (external in the bundle); here it resolves from the repo's copy.

@@ -31,4 +31,13 @@ export const SCHEDULED_FUNCTIONS = [
   },
 ] as const;
 
+/** Functions fed by the ticket table's stream (DynamoDB Streams event source). */
+export const STREAM_FUNCTIONS = [
+  {
+    name: "outbox",
+    entry: "functions/outbox.ts",
+    purpose: "send tickets written dispatch-pending to their department or triage queue",
+  },
+] as const;
+
 export type HttpRouteName = (typeof HTTP_ROUTES)[number]["name"];

@@ -9,5 +9,8 @@ export async function handler() {
   const { core } = await fromEnvironment();
   const pending = await sweepPending(core);
   const deadLetters = await redriveDeadLetters(core);
+  if (pending.delivered) core.metrics.count("DeliveryRetries", {}, pending.delivered);
+  if (pending.failed) core.metrics.count("DeliveryFailures", {}, pending.failed);
+  if (deadLetters.redriven) core.metrics.count("DeadLetters", {}, deadLetters.redriven);
   return { ...pending, ...deadLetters };
 }

@@ -17,6 +17,11 @@ export function tableName(prefix: string): string {
   return `${prefix}-tickets`;
 }
 
+/** The SSM parameter the data stack writes the ticket table's stream ARN to (the app stack's outbox reads it). */
+export function tableStreamParameter(prefix: string): string {
+  return `/${prefix}/ticket-table-stream-arn`;
+}
+
 /** Turns a kebab-case id into a construct id / output name fragment: "xihu-beishan" → "XihuBeishan". */
 export function pascal(id: string): string {
   return id

@@ -1,10 +1,12 @@
 import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
+import { createEmfMetrics } from "../../shared/adapters/emf-metrics.js";
 import { loadModelFile } from "../../shared/classify/files.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
 import gridsJson from "../../shared/config/grids.geo.json" with { type: "json" };
 import { parseCityConfig, withGridsFile } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { createLogger } from "../../shared/log.js";
+import type { Metrics } from "../../shared/metrics.js";
 import { createAuthenticator } from "../../shared/services/auth.js";
 import { createCategorySuggester } from "../../shared/services/classifier-setup.js";
 import type { Runtime } from "./http.js";
@@ -39,14 +41,20 @@ export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
 export async function createRuntime(
   settings: AwsSettings,
   config: CityConfig,
-  extra: { quiet?: boolean; preloadModel?: boolean } = {},
+  extra: { quiet?: boolean; preloadModel?: boolean; dispatch?: "stream" | "inline"; metrics?: Metrics } = {},
 ) {
   const log = extra.quiet ? undefined : createLogger({ service: "intake" });
   // The model is read when first needed (only intake classifies); `preloadModel` reads it now, so that a
   // configured model that cannot be read stops a long-running start-up (DataError names the file).
   const path = config.classifier.modelPath;
   const model = path ? (extra.preloadModel ? loadModelFile(path) : () => loadModelFile(path)) : null;
-  const core = createAwsCore(settings, config, { log, classifier: createCategorySuggester(config, model) });
+  // Deliveries go through the table's stream (functions/outbox.ts; locally scripts/local/stream-poller.ts).
+  const core = createAwsCore(settings, config, {
+    log,
+    classifier: createCategorySuggester(config, model),
+    dispatch: extra.dispatch ?? "stream",
+    ...(extra.metrics ? { metrics: extra.metrics } : {}),
+  });
   const runtime: Runtime = { core, authenticate: createAuthenticator(core.keys) };
   return runtime;
 }
@@ -56,7 +64,15 @@ let lambdaRuntime: Promise<Runtime> | undefined;
 /** The Lambda's runtime: built on the first invocation of a container, reused after. */
 export function fromEnvironment(): Promise<Runtime> {
   lambdaRuntime ??= Promise.resolve()
-    .then(() => createRuntime(settingsFromEnv(process.env), bundledConfig(process.env)))
+    .then(() =>
+      createRuntime(settingsFromEnv(process.env), bundledConfig(process.env), {
+        // CloudWatch EMF on stdout: tickets per channel, routed vs triaged, delivery retries, dead letters.
+        metrics: createEmfMetrics({
+          namespace: process.env.METRICS_NAMESPACE ?? "CitizenIntake",
+          service: "intake",
+        }),
+      }),
+    )
     .catch((err: unknown) => {
       lambdaRuntime = undefined; // the next invocation tries again instead of failing forever
       throw err;

@@ -16,22 +16,33 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as ssm from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
+import { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../../functions/routes.js";
 import { TABLE_INDEXES } from "../../shared/adapters/table.js";
-import { TRIAGE } from "../../shared/ports.js";
+import { NOTIFICATION, TRIAGE } from "../../shared/ports.js";
 import { IntakeFunction } from "../constructs/intake-function.js";
 import {
   FUNCTION_ACCESS,
   type FunctionName,
   type QueueSet,
   TABLE_READ_ACTIONS,
+  TABLE_STREAM_ACTIONS,
   TABLE_WRITE_ACTIONS,
 } from "../function-access.js";
-import { departmentTargets, dlqName, pascal, queueName, queueTargets, tableName } from "../naming.js";
+import {
+  departmentTargets,
+  dlqName,
+  pascal,
+  queueName,
+  queueTargets,
+  tableName,
+  tableStreamParameter,
+} from "../naming.js";
 import type { DeploySettings } from "../settings.js";
 
 export interface AppStackProps extends StackProps {
@@ -49,6 +60,7 @@ export class AppStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly functions = new Map<FunctionName, IntakeFunction>();
+  readonly tableStreamArn: string;
   readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
@@ -74,14 +86,18 @@ export class AppStack extends Stack {
     if (settings.alarmEmail)
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
 
+    // The stream's ARN (its label changes when the stream is re-created) as the data stack published it.
+    this.tableStreamArn = ssm.StringParameter.valueForStringParameter(this, tableStreamParameter(prefix));
     const environment = {
       TABLE_NAME: tableName(prefix),
       QUEUE_URL_BASE: `https://sqs.${this.region}.${this.urlSuffix}/${this.account}/`,
       QUEUE_PREFIX: prefix,
+      METRICS_NAMESPACE: `CitizenIntake/${prefix}`,
     };
     const all = [
       ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry, what: `${r.method} ${r.path}` })),
       ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry, what: s.purpose })),
+      ...STREAM_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry, what: s.purpose })),
     ];
     for (const f of all) {
       const access = FUNCTION_ACCESS[f.name];
@@ -174,6 +190,31 @@ export class AppStack extends Stack {
       });
     }
 
+    // The dispatch outbox: the ticket table's stream, filtered to ticket items written dispatch-pending.
+    for (const s of STREAM_FUNCTIONS) {
+      new lambda.EventSourceMapping(this, `${pascal(s.name)}StreamSource`, {
+        target: this.functions.get(s.name)!.fn,
+        eventSourceArn: this.tableStreamArn,
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.millis(0),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        // After these the ticket keeps its dispatch-pending mark and the sweeper sends it.
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(1),
+        parallelizationFactor: 4,
+        filters: [
+          lambda.FilterCriteria.filter({
+            dynamodb: {
+              Keys: { SK: { S: lambda.FilterRule.isEqual("META") } },
+              NewImage: { ticket: { M: { dispatchPending: { BOOL: lambda.FilterRule.isEqual(true) } } } },
+            },
+          }),
+        ],
+      });
+    }
+
     // Queue alarms: anything in a dead-letter queue, and department (or triage) work left waiting too long.
     const action = new cwActions.SnsAction(this.alarmTopic);
     for (const target of queueTargets(config)) {
@@ -227,10 +268,19 @@ export class AppStack extends Stack {
     if (access.table === "read-write") {
       fn.role.addToPolicy(new iam.PolicyStatement({ actions: TABLE_WRITE_ACTIONS, resources: [table] }));
     }
+    if (access.stream) {
+      fn.role.addToPolicy(
+        new iam.PolicyStatement({ actions: TABLE_STREAM_ACTIONS, resources: [this.tableStreamArn] }),
+      );
+    }
     const queueArns = (sets: readonly QueueSet[] | undefined) =>
       (sets ?? [])
         .flatMap((set) => {
-          const targets = set.startsWith("triage") ? [TRIAGE] : departmentTargets(settings.config);
+          const targets = set.startsWith("triage")
+            ? [TRIAGE]
+            : set === "notification"
+              ? [NOTIFICATION]
+              : departmentTargets(settings.config);
           const name = set.endsWith("dlq") || set.endsWith("dlqs") ? dlqName : queueName;
           return targets.map((target) => name(settings.prefix, target));
         })

@@ -2,11 +2,20 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
+import * as ssm from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
 import { PK, SK, TABLE_INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/table.js";
 import { logBucket, PRIVATE_BUCKET } from "../constructs/private-bucket.js";
 import { WorkQueue } from "../constructs/work-queue.js";
-import { departmentTargets, dlqName, pascal, queueName, queueTargets, tableName } from "../naming.js";
+import {
+  departmentTargets,
+  dlqName,
+  pascal,
+  queueName,
+  queueTargets,
+  tableName,
+  tableStreamParameter,
+} from "../naming.js";
 import type { DeploySettings } from "../settings.js";
 
 export interface DataStackProps extends StackProps {
@@ -53,6 +62,14 @@ export class DataStack extends Stack {
       deletionProtection: true,
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       removalPolicy: RemovalPolicy.RETAIN,
+      // The dispatch outbox: the app stack's outbox function consumes the ticket table's stream.
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
+    });
+    // The stream's ARN changes whenever the stream is re-created, so the app stack reads it from here at deploy.
+    new ssm.StringParameter(this, "TableStreamArn", {
+      parameterName: tableStreamParameter(prefix),
+      description: `${prefix}: ARN of the ticket table's stream (the dispatch outbox)`,
+      stringValue: this.table.tableStreamArn!,
     });
 
     for (const target of queueTargets(config)) {

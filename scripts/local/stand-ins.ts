@@ -6,8 +6,10 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -173,7 +175,19 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   const client = new DynamoDBClient({ ...LOCAL, endpoint });
   try {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
-    if (TableNames.includes(tableName)) return;
+    if (TableNames.includes(tableName)) {
+      // A table kept in .data from before the stream outbox: turn its stream on.
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (!Table?.StreamSpecification?.StreamEnabled) {
+        await client.send(
+          new UpdateTableCommand({
+            TableName: tableName,
+            StreamSpecification: tableDefinition(tableName).StreamSpecification,
+          }),
+        );
+      }
+      return;
+    }
     await client.send(new CreateTableCommand(tableDefinition(tableName)));
     await client.send(
       new UpdateTimeToLiveCommand({

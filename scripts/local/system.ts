@@ -11,6 +11,7 @@ import { GATEWAY_CHANNELS, type GatewayChannel, issueApiKey } from "../../shared
 import { reconcileQueues } from "../../shared/services/delivery.js";
 import { startApiServer } from "./api-server.js";
 import { ensureQueues, ensureTable } from "./stand-ins.js";
+import { startStreamPoller } from "./stream-poller.js";
 
 export interface DemoKeys {
   operator: string;
@@ -48,6 +49,8 @@ export async function startLocalSystem(opts: {
   port: number;
   host?: string;
   quiet?: boolean;
+  /** false: no table-stream consumer (a test that drives delivery itself). */
+  outbox?: boolean;
   /** false: no notification consumer (a test that drives `consumeNotifications` itself). */
   notifications?: boolean;
   /** Runs after the runtime is ready and before the port opens, so /health answers only once all is ready. */
@@ -64,6 +67,11 @@ export async function startLocalSystem(opts: {
     sqsEndpoint: opts.sqsEndpoint,
   };
   const runtime = await createRuntime(settings, opts.config, { quiet: opts.quiet, preloadModel: true });
+  const outbox =
+    opts.outbox === false
+      ? null
+      : startStreamPoller(runtime.core, { endpoint: opts.dynamoEndpoint, tableName: opts.tableName });
+  await outbox?.ready;
   await reconcileQueues(runtime.core);
   await opts.beforeListen?.(runtime, `http://${opts.host ?? "127.0.0.1"}:${opts.port}`, settings);
   const server = await startApiServer(runtime, opts.port, opts.host);
@@ -77,6 +85,7 @@ export async function startLocalSystem(opts: {
     server,
     stop: async () => {
       await consumer?.stop();
+      await outbox?.stop();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

@@ -3,6 +3,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CityConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { Clock } from "../ports.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
@@ -39,9 +40,11 @@ export function createAwsCore(
   config: CityConfig,
   extra: {
     log?: Logger;
+    metrics?: Metrics;
     clock?: Clock;
     classifier?: CategorySuggester | null;
     clients?: ReturnType<typeof createClients>;
+    dispatch?: "stream" | "inline";
   } = {},
 ): Core & { clients: ReturnType<typeof createClients> } {
   const clients = extra.clients ?? createClients(settings);
@@ -55,8 +58,10 @@ export function createAwsCore(
       dedup: store,
       queue,
       log: extra.log,
+      metrics: extra.metrics,
       clock: extra.clock,
       classifier: extra.classifier,
+      dispatch: extra.dispatch,
     }),
     clients,
   };

@@ -103,6 +103,8 @@ export function tableDefinition(tableName: string) {
   return {
     TableName: tableName,
     BillingMode: "PAY_PER_REQUEST" as const,
+    // The table is the dispatch outbox: its stream feeds the consumer that sends tickets to their queues.
+    StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" as const },
     AttributeDefinitions: [...attrs].map((name) => ({ AttributeName: name, AttributeType: "S" as const })),
     KeySchema: [
       { AttributeName: PK, KeyType: "HASH" as const },

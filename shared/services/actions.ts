@@ -291,7 +291,7 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
     const parentNo = input.action === "merge" ? (await core.store.get(input.parentId))?.ticketNo : undefined;
     await enqueueNotifications(core, ticket, events, parentNo ? { parentNo } : {});
     let result = ticket;
-    if (ticket.dispatchPending && (await deliver(core, ticket)))
+    if (ticket.dispatchPending && core.dispatch === "inline" && (await deliver(core, ticket)))
       result = { ...ticket, dispatchPending: false };
     if (actor.role === "department" && "leaseToken" in input && input.leaseToken && actor.department) {
       await core.queue.delete(actor.department, input.leaseToken).catch((err: unknown) => {

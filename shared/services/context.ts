@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { CityConfig } from "../config/schema.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../domain/deadline.js";
 import { type Logger, silentLogger } from "../log.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import {
   type ChannelCallbacks,
   type Clock,
@@ -29,6 +30,7 @@ export interface Core {
   queue: Queue;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
   router: Router;
   /** Lead (主办), co-handlers (协办) and small matters (小事一格解决): shared/routing/router.ts. */
   decider: Decider;
@@ -43,6 +45,11 @@ export interface Core {
   /** Answers callbacks (回访) rated inside a channel's conversation; null until the closure loop provides it. */
   callbacks: ChannelCallbacks | null;
   newId: () => string;
+  /**
+   * How a ticket that needs a queue gets there: "stream" — the table's stream consumer sends it (outbox.ts; the
+   * request path ends with the write); "inline" — the request sends it after the write (no stream consumer).
+   */
+  dispatch: "stream" | "inline";
   /** Ticket numbers from per-process blocks of the day's counter (ticket-numbers.ts). */
   numbers: TicketNumbers;
   departments: ReadonlySet<string>;
@@ -56,20 +63,24 @@ export function createCore(parts: {
   queue: Queue;
   clock?: Clock;
   log?: Logger;
+  metrics?: Metrics;
   classifier?: CategorySuggester | null;
   senders?: NotificationSenders;
   callbacks?: ChannelCallbacks | null;
   dedup?: DedupIndex | null;
   newId?: () => string;
+  dispatch?: "stream" | "inline";
 }): Core {
   return {
     ...parts,
     clock: parts.clock ?? systemClock,
     log: parts.log ?? silentLogger,
+    metrics: parts.metrics ?? noMetrics,
     classifier: parts.classifier ?? null,
     senders: parts.senders ?? {},
     callbacks: parts.callbacks ?? null,
     newId: parts.newId ?? randomUUID,
+    dispatch: parts.dispatch ?? "inline",
     numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     decider: createDecider(parts.config),

@@ -185,6 +185,10 @@ export async function createTicket(
     if (!existing) throw new ConflictError("幂等记录已失效，请重试 / idempotency record vanished; retry");
     return existing;
   }
+  core.metrics.count("TicketsCreated", { channel: ticket.channel });
+  core.metrics.count(ticket.status === "triage" ? "TicketsTriaged" : "TicketsRouted", {
+    channel: ticket.channel,
+  });
   core.log.log("info", "ticket created", {
     ticketId: ticket.id,
     ticketNo: ticket.ticketNo,
@@ -194,6 +198,7 @@ export async function createTicket(
   });
   if (repeat?.level === "auto")
     await enqueueNotifications(core, ticket, step.events, { parentNo: repeat.best.ticketNo });
+  if (core.dispatch === "stream") return { ticket, created: true }; // the table's stream delivers it
   const delivered = await deliver(core, ticket);
   return { ticket: delivered ? { ...ticket, dispatchPending: false } : ticket, created: true };
 }

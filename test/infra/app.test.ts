@@ -4,7 +4,7 @@ import type { CfnElement, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS } from "../../functions/routes.js";
+import { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../../functions/routes.js";
 import { dlqName, queueName, queueTargets } from "../../infra/naming.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { DEPARTMENT_QUEUE_ACTIONS } from "../../infra/stacks/data-stack.js";
@@ -17,7 +17,11 @@ const config = parseCityConfig(cityJson);
 const INFRA_DIR = join(REPO_ROOT, "infra");
 const DEPARTMENTS = config.departments.map((d) => d.id);
 const TARGETS = queueTargets(config);
-const FUNCTION_NAMES = [...HTTP_ROUTES.map((r) => r.name), ...SCHEDULED_FUNCTIONS.map((s) => s.name)];
+const FUNCTION_NAMES = [
+  ...HTTP_ROUTES.map((r) => r.name),
+  ...SCHEDULED_FUNCTIONS.map((s) => s.name),
+  ...STREAM_FUNCTIONS.map((s) => s.name),
+];
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
@@ -264,10 +268,20 @@ describe("least privilege", () => {
       expect(tableActions(reader).sort()).toEqual(["dynamodb:GetItem", "dynamodb:Query"]);
       expect(sqsActions(reader)).toEqual([]);
     }
-    for (const writer of ["tickets-create", "ticket-actions", "sweeper"] as const) {
+    for (const writer of ["tickets-create", "ticket-actions", "sweeper", "outbox"] as const) {
       expect(tableActions(writer)).toContain("dynamodb:PutItem");
       expect(tableActions(writer)).not.toContain("dynamodb:DeleteItem");
-      expect(sqsActions(writer)).toContain("sqs:SendMessage");
+    }
+    for (const sender of ["ticket-actions", "sweeper", "outbox"] as const) {
+      expect(sqsActions(sender)).toContain("sqs:SendMessage");
+    }
+    // Intake ends with the table write: the outbox function sends from the table's stream.
+    expect(sqsActions("tickets-create")).toEqual([]);
+    expect(tableActions("outbox")).toEqual(
+      expect.arrayContaining(["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"]),
+    );
+    for (const other of FUNCTION_NAMES.filter((n) => n !== "outbox")) {
+      expect(tableActions(other)).not.toContain("dynamodb:GetRecords");
     }
     for (const writer of ["tickets-create", "ticket-actions"] as const) {
       expect(sqsActions(writer)).not.toContain("sqs:ReceiveMessage");
@@ -285,11 +299,10 @@ describe("least privilege", () => {
       new Set(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
     );
     expect(tableActions("department-inbox")).not.toContain("dynamodb:PutItem");
-    expect(sqsActions("tickets-create")).toEqual(["sqs:SendMessage"]);
   });
 
   it("queue permissions name department and triage queues, never the notification/callback queues or DLQs", () => {
-    const text = JSON.stringify(policyOf("tickets-create"));
+    const text = JSON.stringify(policyOf("outbox"));
     for (const dept of DEPARTMENTS) expect(text).toContain(`:intake-${dept}"`);
     expect(text).toContain(':intake-triage"');
     expect(text).not.toContain("-dlq");
@@ -297,6 +310,37 @@ describe("least privilege", () => {
     expect(text).not.toContain("intake-callback");
     // Query on the GSIs needs the index ARNs, listed one by one.
     for (const i of TABLE_INDEXES) expect(text).toContain(`intake-tickets/index/${i.name}`);
+    // Actions tell the resident through the notification queue, and only there.
+    const actions = JSON.stringify(
+      policyOf("ticket-actions").filter((st) => [st.Action].flat().includes("sqs:SendMessage")),
+    );
+    expect(actions).toContain(':intake-notification"');
+    expect(actions).not.toContain(':intake-water"');
+  });
+});
+
+describe("dispatch outbox (the ticket table's stream)", () => {
+  it("the table streams new images and publishes the stream's ARN for the app stack", () => {
+    const table = Object.values(resourcesOf(s.templates.data, "AWS::DynamoDB::GlobalTable"))[0]!;
+    expect(table.Properties.StreamSpecification).toEqual({ StreamViewType: "NEW_IMAGE" });
+    const params = Object.values(resourcesOf(s.templates.data, "AWS::SSM::Parameter"));
+    expect(params.map((p) => p.Properties.Name)).toContain("/intake/ticket-table-stream-arn");
+  });
+
+  it("feeds the outbox function only ticket items written dispatch-pending, with partial batch failures", () => {
+    const mappings = Object.values(resourcesOf(s.templates.service, "AWS::Lambda::EventSourceMapping"));
+    expect(mappings).toHaveLength(1);
+    const m = mappings[0]!.Properties;
+    expect(m).toMatchObject({
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BisectBatchOnFunctionError: true,
+      StartingPosition: "TRIM_HORIZON",
+      MaximumRetryAttempts: 5,
+    });
+    const filters = m.FilterCriteria as { Filters: { Pattern: string }[] };
+    const pattern = JSON.parse(filters.Filters[0]!.Pattern);
+    expect(pattern.dynamodb.Keys.SK.S).toEqual(["META"]);
+    expect(pattern.dynamodb.NewImage.ticket.M.dispatchPending.BOOL).toEqual([true]);
   });
 });
 

@@ -53,3 +53,23 @@ describe("ticket numbers and replays", () => {
     expect(other.body.error.field).toBe("Idempotency-Key");
   });
 });
+
+describe("intake metrics", () => {
+  it("counts every ticket created per channel, and whether it was routed or triaged", async () => {
+    const seen: { name: string; dims: Record<string, string> }[] = [];
+    sys.runtime.core.metrics = { count: (name, dims = {}) => void seen.push({ name, dims }) };
+    await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      body: report({ categoryId: "drainage" }),
+    });
+    await sys.call("POST", "/v1/tickets", {
+      key: sys.keys.operator,
+      body: report({ title: "你好", description: "想问一下情况" }),
+    });
+    expect(seen.filter((m) => m.name === "TicketsCreated")).toEqual([
+      { name: "TicketsCreated", dims: { channel: "hotline" } },
+      { name: "TicketsCreated", dims: { channel: "hotline" } },
+    ]);
+    expect(seen.map((m) => m.name)).toEqual(expect.arrayContaining(["TicketsRouted", "TicketsTriaged"]));
+  });
+});

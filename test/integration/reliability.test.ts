@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime } from "../../functions/lib/runtime.js";
 import { freePort, startSqsLocal } from "../../scripts/local/stand-ins.js";
+import { startStreamPoller } from "../../scripts/local/stream-poller.js";
 import { startLocalSystem } from "../../scripts/local/system.js";
+import { createAwsCore } from "../../shared/adapters/aws.js";
+import { createLogger } from "../../shared/log.js";
 import { issueApiKey } from "../../shared/services/auth.js";
 import { redriveDeadLetters, sweepPending } from "../../shared/services/delivery.js";
 import { createTicket } from "../../shared/services/intake.js";
@@ -231,30 +234,64 @@ describe("bad input changes nothing and says why", () => {
 });
 
 describe("no loss", () => {
-  it("a failed SQS send leaves the ticket dispatch-pending and the sweeper delivers it", async () => {
+  it("the stream consumer cannot reach SQS: the ticket stays dispatch-pending and the sweeper delivers it", async () => {
+    // A system of its own whose only table-stream consumer sends to an SQS endpoint where nothing listens.
+    const own = await startTestSystem("noloss", defaultConfig(), { outbox: false });
+    const lines: string[] = [];
+    const broken = createAwsCore(
+      { ...own.settings, sqsEndpoint: `http://127.0.0.1:${await freePort()}` },
+      defaultConfig(),
+      { log: createLogger({}, (l) => lines.push(l)) },
+    );
+    const poller = startStreamPoller(broken, {
+      endpoint: own.settings.dynamoEndpoint!,
+      tableName: own.settings.tableName,
+      attempts: 2,
+    });
+    try {
+      await poller.ready;
+      const created = await own.call("POST", "/v1/tickets", {
+        key: own.keys.operator,
+        body: report({ categoryId: "street-light", title: "路灯不亮" }),
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      // The consumer saw the write, failed to send, and left it for the sweeper.
+      for (let i = 0; i < 100 && !lines.some((l) => l.includes("left pending for the sweeper")); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(lines.some((l) => l.includes("left pending for the sweeper") && l.includes(id))).toBe(true);
+      expect((await own.runtime.core.store.get(id))?.dispatchPending).toBe(true);
+      expect(await inboxIds(own, "chengguan", own.keys.departments.chengguan!)).not.toContain(id);
+
+      const swept = await sweepPending(own.runtime.core, { graceSeconds: 0 });
+      expect(swept.delivered).toBeGreaterThanOrEqual(1);
+      expect((await own.runtime.core.store.get(id))?.dispatchPending).toBe(false);
+      expect(await inboxIds(own, "chengguan", own.keys.departments.chengguan!)).toContain(id);
+    } finally {
+      await poller.stop();
+      await own.stop();
+    }
+  });
+
+  it("inline dispatch: a failed send in the request leaves the ticket pending, and the table stream still delivers it", async () => {
     const config = defaultConfig();
-    // The same table, but an SQS endpoint where nothing listens: every send fails at the network.
     const broken = await createRuntime(
       { ...sys.settings, sqsEndpoint: `http://127.0.0.1:${await freePort()}` },
       config,
-      { quiet: true },
+      { quiet: true, dispatch: "inline" },
     );
     const { ticket } = await createTicket(
       broken.core,
       report({ categoryId: "street-light", title: "路灯不亮" }),
-      {
-        channel: "hotline",
-        actor: { id: "op-test", role: "operator" },
-      },
+      { channel: "hotline", actor: { id: "op-test", role: "operator" } },
     );
     expect(ticket.status).toBe("dispatched");
     expect(ticket.dispatchPending).toBe(true);
-    const stored = await sys.runtime.core.store.get(ticket.id);
-    expect(stored?.dispatchPending).toBe(true);
-    expect(await inboxIds(sys, "chengguan", sys.keys.departments.chengguan!)).not.toContain(ticket.id);
-
-    const swept = await sweepPending(sys.runtime.core, { graceSeconds: 0 });
-    expect(swept.delivered).toBeGreaterThanOrEqual(1);
+    // The test system's own stream consumer picks the write up and delivers it.
+    for (let i = 0; i < 50 && (await sys.runtime.core.store.get(ticket.id))?.dispatchPending; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect((await sys.runtime.core.store.get(ticket.id))?.dispatchPending).toBe(false);
     expect(await inboxIds(sys, "chengguan", sys.keys.departments.chengguan!)).toContain(ticket.id);
   });
@@ -318,11 +355,12 @@ describe("a ticket nobody accepts", () => {
         key: s.keys.operator,
         body: report({ categoryId: "drainage", title: "没人签收的工单" }),
       });
-      const poll = async () => {
-        const res = await s.call("GET", "/v1/departments/water/inbox?wait=0&max=10", { key: water });
+      const poll = async (wait = 0) => {
+        const res = await s.call("GET", `/v1/departments/water/inbox?wait=${wait}&max=10`, { key: water });
         return res.body.items.map((i: { ticket: { id: string } }) => i.ticket.id) as string[];
       };
-      expect(await poll()).toContain(t.id); // seen once, not accepted
+      // Delivered from the table's stream just after the answer: the first poll waits for it.
+      expect(await poll(5)).toContain(t.id); // seen once, not accepted
       await new Promise((r) => setTimeout(r, 1300)); // the lease runs out
       expect(await poll()).not.toContain(t.id); // over maxReceiveCount: SQS moved it to the DLQ
 

@@ -32,6 +32,7 @@ export interface TestSystem extends LocalSystem {
 export async function startTestSystem(
   name: string,
   config: CityConfig = defaultConfig(),
+  opts: { outbox?: boolean } = {},
 ): Promise<TestSystem> {
   const suffix = `${name}-${randomBytes(3).toString("hex")}`;
   const system = await startLocalSystem({
@@ -43,6 +44,7 @@ export async function startTestSystem(
     queuePrefix: `q-${suffix}`,
     port: await freePort(),
     quiet: true,
+    ...(opts.outbox === false ? { outbox: false } : {}),
   });
   const keys = await issueDemoKeys(system.runtime);
   return {
