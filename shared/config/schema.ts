@@ -105,7 +105,7 @@ export const RoutingRule = z
   .strict();
 export type RoutingRule = z.infer<typeof RoutingRule>;
 
-const CityConfigShape = z
+export const CityConfig = z
   .object({
     city: z
       .object({ id, name: z.string().min(1), timezoneOffsetMinutes: z.number().int().default(480) })
@@ -194,145 +194,145 @@ const CityConfigShape = z
       .strict()
       .default({ visibilityTimeoutSeconds: 300, maxReceiveCount: 5, retentionDays: 14 }),
   })
-  .strict();
-
-export const CityConfig = CityConfigShape.superRefine((cfg, ctx) => {
-  const depts = new Set(cfg.departments.map((d) => d.id));
-  const cats = new Set(cfg.categories.map((c) => c.id));
-  const areas = new Set<string>();
-  for (const d of cfg.districts) {
-    areas.add(d.id);
-    for (const s of d.streets) {
-      areas.add(`${d.id}/${s.id}`);
-      for (const c of s.communities) {
-        areas.add(`${d.id}/${s.id}/${c.id}`);
-        for (const g of c.grids) areas.add(`${d.id}/${s.id}/${c.id}/${g}`);
-        for (const g of c.dedicatedGrids) areas.add(`${d.id}/${s.id}/${c.id}/${g.id}`);
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const depts = new Set(cfg.departments.map((d) => d.id));
+    const cats = new Set(cfg.categories.map((c) => c.id));
+    const areas = new Set<string>();
+    for (const d of cfg.districts) {
+      areas.add(d.id);
+      for (const s of d.streets) {
+        areas.add(`${d.id}/${s.id}`);
+        for (const c of s.communities) {
+          areas.add(`${d.id}/${s.id}/${c.id}`);
+          for (const g of c.grids) areas.add(`${d.id}/${s.id}/${c.id}/${g}`);
+          for (const g of c.dedicatedGrids) areas.add(`${d.id}/${s.id}/${c.id}/${g.id}`);
+        }
       }
     }
-  }
-  checkTree(cfg, ctx);
-  checkGeo(cfg, ctx);
-  const dup = (list: { id: string }[], key: string) => {
-    const seen = new Set<string>();
-    list.forEach((item, i) => {
-      if (seen.has(item.id))
-        ctx.addIssue({ code: "custom", path: [key, i, "id"], message: `duplicate id ${item.id}` });
-      seen.add(item.id);
-    });
-  };
-  dup(cfg.departments, "departments");
-  dup(cfg.categories, "categories");
-  dup(cfg.districts, "districts");
-  cfg.categories.forEach((c, i) => {
-    if (c.parent && !cats.has(c.parent))
-      ctx.addIssue({
-        code: "custom",
-        path: ["categories", i, "parent"],
-        message: `unknown category ${c.parent}`,
+    checkTree(cfg, ctx);
+    checkGeo(cfg, ctx);
+    const dup = (list: { id: string }[], key: string) => {
+      const seen = new Set<string>();
+      list.forEach((item, i) => {
+        if (seen.has(item.id))
+          ctx.addIssue({ code: "custom", path: [key, i, "id"], message: `duplicate id ${item.id}` });
+        seen.add(item.id);
       });
-  });
-  const parentOf = new Map(cfg.categories.map((c) => [c.id, c.parent]));
-  cfg.categories.forEach((c, i) => {
-    const seen = new Set([c.id]);
-    for (let p = c.parent; p; p = parentOf.get(p)) {
-      if (seen.has(p)) {
+    };
+    dup(cfg.departments, "departments");
+    dup(cfg.categories, "categories");
+    dup(cfg.districts, "districts");
+    cfg.categories.forEach((c, i) => {
+      if (c.parent && !cats.has(c.parent))
         ctx.addIssue({
           code: "custom",
           path: ["categories", i, "parent"],
-          message: `parent cycle through ${p}`,
-        });
-        break;
-      }
-      seen.add(p);
-    }
-  });
-  const districts = new Set(cfg.districts.map((d) => d.id));
-  cfg.departments.forEach((d, i) => {
-    if (d.district && !districts.has(d.district))
-      ctx.addIssue({
-        code: "custom",
-        path: ["departments", i, "district"],
-        message: `unknown district ${d.district}`,
-      });
-    if ((SYSTEM_TARGETS as readonly string[]).includes(d.id))
-      ctx.addIssue({
-        code: "custom",
-        path: ["departments", i, "id"],
-        message: `'${d.id}' is reserved for the ${d.id} queue`,
-      });
-    if (d.id.endsWith("-dlq"))
-      ctx.addIssue({
-        code: "custom",
-        path: ["departments", i, "id"],
-        message: "must not end in '-dlq' (its queue name would collide with a dead-letter queue)",
-      });
-  });
-  cfg.routing.forEach((r, i) => {
-    if (!cats.has(r.category))
-      ctx.addIssue({
-        code: "custom",
-        path: ["routing", i, "category"],
-        message: `unknown category ${r.category}`,
-      });
-    if (!depts.has(r.department))
-      ctx.addIssue({
-        code: "custom",
-        path: ["routing", i, "department"],
-        message: `unknown department ${r.department}`,
-      });
-    if (r.area && !areas.has(r.area))
-      ctx.addIssue({ code: "custom", path: ["routing", i, "area"], message: `unknown area ${r.area}` });
-    (r.coHandlers ?? []).forEach((h, j) => {
-      if (!depts.has(h.department) || h.department === r.department)
-        ctx.addIssue({
-          code: "custom",
-          path: ["routing", i, "coHandlers", j, "department"],
-          message: depts.has(h.department)
-            ? "the lead department cannot also co-handle"
-            : `unknown department ${h.department}`,
+          message: `unknown category ${c.parent}`,
         });
     });
-  });
-  cfg.smallMatters.categories.forEach((c, i) => {
-    if (!cats.has(c))
-      ctx.addIssue({
-        code: "custom",
-        path: ["smallMatters", "categories", i],
-        message: `unknown category ${c}`,
-      });
-  });
-  if (cfg.smallMatters.categories.length) {
-    for (const d of cfg.districts)
-      for (const s of d.streets)
-        if (!depts.has(`${d.id}-${s.id}`))
+    const parentOf = new Map(cfg.categories.map((c) => [c.id, c.parent]));
+    cfg.categories.forEach((c, i) => {
+      const seen = new Set([c.id]);
+      for (let p = c.parent; p; p = parentOf.get(p)) {
+        if (seen.has(p)) {
           ctx.addIssue({
             code: "custom",
-            path: ["smallMatters", "categories"],
-            message: `small matters go to street offices, but there is no department ${d.id}-${s.id}`,
+            path: ["categories", i, "parent"],
+            message: `parent cycle through ${p}`,
           });
-  }
-  if (cfg.dedup.flagScore > cfg.dedup.autoMergeScore)
-    ctx.addIssue({
-      code: "custom",
-      path: ["dedup", "flagScore"],
-      message: "must not exceed autoMergeScore",
+          break;
+        }
+        seen.add(p);
+      }
     });
-  for (const [label, cat] of Object.entries(cfg.classifier.labels)) {
-    if (!cats.has(cat))
+    const districts = new Set(cfg.districts.map((d) => d.id));
+    cfg.departments.forEach((d, i) => {
+      if (d.district && !districts.has(d.district))
+        ctx.addIssue({
+          code: "custom",
+          path: ["departments", i, "district"],
+          message: `unknown district ${d.district}`,
+        });
+      if ((SYSTEM_TARGETS as readonly string[]).includes(d.id))
+        ctx.addIssue({
+          code: "custom",
+          path: ["departments", i, "id"],
+          message: `'${d.id}' is reserved for the ${d.id} queue`,
+        });
+      if (d.id.endsWith("-dlq"))
+        ctx.addIssue({
+          code: "custom",
+          path: ["departments", i, "id"],
+          message: "must not end in '-dlq' (its queue name would collide with a dead-letter queue)",
+        });
+    });
+    cfg.routing.forEach((r, i) => {
+      if (!cats.has(r.category))
+        ctx.addIssue({
+          code: "custom",
+          path: ["routing", i, "category"],
+          message: `unknown category ${r.category}`,
+        });
+      if (!depts.has(r.department))
+        ctx.addIssue({
+          code: "custom",
+          path: ["routing", i, "department"],
+          message: `unknown department ${r.department}`,
+        });
+      if (r.area && !areas.has(r.area))
+        ctx.addIssue({ code: "custom", path: ["routing", i, "area"], message: `unknown area ${r.area}` });
+      (r.coHandlers ?? []).forEach((h, j) => {
+        if (!depts.has(h.department) || h.department === r.department)
+          ctx.addIssue({
+            code: "custom",
+            path: ["routing", i, "coHandlers", j, "department"],
+            message: depts.has(h.department)
+              ? "the lead department cannot also co-handle"
+              : `unknown department ${h.department}`,
+          });
+      });
+    });
+    cfg.smallMatters.categories.forEach((c, i) => {
+      if (!cats.has(c))
+        ctx.addIssue({
+          code: "custom",
+          path: ["smallMatters", "categories", i],
+          message: `unknown category ${c}`,
+        });
+    });
+    if (cfg.smallMatters.categories.length) {
+      for (const d of cfg.districts)
+        for (const s of d.streets)
+          if (!depts.has(`${d.id}-${s.id}`))
+            ctx.addIssue({
+              code: "custom",
+              path: ["smallMatters", "categories"],
+              message: `small matters go to street offices, but there is no department ${d.id}-${s.id}`,
+            });
+    }
+    if (cfg.dedup.flagScore > cfg.dedup.autoMergeScore)
       ctx.addIssue({
         code: "custom",
-        path: ["classifier", "labels", label],
-        message: `unknown category ${cat}`,
+        path: ["dedup", "flagScore"],
+        message: "must not exceed autoMergeScore",
       });
-  }
-});
+    for (const [label, cat] of Object.entries(cfg.classifier.labels)) {
+      if (!cats.has(cat))
+        ctx.addIssue({
+          code: "custom",
+          path: ["classifier", "labels", label],
+          message: `unknown category ${cat}`,
+        });
+    }
+  });
 export type CityConfig = z.infer<typeof CityConfig>;
 
-type Ctx = z.core.$RefinementCtx<unknown>;
+type Ctx = { addIssue(issue: { code: "custom"; path: PropertyKey[]; message: string }): void };
+type Tree = Pick<CityConfig, "districts" | "geo">;
 
 /** Ids are unique among siblings; basic and dedicated grid ids of a community do not collide. */
-function checkTree(cfg: z.infer<typeof CityConfigShape>, ctx: Ctx): void {
+function checkTree(cfg: Tree, ctx: Ctx): void {
   const places = new Map<string, string>();
   cfg.districts.forEach((d, di) => {
     d.streets.forEach((s, si) => {
@@ -364,7 +364,7 @@ function checkTree(cfg: z.infer<typeof CityConfigShape>, ctx: Ctx): void {
 }
 
 /** With polygons: every grid cell of the tree has exactly one, and every polygon names a grid cell of the tree. */
-function checkGeo(cfg: z.infer<typeof CityConfigShape>, ctx: Ctx): void {
+function checkGeo(cfg: Tree, ctx: Ctx): void {
   const grids = cfg.geo?.grids;
   if (!grids) return;
   const expected = new Map<string, "basic" | "dedicated">();
