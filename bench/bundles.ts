@@ -1,7 +1,7 @@
 /**
  * Bundle benchmark: bundles every function entry exactly as the CDK construct does (infra/bundling.ts), then
  * reports each bundle's minified size and its module initialisation time (import of the bundle in a fresh
- * `node` process, median of several runs). Targets: < 300 KB, < 80 ms. Misses are reported, not fatal; the
+ * `node` process, median of several runs). Targets (issue #12): < 1 MB, < 80 ms. Misses are reported, not fatal; the
  * process exits non-zero only if something crashes.
  *
  *   npx tsx bench/bundles.ts [--runs=5]
@@ -20,7 +20,7 @@ import { quantile } from "../shared/classify/evaluate.js";
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-export const SIZE_TARGET_BYTES = 300 * 1024;
+export const SIZE_TARGET_BYTES = 1024 * 1024;
 export const INIT_TARGET_MS = 80;
 
 export interface BundleResult {
@@ -66,12 +66,12 @@ function sdkImports(meta: Metafile): string[] {
 }
 
 /** Imports `specifiers` in a fresh node process (from `cwd`) and returns how long the imports took (ms). */
-async function timeImport(specifiers: string[], cwd: string): Promise<number> {
+async function timeImport(specifiers: string[], cwd: string, nodeOptions: string): Promise<number> {
   const script =
     "const t0 = performance.now();" +
     specifiers.map((s) => `await import(${JSON.stringify(s)});`).join("") +
     "process.stdout.write(String(performance.now() - t0));";
-  const flags = RUNTIME_NODE_OPTIONS.split(" ").filter(Boolean);
+  const flags = nodeOptions.split(" ").filter(Boolean);
   const { stdout } = await run(process.execPath, [...flags, "--input-type=module", "-e", script], {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...DUMMY_ENV },
@@ -83,8 +83,9 @@ async function timeImport(specifiers: string[], cwd: string): Promise<number> {
 }
 
 export async function runBundleBench(
-  opts: { runs?: number; log?: (line: string) => void; bundleSdk?: boolean } = {},
+  opts: { runs?: number; log?: (line: string) => void; bundleSdk?: boolean; nodeOptions?: string } = {},
 ) {
+  const nodeOptions = opts.nodeOptions ?? RUNTIME_NODE_OPTIONS;
   const runs = opts.runs ?? 5;
   const log = opts.log ?? ((line: string) => console.log(line));
   const functions = [
@@ -108,8 +109,8 @@ export async function runBundleBench(
       const initMs: number[] = [];
       const sdkMs: number[] = [];
       for (let i = 0; i < runs; i++) {
-        initMs.push(await timeImport([pathToFileURL(out).href], dir));
-        sdkMs.push(sdk.length ? await timeImport(sdk, dir) : 0);
+        initMs.push(await timeImport([pathToFileURL(out).href], dir, nodeOptions));
+        sdkMs.push(sdk.length ? await timeImport(sdk, dir, nodeOptions) : 0);
       }
       const bytes = statSync(out).size;
       const medianInitMs = quantile(initMs, 0.5);
@@ -154,9 +155,11 @@ export async function runBundleBench(
   const line = (row: string[]) => row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ");
   const externals = externalModules(opts.bundleSdk);
   log(
-    `Bundles (esbuild ${BUNDLE.format}, ${BUNDLE.target}, minified, ${externals.length ? `${externals.join(", ")} external` : "AWS SDK bundled (context bundleSdk=true)"});`,
+    `Bundles (esbuild ${BUNDLE.format}, ${BUNDLE.target}, minified, ${externals.length ? `${externals.join(", ")} external` : "AWS SDK bundled (the default)"});`,
   );
-  log(`init = import of the bundle in a fresh node ${RUNTIME_NODE_OPTIONS}, median of ${runs} runs;`);
+  log(
+    `init = import of the bundle in a fresh node ${nodeOptions || "(no NODE_OPTIONS)"}, median of ${runs} runs;`,
+  );
   log("of which SDK = import of the same external @aws-sdk/* packages alone (the runtime's copy in Lambda).");
   log("");
   log(line(rows[0]!));

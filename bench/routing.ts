@@ -1,12 +1,16 @@
 // Routing benchmark of the category classifier:
 //   npm run bench:routing -- --train F --test G
 //   npm run bench:routing -- --train F --split 0.2 [--seed N] [--compare]
+//   … [--colloquial F] [--seed-data F | --no-seed-data] [--city shared/config/city.json]
 // Without arguments it uses ../shared/data/teddy2020c/train.jsonl (next to the repo) with a 20 % split, and
-// says so and exits 0 when that file is absent.
-import { existsSync } from "node:fs";
+// says so and exits 0 when that file is absent. Beside the formal split it scores the team's colloquial set
+// (test/fixtures/colloquial-eval.jsonl) and routes it end to end through the intake's own pieces
+// (chooseCategory with the city's suggester and lexicon refinement, then the city's router).
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { titleExamples } from "../shared/classify/dataset.js";
 import {
   type Evaluation,
   evaluateClassifier,
@@ -16,12 +20,35 @@ import {
 import { isPreTokenized } from "../shared/classify/features.js";
 import { readLabelledFile } from "../shared/classify/files.js";
 import { createModelClassifier, parseModel, serializeModel } from "../shared/classify/model.js";
+import { cityTrainOptions, inResidentsVoice } from "../shared/classify/recipe.js";
 import { type TrainOptions, trainModel } from "../shared/classify/trainer.js";
 import type { Classifier, TrainingRow } from "../shared/classify/types.js";
+import { parseCityConfig } from "../shared/config/load.js";
+import type { CityConfig } from "../shared/config/schema.js";
+import { resolveArea } from "../shared/routing/router.js";
+import { CreateTicketInput } from "../shared/domain/ticket.js";
+import { createCategorySuggester, modelLexicon } from "../shared/services/classifier-setup.js";
+import { createCore } from "../shared/services/context.js";
+import { chooseCategory } from "../shared/services/intake.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The shared contest data, relative to the repo root. */
-export const DEFAULT_ROUTING_DATA = resolve(REPO_ROOT, "../shared/data/teddy2020c/train.jsonl");
+// (A git worktree one level further down, as in /work/wt/<branch>, finds it one folder higher.)
+export const DEFAULT_ROUTING_DATA =
+  ["../shared/data/teddy2020c/train.jsonl", "../../shared/data/teddy2020c/train.jsonl"]
+    .map((p) => resolve(REPO_ROOT, p))
+    .find((p) => existsSync(p)) ?? resolve(REPO_ROOT, "../shared/data/teddy2020c/train.jsonl");
+export const DEFAULT_COLLOQUIAL = resolve(REPO_ROOT, "test/fixtures/colloquial-eval.jsonl");
+export const DEFAULT_SEED_DATA = resolve(REPO_ROOT, "test/fixtures/colloquial-seed.jsonl");
+export const DEFAULT_CITY = resolve(REPO_ROOT, "shared/config/city.json");
+/** Threshold sweep of the end-to-end routing table. */
+export const ROUTING_THRESHOLDS = [0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9];
+/**
+ * Cost of a report routed to a wrong department, in dispatcher-minutes (a triage decision costs 1): the
+ * department reads it, returns it with a reason (退单), a dispatcher triages it anyway, and the resident waits
+ * a day longer. The threshold the bench recommends minimises wrong × this + triage × 1.
+ */
+export const WRONG_ROUTE_COST = 5;
 export const DEFAULT_SPLIT = 0.2;
 export const DEFAULT_SPLIT_SEED = 1;
 
@@ -38,6 +65,44 @@ export interface RoutingBenchOptions {
   compare?: boolean;
   /** Print the report (default true for the CLI, false for callers that format the result themselves). */
   print?: boolean;
+  /** The colloquial evaluation set (JSONL with text, label, department, optional address); default the fixture. */
+  colloquial?: string;
+  /** Seed data in the residents' voice added to training; default the fixture, null for none. */
+  seedData?: string | null;
+  /** City configuration whose lexicon, labels and routing rules are used; default shared/config/city.json. */
+  city?: string;
+}
+
+/** One report of the colloquial set: its text, label and the department that should get it. */
+export interface ColloquialReport {
+  text: string;
+  label: string;
+  department: string;
+  channel?: string;
+  address?: string;
+}
+
+export interface RoutingOutcome {
+  threshold: number;
+  /** Shares of all reports: to the expected department, to triage, to another department. */
+  right: number;
+  triage: number;
+  wrong: number;
+  /** right / (right + wrong): how often a routed report reaches the right desk. */
+  rightOfRouted: number;
+  /** wrong × WRONG_ROUTE_COST + triage, per report. */
+  cost: number;
+}
+
+export interface EndToEnd {
+  city: string;
+  outcomes: RoutingOutcome[];
+  /** Lowest cost in the sweep. */
+  recommended: RoutingOutcome;
+  /** The outcome at the city's configured threshold. */
+  configured: RoutingOutcome;
+  /** Expected departments the configured city does not have (those reports can only count as wrong/triage). */
+  missingDepartments: { department: string; reports: number }[];
 }
 
 export interface VariantScores {
@@ -47,6 +112,9 @@ export interface VariantScores {
   modelBytes: number;
   trainSeconds: number;
   medianMs: number;
+  colloquialMacroF1?: number;
+  formalEce?: number;
+  colloquialEce?: number;
   note?: string;
 }
 
@@ -73,14 +141,30 @@ export type RoutingBenchResult =
       medianMs: number;
       p99Ms: number;
       variants: VariantScores[];
+      /** Formal split's calibration error (ECE, tenths). */
+      ece: number;
+      seedCount: number;
+      colloquial: {
+        file: string;
+        count: number;
+        evaluation: Evaluation;
+        endToEnd: EndToEnd;
+        /**
+         * The same routing with every report's true label at confidence 1: the ceiling that the city's lexicon
+         * refinement and routing rules allow, whatever the model.
+         */
+        ceiling: RoutingOutcome;
+      } | null;
     };
 
 function trainAndScore(
   train: readonly TrainingRow[],
   test: readonly TrainingRow[],
   options: TrainOptions,
+  colloquial: readonly TrainingRow[] = [],
 ): {
   evaluation: Evaluation;
+  colloquial: Evaluation | null;
   classifier: Classifier;
   bytes: number;
   seconds: number;
@@ -96,6 +180,7 @@ function trainAndScore(
   const classifier = createModelClassifier(model, { extraWords: options.extraWords });
   return {
     evaluation: evaluateClassifier(classifier, test),
+    colloquial: colloquial.length ? evaluateClassifier(classifier, colloquial) : null,
     classifier,
     bytes: Buffer.byteLength(text),
     seconds,
@@ -113,6 +198,111 @@ async function jiebaWords(): Promise<((text: string) => string[]) | string> {
   } catch (err) {
     return `@node-rs/jieba unavailable: ${(err as Error).message}`;
   }
+}
+
+/** Reads the colloquial set: JSON Lines with string fields text, label, department (address, channel optional). */
+export function readColloquialReports(path: string): ColloquialReport[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line, i) => {
+      const row = JSON.parse(line) as Partial<ColloquialReport>;
+      if (
+        typeof row.text !== "string" ||
+        typeof row.label !== "string" ||
+        typeof row.department !== "string"
+      ) {
+        throw new Error(`${path} line ${i + 1}: needs string fields text, label and department`);
+      }
+      return row as ColloquialReport;
+    });
+}
+
+// The bench calls only the intake's pure steps; a port it does not expect to touch fails loudly.
+function unusedPort<T extends object>(name: string): T {
+  return new Proxy({} as T, {
+    get(_, prop) {
+      if (prop === "then") return undefined;
+      throw new Error(`routing bench: ${name}.${String(prop)} is not part of the classify/route path`);
+    },
+  });
+}
+
+/**
+ * Routes every report through the intake's own steps — chooseCategory (the city's suggester: model label →
+ * category, lexicon refinement, threshold), resolveArea on its address, the city's router — at each threshold,
+ * and compares the department with the one the report should reach.
+ */
+export function routeReports(
+  config: CityConfig,
+  classifier: Classifier,
+  reports: readonly ColloquialReport[],
+  thresholds: readonly number[] = ROUTING_THRESHOLDS,
+  cityName = "(inline)",
+): EndToEnd {
+  const suggester = createCategorySuggester(config, classifier);
+  const outcome = (threshold: number): RoutingOutcome => {
+    const core = createCore({
+      config: { ...config, classifier: { ...config.classifier, threshold } },
+      store: unusedPort("store"),
+      keys: unusedPort("keys"),
+      queue: unusedPort("queue"),
+      classifier: suggester,
+    });
+    let right = 0;
+    let triage = 0;
+    let wrong = 0;
+    for (const report of reports) {
+      const input = CreateTicketInput.parse({
+        title: report.text.slice(0, 200),
+        description: report.text,
+        location: { address: report.address ?? "（未说明）" },
+        reporter: { anonymous: true },
+      });
+      const { categoryId } = chooseCategory(core, input);
+      const area = resolveArea(config, input.location.address, input.location.area);
+      const department = core.router.route(categoryId, area);
+      if (!department) triage++;
+      else if (department === report.department) right++;
+      else wrong++;
+    }
+    const n = Math.max(1, reports.length);
+    return {
+      threshold,
+      right: right / n,
+      triage: triage / n,
+      wrong: wrong / n,
+      rightOfRouted: right + wrong > 0 ? right / (right + wrong) : 0,
+      cost: (wrong * WRONG_ROUTE_COST + triage) / n,
+    };
+  };
+  const outcomes = thresholds.map(outcome);
+  const recommended = outcomes.reduce((best, o) => (o.cost < best.cost ? o : best), outcomes[0]!);
+  const known = new Set(config.departments.map((d) => d.id));
+  const missing = new Map<string, number>();
+  for (const r of reports)
+    if (!known.has(r.department)) missing.set(r.department, (missing.get(r.department) ?? 0) + 1);
+  return {
+    city: cityName,
+    outcomes,
+    recommended,
+    configured: outcome(config.classifier.threshold),
+    missingDepartments: [...missing.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([department, count]) => ({ department, reports: count })),
+  };
+}
+
+/** A classifier that knows the answer: each report's own label at confidence 1 (for the routing ceiling). */
+function trueLabels(reports: readonly ColloquialReport[]): Classifier {
+  const byText = new Map(reports.map((r) => [r.text, r.label]));
+  return {
+    suggest(text) {
+      // chooseCategory classifies `title + "\n" + description`; the bench puts the report's text in both.
+      const label = byText.get(text.slice(text.indexOf("\n") + 1));
+      return label ? [{ label, confidence: 1 }] : [];
+    },
+  };
 }
 
 /** Trains on the training data, scores the held-out messages and returns (and optionally prints) the numbers. */
@@ -144,14 +334,26 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     split = options.split ?? DEFAULT_SPLIT;
     ({ train, test } = stratifiedSplit(rows, split, seed));
   }
+  const cityFile = options.city ?? DEFAULT_CITY;
+  const config = parseCityConfig(JSON.parse(readFileSync(cityFile, "utf8")), cityFile);
+  const lexicon = modelLexicon(config);
+  const seedFile = options.seedData === undefined ? DEFAULT_SEED_DATA : options.seedData;
+  const seedRows = seedFile && existsSync(seedFile) ? inResidentsVoice(readLabelledFile(seedFile)) : [];
+  const colloquialFile = options.colloquial ?? DEFAULT_COLLOQUIAL;
+  const reports = existsSync(colloquialFile) ? readColloquialReports(colloquialFile) : [];
+  const colloquialRows: TrainingRow[] = reports.map((r) => ({ text: r.text, label: r.label }));
   log(
-    `routing bench: train ${train.length} messages from ${trainFile}; ` +
+    `routing bench: train ${train.length} messages from ${trainFile}` +
+      (seedRows.length ? ` + ${seedRows.length} seed messages from ${seedFile}` : "") +
+      "; " +
       (options.test
         ? `test ${test.length} messages from ${options.test}`
-        : `test ${test.length} held out (${split} stratified, seed ${seed})`),
+        : `test ${test.length} held out (${split} stratified, seed ${seed})`) +
+      (reports.length ? `; colloquial ${reports.length} reports from ${colloquialFile}` : ""),
   );
 
-  const main = trainAndScore(train, test, {});
+  const recipe = cityTrainOptions(lexicon);
+  const main = trainAndScore([...train, ...seedRows], test, recipe, colloquialRows);
   const ev = main.evaluation;
   const rawRows = test.filter((r) => !isPreTokenized(r.text));
   const rawEval = evaluateClassifier(main.classifier, rawRows, { warmup: 0 });
@@ -163,15 +365,30 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     modelBytes: scored.bytes,
     trainSeconds: scored.seconds,
     medianMs: quantile(scored.evaluation.timesMs, 0.5),
+    formalEce: scored.evaluation.ece,
+    ...(scored.colloquial
+      ? { colloquialMacroF1: scored.colloquial.macroF1, colloquialEce: scored.colloquial.ece }
+      : {}),
     ...(note ? { note } : {}),
   });
-  variants.push(variant("char 1-2 grams + title head (default)", main));
+  variants.push(variant("city recipe (default): seed + colloquial + lexicon + uniform priors", main));
   if (options.compare) {
-    variants.push(variant("+ pre-cut words", trainAndScore(train, test, { features: { words: true } })));
+    const withSeed = [...train, ...seedRows];
+    const score = (name: string, rowsToTrain: readonly TrainingRow[], opts: TrainOptions, note?: string) => {
+      log(`  training variant: ${name}`);
+      variants.push(variant(name, trainAndScore(rowsToTrain, test, opts, colloquialRows), note));
+    };
+    score("formal data only, previous recipe (char 1-2 grams + title head)", train, {});
+    score("+ seed data in the residents' voice (×5)", withSeed, {});
+    score("+ colloquial normalisation", withSeed, { features: { colloquial: true } });
+    score("+ lexicon features", withSeed, { features: { colloquial: true, lexicon } });
+    score("recipe without seed data", train, recipe);
+    score("recipe + contest titles as examples", [...withSeed, ...titleExamples(train)], recipe);
+    score("recipe, seed weight 1", [...train, ...seedRows.map((r) => ({ ...r, weight: 1 }))], recipe);
     const words = await jiebaWords();
     if (typeof words === "string") {
       variants.push({
-        name: "+ jieba words",
+        name: "recipe + jieba words",
         accuracy: 0,
         macroF1: 0,
         modelBytes: 0,
@@ -180,26 +397,12 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
         note: words,
       });
     } else {
-      variants.push(
-        variant(
-          "+ jieba words",
-          trainAndScore(train, test, { extraWords: words }),
-          "needs jieba at run time",
-        ),
-      );
+      score("recipe + jieba words", withSeed, { ...recipe, extraWords: words }, "needs jieba at run time");
     }
-    variants.push(
-      variant("char 1-3 grams + title head", trainAndScore(train, test, { features: { ngramMax: 3 } })),
-    );
-    variants.push(
-      variant("char 1-2 grams, no title head", trainAndScore(train, test, { features: { head: 0 } })),
-    );
-    variants.push(
-      variant(
-        "no naive-Bayes scaling (plain SVM, C=1)",
-        trainAndScore(train, test, { nbSmoothing: 0, C: 1 }),
-      ),
-    );
+    score("recipe, char 1-3 grams", withSeed, {
+      ...recipe,
+      features: { ...recipe.features, ngramMax: 3 },
+    });
   }
 
   const result: RoutingBenchResult = {
@@ -222,6 +425,18 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     medianMs: quantile(ev.timesMs, 0.5),
     p99Ms: quantile(ev.timesMs, 0.99),
     variants,
+    ece: ev.ece,
+    seedCount: seedRows.length,
+    colloquial:
+      main.colloquial && reports.length
+        ? {
+            file: colloquialFile,
+            count: reports.length,
+            evaluation: main.colloquial,
+            endToEnd: routeReports(config, main.classifier, reports, ROUTING_THRESHOLDS, cityFile),
+            ceiling: routeReports(config, trueLabels(reports), reports, [0.5], cityFile).outcomes[0]!,
+          }
+        : null,
   };
   if (print) for (const line of formatRoutingReport(result)) log(line);
   return result;
@@ -230,26 +445,12 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const f3 = (x: number) => x.toFixed(3);
 
-/** Human-readable report lines. */
-export function formatRoutingReport(result: RoutingBenchResult): string[] {
-  if (result.status === "skipped") return [result.reason];
-  const ev = result.evaluation;
+const pad = (s: string, n: number) => s + " ".repeat(Math.max(0, n - s.replace(/[^ -~]/g, "xx").length));
+
+/** Per-class table, confusion table and threshold table of one evaluation. */
+function evaluationLines(ev: Evaluation): string[] {
   const lines: string[] = [];
-  lines.push(
-    `accuracy ${f3(result.accuracy)}   macro-F1 ${f3(result.macroF1)}   (${result.testCount} messages)`,
-  );
-  lines.push(`raw-text test messages: ${result.rawTest.count}, accuracy ${f3(result.rawTest.accuracy)}`);
-  lines.push(
-    `model ${result.modelBytes} bytes (${(result.modelBytes / 1e6).toFixed(2)} MB), ${result.features} features, ` +
-      `temperature ${result.temperature}; training ${result.trainSeconds.toFixed(1)} s`,
-  );
-  lines.push(
-    `per message: median ${result.medianMs.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, ` +
-      `max ${Math.max(0, ...ev.timesMs).toFixed(3)} ms (every test message, after a warm-up pass)`,
-  );
-  lines.push("");
   const width = Math.max(8, ...ev.perClass.map((c) => c.label.length * 2));
-  const pad = (s: string, n: number) => s + " ".repeat(Math.max(0, n - s.replace(/[^ -~]/g, "xx").length));
   lines.push(`${pad("class", width)}  support  precision  recall     F1`);
   for (const c of ev.perClass) {
     lines.push(
@@ -270,19 +471,82 @@ export function formatRoutingReport(result: RoutingBenchResult): string[] {
         `${pct(t.accuracyBelow).padStart(14)}`,
     );
   }
+  return lines;
+}
+
+/** Human-readable report lines. */
+export function formatRoutingReport(result: RoutingBenchResult): string[] {
+  if (result.status === "skipped") return [result.reason];
+  const ev = result.evaluation;
+  const lines: string[] = [];
+  lines.push("== formal split (contest messages held out) ==");
+  lines.push(
+    `accuracy ${f3(result.accuracy)}   macro-F1 ${f3(result.macroF1)}   ECE ${f3(result.ece)}   ` +
+      `(${result.testCount} messages)`,
+  );
+  lines.push(`raw-text test messages: ${result.rawTest.count}, accuracy ${f3(result.rawTest.accuracy)}`);
+  lines.push(
+    `model ${result.modelBytes} bytes (${(result.modelBytes / 1e6).toFixed(2)} MB), ${result.features} features, ` +
+      `temperature ${result.temperature}; training ${result.trainSeconds.toFixed(1)} s ` +
+      `(${result.trainCount} + ${result.seedCount} seed messages)`,
+  );
+  lines.push(
+    `per message: median ${result.medianMs.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, ` +
+      `max ${Math.max(0, ...ev.timesMs).toFixed(3)} ms (every test message, after a warm-up pass)`,
+  );
+  lines.push("");
+  lines.push(...evaluationLines(ev));
+  const c = result.colloquial;
+  if (c) {
+    const q = c.evaluation;
+    lines.push("");
+    lines.push(`== colloquial set (${c.file}) ==`);
+    lines.push(
+      `accuracy ${f3(q.accuracy)}   macro-F1 ${f3(q.macroF1)}   ECE ${f3(q.ece)}   (${c.count} reports); ` +
+        `per message median ${quantile(q.timesMs, 0.5).toFixed(3)} ms, p99 ${quantile(q.timesMs, 0.99).toFixed(3)} ms`,
+    );
+    lines.push("");
+    lines.push(...evaluationLines(q));
+    const e = c.endToEnd;
+    lines.push("");
+    lines.push(`== end to end: chooseCategory → lexicon refinement → routing rules of ${e.city} ==`);
+    lines.push("threshold  right dept  triage  wrong dept  right of routed  cost/report (wrong ×5 + triage)");
+    const row = (o: RoutingOutcome, mark: string) =>
+      `${o.threshold.toFixed(2).padStart(9)}  ${pct(o.right).padStart(10)}  ${pct(o.triage).padStart(6)}  ` +
+      `${pct(o.wrong).padStart(10)}  ${pct(o.rightOfRouted).padStart(15)}  ${o.cost.toFixed(3).padStart(6)}${mark}`;
+    for (const o of e.outcomes) lines.push(row(o, o === e.recommended ? "  ← lowest cost" : ""));
+    lines.push(`configured threshold:`);
+    lines.push(row(e.configured, ""));
+    lines.push(`with every report's true label (the ceiling of this city's lexicon and routing rules):`);
+    lines.push(row(c.ceiling, ""));
+    if (e.missingDepartments.length) {
+      const total = e.missingDepartments.reduce((a, m) => a + m.reports, 0);
+      lines.push(
+        `expected departments missing from this city (${total} reports can only be triaged or routed wrongly): ` +
+          e.missingDepartments.map((m) => `${m.department} ${m.reports}`).join(", "),
+      );
+    }
+  }
   if (result.variants.length > 1) {
     lines.push("");
-    lines.push("feature variants (same split):");
+    lines.push("variants (same split; macro-F1 formal / colloquial, ECE formal / colloquial):");
     for (const v of result.variants) {
       lines.push(
-        `  ${v.name}: ${v.note && v.macroF1 === 0 ? v.note : `accuracy ${f3(v.accuracy)}, macro-F1 ${f3(v.macroF1)}, ${(v.modelBytes / 1e6).toFixed(2)} MB, training ${v.trainSeconds.toFixed(1)} s, median ${v.medianMs.toFixed(3)} ms${v.note ? ` (${v.note})` : ""}`}`,
+        `  ${v.name}: ${
+          v.note && v.macroF1 === 0
+            ? v.note
+            : `macro-F1 ${f3(v.macroF1)} / ${v.colloquialMacroF1 === undefined ? "-" : f3(v.colloquialMacroF1)}, ` +
+              `ECE ${f3(v.formalEce ?? 0)} / ${v.colloquialEce === undefined ? "-" : f3(v.colloquialEce)}, ` +
+              `${(v.modelBytes / 1e6).toFixed(2)} MB, training ${v.trainSeconds.toFixed(1)} s, ` +
+              `median ${v.medianMs.toFixed(3)} ms${v.note ? ` (${v.note})` : ""}`
+        }`,
       );
     }
   }
   return lines;
 }
 
-const USAGE = `usage: npm run bench:routing -- [--train F] [--test G | --split 0.2] [--seed N] [--compare]`;
+const USAGE = `usage: npm run bench:routing -- [--train F] [--test G | --split 0.2] [--seed N] [--compare]\n       [--colloquial F] [--seed-data F | --no-seed-data] [--city F]`;
 
 async function cli(argv: string[]): Promise<number> {
   let values: {
@@ -292,6 +556,10 @@ async function cli(argv: string[]): Promise<number> {
     seed?: string;
     compare?: boolean;
     help?: boolean;
+    colloquial?: string;
+    "seed-data"?: string;
+    "no-seed-data"?: boolean;
+    city?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -302,6 +570,10 @@ async function cli(argv: string[]): Promise<number> {
         split: { type: "string" },
         seed: { type: "string" },
         compare: { type: "boolean" },
+        colloquial: { type: "string" },
+        "seed-data": { type: "string" },
+        "no-seed-data": { type: "boolean" },
+        city: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -334,6 +606,13 @@ async function cli(argv: string[]): Promise<number> {
     ...(split !== undefined ? { split } : {}),
     ...(seed !== undefined ? { seed } : {}),
     compare: values.compare ?? false,
+    ...(values.colloquial ? { colloquial: resolve(values.colloquial) } : {}),
+    ...(values["no-seed-data"]
+      ? { seedData: null }
+      : values["seed-data"]
+        ? { seedData: resolve(values["seed-data"]) }
+        : {}),
+    ...(values.city ? { city: resolve(values.city) } : {}),
     print: true,
   });
   return 0;

@@ -6,6 +6,7 @@
  *   2. bundles    each Lambda bundle's size and module initialisation time (SDK external, then bundled)
  *   3. routing    category suggestion on ../shared/data/teddy2020c (skipped when the data is absent)
  */
+import { SOURCE_MAP_NODE_OPTIONS } from "../infra/bundling.js";
 import { runBundleBench } from "./bundles.js";
 import { printIntake, runIntakeBench } from "./intake.js";
 import { formatRoutingReport, runRoutingBench } from "./routing.js";
@@ -20,10 +21,12 @@ async function main() {
     printIntake(await runIntakeBench());
   }
   if (want("bundles")) {
-    console.log("\n== bundles: Lambda bundle size and initialisation ==");
+    console.log("\n== bundles: Lambda bundle size and initialisation (the default: AWS SDK bundled) ==");
     await runBundleBench();
-    console.log("\n-- the same with the AWS SDK bundled (cdk context bundleSdk=true) --");
-    await runBundleBench({ bundleSdk: true });
+    console.log("\n-- the same with NODE_OPTIONS=--enable-source-maps --");
+    await runBundleBench({ nodeOptions: SOURCE_MAP_NODE_OPTIONS });
+    console.log("\n-- the runtime's AWS SDK instead (cdk context bundleSdk=false) --");
+    await runBundleBench({ bundleSdk: false });
   }
   if (want("routing")) {
     console.log("\n== routing: category suggestion ==");

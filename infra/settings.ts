@@ -24,7 +24,7 @@ export interface DeploySettings {
   alarmEmail?: string;
   /** CloudWatch Logs retention of function and API logs (context `logRetentionDays`, default 90). */
   logRetentionDays: number;
-  /** Bundle the AWS SDK into each function (context `bundleSdk`, default false: the runtime's SDK). */
+  /** Bundle the AWS SDK into each function (context `bundleSdk`, default true; false: the runtime's SDK). */
   bundleSdk: boolean;
   /** Origins allowed by the API and the photo bucket's CORS (context `corsOrigins`, comma-separated). */
   corsOrigins: string[];
@@ -188,7 +188,7 @@ export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): 
     ...(departmentPrincipal !== undefined ? { departmentPrincipal } : {}),
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     logRetentionDays,
-    bundleSdk: bundleSdkRaw === true || bundleSdkRaw === "true",
+    bundleSdk: !(bundleSdkRaw === false || bundleSdkRaw === "false"),
     corsOrigins: corsOrigins.length ? corsOrigins : ["*"],
     queueAgeAlarmMinutes: int(node, "queueAgeAlarmMinutes", 1440, 5, 20160),
     photoExpiryDays: int(node, "photoExpiryDays", 1095, 31, 3650),

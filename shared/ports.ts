@@ -33,6 +33,20 @@ export interface Page<T> {
   cursor?: string;
 }
 
+/**
+ * What category training needs of a closed ticket — its text and its final category with where the category came
+ * from — and nothing about the reporter.
+ */
+export interface LabelledTicket {
+  id: string;
+  title: string;
+  description: string;
+  categoryId: string | null;
+  categorySource: "explicit" | "suggested" | "dispatcher" | null;
+  returnCount: number;
+  closedAt: string | null;
+}
+
 export interface TicketStore {
   /** Ticket, its history and its idempotency record in one transaction; "duplicate" when the key exists. */
   create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome>;
@@ -46,6 +60,11 @@ export interface TicketStore {
   listPending(limit: number): Promise<Ticket[]>;
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
+  /**
+   * Closed tickets as labelled examples for training the category model, a page at a time (`cursor` from the
+   * previous page). Reads only the fields of {@link LabelledTicket}: no reporter data leaves the table.
+   */
+  listClosedForTraining(limit: number, cursor?: string): Promise<Page<LabelledTicket>>;
   /**
    * Reserves the next `count` (default 1) numbers of the day's ticket counter and returns the last of them
    * (the block is `last - count + 1 … last`); never hands out the same number twice.

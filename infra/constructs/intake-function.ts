@@ -86,7 +86,7 @@ export class IntakeFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: { ...props.environment, NODE_OPTIONS: RUNTIME_NODE_OPTIONS },
+      environment: nodeOptionsEnv(props.environment),
       bundling: {
         forceDockerBundling: false,
         target: BUNDLE.target,
@@ -149,4 +149,10 @@ export class IntakeFunction extends Construct {
       alarm.addOkAction(action);
     }
   }
+}
+
+/** The function's environment, plus NODE_OPTIONS when the house bundling sets any. */
+function nodeOptionsEnv(environment: Record<string, string>): Record<string, string> {
+  const options: string = RUNTIME_NODE_OPTIONS;
+  return options ? { ...environment, NODE_OPTIONS: options } : environment;
 }

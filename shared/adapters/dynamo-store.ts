@@ -16,6 +16,7 @@ import type {
   DedupEntry,
   IdempotencyRecord,
   KeyStore,
+  LabelledTicket,
   Page,
   TicketStore,
 } from "../ports.js";
@@ -324,6 +325,49 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       start = page?.LastEvaluatedKey;
     } while (start);
     return out;
+  }
+
+  async listClosedForTraining(limit: number, cursor?: string): Promise<Page<LabelledTicket>> {
+    const def = TABLE_INDEXES.find((i) => i.name === "GSI2")!;
+    const pkValue = keys.statusPartition("closed");
+    const fields = ["id", "title", "description", "categoryId", "categorySource", "returnCount", "closedAt"];
+    const names: Record<string, string> = { "#pk": def.pk, "#t": "ticket" };
+    fields.forEach((f, i) => {
+      names[`#f${i}`] = f;
+    });
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: def.name,
+        KeyConditionExpression: "#pk = :pk",
+        // Only the training fields are read: no reporter data. (LastEvaluatedKey carries the keys regardless.)
+        ProjectionExpression: fields.map((_, i) => `#t.#f${i}`).join(", "),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ":pk": pkValue },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor, { pkName: def.pk, pkValue, skName: def.sk }),
+      }),
+    );
+    const items: LabelledTicket[] = [];
+    for (const item of out.Items ?? []) {
+      const t = (item.ticket ?? {}) as Partial<LabelledTicket>;
+      if (typeof t.id !== "string") continue;
+      items.push({
+        id: t.id,
+        title: typeof t.title === "string" ? t.title : "",
+        description: typeof t.description === "string" ? t.description : "",
+        categoryId: typeof t.categoryId === "string" ? t.categoryId : null,
+        categorySource:
+          t.categorySource === "explicit" ||
+          t.categorySource === "suggested" ||
+          t.categorySource === "dispatcher"
+            ? t.categorySource
+            : null,
+        returnCount: typeof t.returnCount === "number" ? t.returnCount : 0,
+        closedAt: typeof t.closedAt === "string" ? t.closedAt : null,
+      });
+    }
+    return { items, cursor: encodeCursor(out.LastEvaluatedKey, def.pk) };
   }
 
   async nextSequence(day: string, count = 1): Promise<number> {

@@ -107,3 +107,26 @@ export function parseLabelledData(text: string, fileName = ""): TrainingRow[] {
     return parseLabelledJsonl(text);
   return text.trimStart().startsWith("{") ? parseLabelledJsonl(text) : parseLabelledCsv(text);
 }
+
+/**
+ * Short examples of their own from the titles of longer messages: a raw message's first line ("标题\n正文"), or
+ * the first `tokens` words of a pre-cut one (the contest's pre-cut messages start with their title). Residents
+ * in a chat write about as much as a title, so the learner sees the short form too. Messages that are no
+ * longer than their title add nothing.
+ */
+export function titleExamples(rows: readonly TrainingRow[], tokens = 8): TrainingRow[] {
+  const out: TrainingRow[] = [];
+  for (const row of rows) {
+    const text = row.text.trim();
+    const newline = text.indexOf("\n");
+    let title: string;
+    if (newline > 0) title = text.slice(0, newline).trim();
+    else {
+      const words = text.split(/\s+/);
+      if (words.length <= tokens) continue;
+      title = words.slice(0, tokens).join(" ");
+    }
+    if (title && title !== text) out.push({ text: title, label: row.label });
+  }
+  return out;
+}

@@ -92,6 +92,11 @@ export interface Evaluation {
   timesMs: number[];
   /** Per threshold: share of messages whose top confidence reached it, and the accuracy on those and the rest. */
   thresholds: ThresholdScores[];
+  /**
+   * Expected calibration error of the top suggestion: messages binned by confidence into tenths, the mean over
+   * bins (weighted by their size) of |accuracy − mean confidence|. 0 means "0.8 is right 80 % of the time".
+   */
+  ece: number;
 }
 
 export interface ThresholdScores {
@@ -167,6 +172,15 @@ export function evaluateClassifier(
     })
     .filter((c) => c.support > 0);
   const n = rows.length;
+  const bins = Array.from({ length: 10 }, () => ({ count: 0, confidence: 0, correct: 0 }));
+  rows.forEach((row, i) => {
+    const bin = bins[Math.min(9, Math.floor(confidences[i]! * 10))]!;
+    bin.count++;
+    bin.confidence += confidences[i]!;
+    if (predicted[i] === row.label) bin.correct++;
+  });
+  const ece =
+    n > 0 ? bins.reduce((a, b) => a + (b.count > 0 ? Math.abs(b.correct - b.confidence) : 0), 0) / n : 0;
   return {
     count: n,
     accuracy: n > 0 ? correct / n : 0,
@@ -176,6 +190,7 @@ export function evaluateClassifier(
     confusion,
     timesMs,
     thresholds,
+    ece,
   };
 }
 

@@ -14,6 +14,18 @@ export interface FeatureConfig {
   foldDigits: boolean;
   /** N-grams within the first `head` characters (usually the title) are added again with a "^" prefix. */
   head: number;
+  /**
+   * Colloquial normalisation before n-grams: filler particles dropped (啊 呀 吧 呢 嘛 哦 …), common dialect and
+   * chat words mapped to standard ones (咋 → 怎么, 啥 → 什么, 娃 → 孩子, 木有 → 没有). Emoji, repeated
+   * punctuation and other symbols are dropped in any case (n-grams see letters and digits only).
+   */
+  colloquial?: boolean;
+  /**
+   * Keyword lexicon by label (from the city configuration: the keywords of each category, under the model label
+   * its category maps to). Every distinct keyword found adds one occurrence of the feature "#label", so the
+   * learner sees the configuration's knowledge as evidence it weighs, not as a rule applied afterwards.
+   */
+  lexicon?: Record<string, string[]>;
 }
 
 export const DEFAULT_FEATURES: FeatureConfig = {
@@ -29,6 +41,50 @@ export const DEFAULT_FEATURES: FeatureConfig = {
 export const WORD_PREFIX = "_";
 /** Prefix of head (title) features. */
 export const HEAD_PREFIX = "^";
+/** Prefix of lexicon features ("#" + label). */
+export const LEXICON_PREFIX = "#";
+
+// Chat particles and fillers that carry no topic (only as single characters; 了 and 的 stay, they are part
+// of too many content words).
+const FILLERS = /[啊呀吧呢嘛哦噢哈啦咯呗哇嘞滴捏]+/gu;
+// Dialect and chat spellings → standard words. Applied before fillers are dropped.
+const DIALECT: readonly [RegExp, string][] = [
+  [/木有|莫得|冇得|没得/gu, "没有"],
+  [/咋个|咋样|咋/gu, "怎么"],
+  [/啥子|啥/gu, "什么"],
+  [/娃儿|娃娃|娃子|娃/gu, "孩子"],
+  [/俺们|俺/gu, "我"],
+  [/整不明白|搞不懂/gu, "不懂"],
+  [/贼拉|老鼻子/gu, "很"],
+  [/醉了|服了|无语/gu, ""],
+];
+
+/** The colloquial normalisation of {@link FeatureConfig.colloquial} (input already normalised). */
+export function normalizeColloquial(text: string): string {
+  let out = text;
+  for (const [pattern, standard] of DIALECT) out = out.replace(pattern, standard);
+  return out.replace(FILLERS, "");
+}
+
+/** Compiled lexicon of a feature configuration: per label, its distinct normalised keywords. */
+const compiledLexicons = new WeakMap<Record<string, string[]>, { feature: string; keywords: string[] }[]>();
+function compiledLexicon(lexicon: Record<string, string[]>): { feature: string; keywords: string[] }[] {
+  let compiled = compiledLexicons.get(lexicon);
+  if (!compiled) {
+    compiled = Object.keys(lexicon)
+      .sort()
+      .map((label) => ({
+        feature: LEXICON_PREFIX + label,
+        keywords: [
+          ...new Set(
+            (lexicon[label] ?? []).map((k) => normalizeText(k).replace(NON_WORD, "")).filter(Boolean),
+          ),
+        ],
+      }));
+    compiledLexicons.set(lexicon, compiled);
+  }
+  return compiled;
+}
 
 const NON_WORD = /[^\p{L}\p{N}]+/gu;
 const DIGITS = /\p{Nd}+/gu;
@@ -77,8 +133,15 @@ export function forEachFeature(
   let normalized = normalizeText(
     text.length > config.maxChars * 2 ? text.slice(0, config.maxChars * 2) : text,
   );
+  if (config.colloquial) normalized = normalizeColloquial(normalized);
   if (config.foldDigits) normalized = normalized.replace(DIGITS, "0");
   const compact = normalized.replace(NON_WORD, "");
+  if (config.lexicon) {
+    const head = compact.length > config.maxChars ? compact.slice(0, config.maxChars) : compact;
+    for (const { feature, keywords } of compiledLexicon(config.lexicon)) {
+      for (const k of keywords) if (head.includes(k)) emit(feature);
+    }
+  }
   // Characters as strings; plain indexing is enough unless the text has characters outside the BMP.
   if (SURROGATE.test(compact)) {
     const chars = Array.from(compact);

@@ -24,7 +24,9 @@ export interface Model {
 export const FULL_EVIDENCE = 16;
 
 const MODEL_TYPE = "category-model";
-const MODEL_VERSION = 1;
+const MODEL_VERSION = 2;
+/** Versions this code reads: 1 (before colloquial normalisation and lexicon features), 2. */
+const READABLE_VERSIONS = new Set([1, 2]);
 /** Idf values are stored as integers in thousandths. */
 export const IDF_SCALE = 1000;
 
@@ -134,6 +136,8 @@ export function serializeModel(model: Model): string {
       maxChars: model.features.maxChars,
       foldDigits: model.features.foldDigits,
       head: model.features.head,
+      ...(model.features.colloquial ? { colloquial: true } : {}),
+      ...(model.features.lexicon ? { lexicon: sortedLexicon(model.features.lexicon) } : {}),
     },
     labels: model.labels,
     temperature: model.temperature,
@@ -145,6 +149,23 @@ export function serializeModel(model: Model): string {
     weights: Buffer.from(weightView.buffer).toString("base64"),
   };
   return `${JSON.stringify(file)}\n`;
+}
+
+function sortedLexicon(lexicon: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const label of Object.keys(lexicon).sort(compareStrings)) {
+    out[label] = [...new Set(lexicon[label] ?? [])].sort(compareStrings);
+  }
+  return out;
+}
+
+function isLexicon(value: unknown): value is Record<string, string[]> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => Array.isArray(v) && v.every((k) => typeof k === "string"))
+  );
 }
 
 function fail(message: string): never {
@@ -163,7 +184,8 @@ export function parseModel(bytes: string | Uint8Array): Model {
   if (typeof raw !== "object" || raw === null) fail("not an object");
   const f = raw as Partial<ModelFile>;
   if (f.type !== MODEL_TYPE) fail(`type must be "${MODEL_TYPE}"`);
-  if (f.version !== MODEL_VERSION) fail(`unsupported version ${String(f.version)}`);
+  if (typeof f.version !== "number" || !READABLE_VERSIONS.has(f.version))
+    fail(`unsupported version ${String(f.version)}`);
   const feat = f.features;
   if (
     !feat ||
@@ -174,7 +196,9 @@ export function parseModel(bytes: string | Uint8Array): Model {
     typeof feat.words !== "boolean" ||
     !Number.isInteger(feat.maxChars) ||
     typeof feat.foldDigits !== "boolean" ||
-    !Number.isInteger(feat.head)
+    !Number.isInteger(feat.head) ||
+    (feat.colloquial !== undefined && typeof feat.colloquial !== "boolean") ||
+    (feat.lexicon !== undefined && !isLexicon(feat.lexicon))
   )
     fail("bad features");
   if (!Array.isArray(f.labels) || f.labels.length < 2 || !f.labels.every((l) => typeof l === "string"))

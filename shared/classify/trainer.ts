@@ -28,6 +28,11 @@ export interface TrainOptions {
   /** Weight each class's positive examples inversely to its frequency (default true). */
   balanced?: boolean;
   /**
+   * Class priors of the final model: "learned" keeps each class's bias as trained; "uniform" replaces the biases
+   * by their mean, so no class is favoured when a message carries little evidence (default "learned").
+   */
+  priors?: "learned" | "uniform";
+  /**
    * Fit the softmax temperature on held-out scores (one stratified 80/20 split from 2,000 rows on, 5-fold
    * cross-validation below), then train on all rows. Default: on from 20 rows; otherwise, or when off,
    * {@link DEFAULT_TEMPERATURE} is used.
@@ -59,6 +64,7 @@ interface Resolved {
   epochs: number;
   seed: number;
   balanced: boolean;
+  priors: "learned" | "uniform";
   extraWords: ((normalized: string) => string[]) | undefined;
 }
 
@@ -76,6 +82,7 @@ function resolve(rows: readonly TrainingRow[], options: TrainOptions): Resolved 
     epochs: options.epochs ?? 10,
     seed: options.seed ?? 20200601,
     balanced: options.balanced ?? true,
+    priors: options.priors ?? "learned",
     extraWords: options.extraWords,
   };
 }
@@ -144,7 +151,19 @@ function trainCore(rows: readonly TrainingRow[], opts: Resolved): Model {
   const classCount = new Float64Array(L);
   for (const y of ys) classCount[y]!++;
   const classWeight = Float64Array.from(classCount, (c) => (opts.balanced ? N / (L * c) : 1));
-  const { weights, bias } = trainSvm(xs, ys, vocab.length, L, opts, classWeight);
+  const { weights, bias } = trainSvm(
+    xs,
+    ys,
+    vocab.length,
+    L,
+    opts,
+    classWeight,
+    rows.map((r) => r.weight),
+  );
+  if (opts.priors === "uniform") {
+    const mean = bias.reduce((a, b) => a + b, 0) / L;
+    bias.fill(mean);
+  }
   return {
     features: opts.features,
     labels,
@@ -197,6 +216,7 @@ function trainSvm(
   L: number,
   opts: Resolved,
   classWeight: Float64Array,
+  weightsOf: readonly (number | undefined)[],
 ): { weights: Float64Array; bias: Float64Array } {
   const weights = new Float64Array(V * L);
   const bias = new Float64Array(L);
@@ -207,6 +227,7 @@ function trainSvm(
   const alpha = new Float64Array(N);
   const r = new Float64Array(V);
   const sqNorm = new Float64Array(N);
+  const rowWeight = Float64Array.from(weightsOf, (w) => (w !== undefined && w > 0 ? w : 1));
   for (let c = 0; c < L; c++) {
     if (opts.nbSmoothing > 0) naiveBayesScale(xs, ys, c, opts.nbSmoothing, r);
     else r.fill(1);
@@ -227,7 +248,8 @@ function trainSvm(
         const x = xs[i]!;
         const positive = ys[i] === c;
         const y = positive ? 1 : -1;
-        const diag = positive ? diagPos : diagNeg;
+        const weight = rowWeight[i]!;
+        const diag = (positive ? diagPos : diagNeg) / weight;
         let dot = b;
         for (let k = 0; k < x.index.length; k++) dot += w[x.index[k]!]! * x.value[k]! * r[x.index[k]!]!;
         const a0 = alpha[i]!;

@@ -20,4 +20,9 @@ export interface Classifier {
 export interface TrainingRow {
   text: string;
   label: string;
+  /**
+   * How much this example counts in training (default 1): a seed or dispatcher-corrected example written in the
+   * residents' own voice can count for more than one of thousands of formal messages.
+   */
+  weight?: number;
 }

@@ -52,3 +52,54 @@ export function createCategorySuggester(
     },
   };
 }
+
+/**
+ * The keyword lexicon of the configured categories, by model label: each category's keywords go under the
+ * label (`classifier.labels`) that maps to it or to its nearest ancestor. Used as features when training
+ * (FeatureConfig.lexicon), so that the model weighs the city's keywords itself.
+ */
+export function modelLexicon(config: CityConfig): Record<string, string[]> {
+  const labelOf = new Map<string, string>();
+  for (const [label, categoryId] of Object.entries(config.classifier.labels)) {
+    if (!labelOf.has(categoryId)) labelOf.set(categoryId, label);
+  }
+  const parent = new Map(config.categories.map((c) => [c.id, c.parent]));
+  const lexicon: Record<string, string[]> = {};
+  for (const category of config.categories) {
+    let label: string | undefined;
+    for (
+      let id: string | undefined = category.id, depth = 0;
+      id && depth < 10;
+      id = parent.get(id), depth++
+    ) {
+      label = labelOf.get(id);
+      if (label) break;
+    }
+    if (!label || category.keywords.length === 0) continue;
+    lexicon[label] = [...new Set([...(lexicon[label] ?? []), ...category.keywords])].sort();
+  }
+  return lexicon;
+}
+
+/**
+ * Maps a category id to the model label of the category or its nearest ancestor (`classifier.labels`); with no
+ * labels configured (a model trained on category ids) the top-level category id itself. Null for an unknown
+ * category or one no label covers.
+ */
+export function modelLabelOf(config: CityConfig): (categoryId: string) => string | null {
+  const labelOf = new Map<string, string>();
+  for (const [label, categoryId] of Object.entries(config.classifier.labels)) {
+    if (!labelOf.has(categoryId)) labelOf.set(categoryId, label);
+  }
+  const parent = new Map(config.categories.map((c) => [c.id, c.parent]));
+  return (categoryId) => {
+    if (!parent.has(categoryId)) return null;
+    let top = categoryId;
+    for (let id: string | undefined = categoryId, depth = 0; id && depth < 10; id = parent.get(id), depth++) {
+      const label = labelOf.get(id);
+      if (label) return label;
+      top = id;
+    }
+    return labelOf.size === 0 ? top : null;
+  };
+}
