@@ -1,3 +1,5 @@
+import { TRIAGE } from "../shared/ports.js";
+import { triageBrief } from "../shared/routing/triage.js";
 import { pollInbox } from "../shared/services/inbox.js";
 import { httpHandler, queryInt, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
@@ -18,6 +20,11 @@ export const route: Route = async (req, core) => {
         leaseToken: i.leaseToken,
         ...(i.notice ? { notice: i.notice, deadline: i.deadline } : {}),
         ticket: ticketView(i.ticket, req.actor),
+        // 协办: a co-handling department acts with co-accept / co-report; the lead with accept / resolve.
+        ...(req.actor.role === "department"
+          ? { as: i.ticket.department === req.actor.department ? "lead" : "co-handler" }
+          : {}),
+        ...(req.params.dept === TRIAGE ? { triage: triageBrief(core, i.ticket) } : {}),
       })),
     },
   };

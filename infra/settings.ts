@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { Node } from "constructs";
-import { ConfigError, parseCityConfig } from "../shared/config/load.js";
+import { ConfigError, parseCityConfig, withGridsFile } from "../shared/config/load.js";
 import type { CityConfig } from "../shared/config/schema.js";
 import { DEFAULT_CONFIG_PATH, REPO_ROOT, WEB_APP_DIR } from "./paths.js";
 
@@ -77,9 +77,11 @@ export function loadConfigFile(path: string): { config: CityConfig; text: string
   } catch (err) {
     throw new ConfigError(source, "", `not valid JSON (${(err as Error).message})`);
   }
-  const config = parseCityConfig(raw, source);
+  const resolved = withGridsFile(raw, source, (file) => readFileSync(resolve(dirname(path), file), "utf8"));
+  const config = parseCityConfig(resolved, source);
   checkModelPath(config, source);
-  return { config, text };
+  // The functions get the configuration with its grid polygons inline (infra/config-inject.ts).
+  return { config, text: resolved === raw ? text : JSON.stringify(resolved) };
 }
 
 /**

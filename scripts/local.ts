@@ -3,12 +3,12 @@
  * in-process SQS server, the Lambda handlers behind an API-Gateway-shaped HTTP server, and the sweeper on a timer.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Runtime } from "../functions/lib/http.js";
 import { wechatSettingsFromEnv } from "../shared/channels/wechat/settings.js";
 import { calendarWarning } from "../shared/closure/calendar.js";
 import { sweepAll } from "../shared/closure/sweep.js";
-import { ConfigError, parseCityConfig } from "../shared/config/load.js";
+import { ConfigError, parseCityConfig, withGridsFile } from "../shared/config/load.js";
 import { errorFields } from "../shared/log.js";
 import { reconcileQueues } from "../shared/services/delivery.js";
 import { localSecret } from "./local/secret.js";
@@ -29,7 +29,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 async function main() {
   let config: ReturnType<typeof parseCityConfig>;
   try {
-    config = parseCityConfig(JSON.parse(readFileSync(CONFIG_PATH, "utf8")), CONFIG_PATH);
+    config = parseCityConfig(
+      withGridsFile(JSON.parse(readFileSync(CONFIG_PATH, "utf8")), CONFIG_PATH, (file) =>
+        readFileSync(resolve(dirname(CONFIG_PATH), file), "utf8"),
+      ),
+      CONFIG_PATH,
+    );
     // A trained category model (npm run train) overrides the file's classifier.modelPath.
     if (process.env.CLASSIFIER_MODEL) config.classifier.modelPath = resolve(process.env.CLASSIFIER_MODEL);
     // classifier.modelPath in the file is relative to the repository root, as infra/ reads it.

@@ -175,6 +175,27 @@ export interface UploadStore {
   exists(ref: string): Promise<boolean>;
 }
 
+/** One open ticket as the repeat index (重复工单) holds it. */
+export interface DedupEntry {
+  ticketId: string;
+  ticketNo: string;
+  createdAt: string;
+  title: string;
+  /** shared/routing/dedup textSignature() */
+  signature: string;
+  lat?: number;
+  lng?: number;
+}
+
+/**
+ * Open tickets by partition (area + top-level category) and time: one indexed query per check, never a scan.
+ * The table implements it with a sparse index; the benchmark with an in-memory map.
+ */
+export interface DedupIndex {
+  /** Open tickets of `partition` created at or after `since` (ISO time), oldest first. */
+  dedupCandidates(partition: string, since: string): Promise<DedupEntry[]>;
+}
+
 export interface ApiKeyRecord {
   hash: string;
   role: Exclude<Role, "system">;

@@ -5,7 +5,8 @@ import { wechatSettingsFromEnv } from "../../shared/channels/wechat/settings.js"
 import { loadModelFile } from "../../shared/classify/files.js";
 import { calendarWarning } from "../../shared/closure/calendar.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
-import { parseCityConfig } from "../../shared/config/load.js";
+import gridsJson from "../../shared/config/grids.geo.json" with { type: "json" };
+import { parseCityConfig, withGridsFile } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { createLogger } from "../../shared/log.js";
 import type { Metrics } from "../../shared/metrics.js";
@@ -41,7 +42,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
 export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
   return env.CITY_CONFIG_JSON
     ? parseCityConfig(JSON.parse(env.CITY_CONFIG_JSON), "CITY_CONFIG_JSON")
-    : parseCityConfig(cityJson, "shared/config/city.json");
+    : parseCityConfig(
+        withGridsFile(cityJson, "shared/config/city.json", () => JSON.stringify(gridsJson)),
+        "shared/config/city.json",
+      );
 }
 
 export async function createRuntime(

@@ -139,6 +139,7 @@ export function createAwsCore(
       config,
       store,
       keys: store,
+      dedup: store,
       queue,
       conversations: new DynamoConversationStore(clients.doc, settings.tableName),
       wechat: settings.wechat ?? null,

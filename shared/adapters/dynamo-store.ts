@@ -16,6 +16,7 @@ import type { Channel, HistoryEvent, Ticket, TicketStatus } from "../domain/tick
 import type {
   ApiKeyRecord,
   CreateOutcome,
+  DedupEntry,
   IdempotencyRecord,
   KeyStore,
   LabelledTicket,
@@ -387,6 +388,58 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       cursor,
       false,
     );
+  }
+
+  /** One query on the sparse GSI7: the partition's open tickets since `since`, only the fields dedup needs. */
+  async dedupCandidates(partition: string, since: string): Promise<DedupEntry[]> {
+    const out: DedupEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "GSI7",
+          KeyConditionExpression: "#pk = :pk AND #sk >= :since",
+          ExpressionAttributeNames: {
+            "#pk": "GSI7PK",
+            "#sk": "GSI7SK",
+            "#t": "ticket",
+            "#id": "id",
+            "#no": "ticketNo",
+            "#c": "createdAt",
+            "#ti": "title",
+            "#sig": "textSignature",
+            "#loc": "location",
+          },
+          ExpressionAttributeValues: { ":pk": keys.dedupPartition(partition), ":since": since },
+          ProjectionExpression: "#t.#id, #t.#no, #t.#c, #t.#ti, #t.#sig, #t.#loc",
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page?.Items ?? []) {
+        const t = item.ticket as {
+          id: string;
+          ticketNo: string;
+          createdAt: string;
+          title: string;
+          textSignature?: string;
+          location?: { lat?: number; lng?: number };
+        };
+        if (!t?.textSignature) continue;
+        out.push({
+          ticketId: t.id,
+          ticketNo: t.ticketNo,
+          createdAt: t.createdAt,
+          title: t.title,
+          signature: t.textSignature,
+          ...(t.location?.lat !== undefined && t.location?.lng !== undefined
+            ? { lat: t.location.lat, lng: t.location.lng }
+            : {}),
+        });
+      }
+      start = page?.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 
   async listClosedForTraining(limit: number, cursor?: string): Promise<Page<LabelledTicket>> {

@@ -22,6 +22,7 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   CREATED#<yyyymm> / <createdAt>#<id>      every ticket by creation month (UTC; Open311 request listings)
  *   FILER#<actor> / <createdAt>#<id>          a ticket a grid worker filed (their "mine" list, with the ticket)
  *   CONV#<channelUserId> / CONV              a resident's channel conversation (会话; expires when abandoned)
+ * GSI7 (sparse) holds open tickets with a text signature under DEDUP#<area>#<top category>, sorted by creation.
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -36,6 +37,7 @@ export const TABLE_INDEXES = [
   { name: "GSI4", pk: "GSI4PK", sk: "GSI4SK", purpose: "reporter (hashed phone)" },
   { name: "GSI5", pk: "GSI5PK", sk: "GSI5SK", purpose: "area + category + time (dedup, hotspots)" },
   { name: "GSI6", pk: "GSI6PK", sk: "GSI6SK", purpose: "channel resident (hashed channel user id) + time" },
+  { name: "GSI7", pk: "GSI7PK", sk: "GSI7SK", purpose: "sparse: open tickets by repeat partition + time" },
 ] as const;
 
 export const keys = {
@@ -80,6 +82,7 @@ export const keys = {
   conversation: (channelUserId: string) => ({ [PK]: `CONV#${channelUserId}`, [SK]: "CONV" }),
   channelUserPartition: (channel: string, channelUserId: string) =>
     `CHUSER#${createHash("sha256").update(`${channel}\n${channelUserId}`).digest("hex")}`,
+  dedupPartition: (partition: string) => `DEDUP#${partition}`,
 };
 
 /** States whose deadlines the supervision sweep watches through GSI2. */
@@ -133,6 +136,10 @@ export function ticketItem(
   if (ticket.location.area?.district && ticket.categoryId) {
     item.GSI5PK = `AREA#${ticket.location.area.district}#${ticket.categoryId}`;
     item.GSI5SK = `${ticket.createdAt}#${ticket.id}`;
+  }
+  if (ticket.dedupKey && ticket.textSignature && DEDUP_OPEN.has(ticket.status)) {
+    item.GSI7PK = keys.dedupPartition(ticket.dedupKey);
+    item.GSI7SK = `${ticket.createdAt}#${ticket.id}`;
   }
   return item;
 }
@@ -202,6 +209,9 @@ export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
   }
   return items;
 }
+
+/** States in which a ticket is a candidate parent for repeats. */
+const DEDUP_OPEN: ReadonlySet<string> = new Set(["received", "triage", "dispatched", "accepted", "resolved"]);
 
 export function eventItem(ticketId: string, event: HistoryEvent): Record<string, unknown> {
   return { ...keys.event(ticketId, event), entity: "event", event };

@@ -41,7 +41,26 @@ export const Department = z
   .strict();
 export type Department = z.infer<typeof Department>;
 
-export const Community = z.object({ id, name: z.string().min(1), grids: z.array(id).default([]) }).strict();
+/** 专属网格: a dedicated grid (a market, a school, an industrial park) overlaying the community's basic cells. */
+export const DedicatedGrid = z
+  .object({
+    id,
+    name: z.string().min(1),
+    type: z.enum(["market", "school", "industrial-park", "hospital", "scenic-area", "other"]),
+  })
+  .strict();
+export type DedicatedGrid = z.infer<typeof DedicatedGrid>;
+
+export const Community = z
+  .object({
+    id,
+    name: z.string().min(1),
+    grids: z.array(id).default([]),
+    /** Well-known place names inside the community (roads 路, estates 小区/苑, landmarks) for address matching. */
+    places: z.array(z.string().min(2)).default([]),
+    dedicatedGrids: z.array(DedicatedGrid).default([]),
+  })
+  .strict();
 export const Street = z
   .object({ id, name: z.string().min(1), communities: z.array(Community).default([]) })
   .strict();
@@ -82,6 +101,34 @@ export const Category = z
   .strict();
 export type Category = z.infer<typeof Category>;
 
+const Position = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
+const Ring = z.array(Position).min(4, "a polygon ring needs at least 4 positions");
+/** One grid cell's polygon (GeoJSON Feature, RFC 7946) with its place in the area tree. */
+export const GridFeature = z.object({
+  type: z.literal("Feature"),
+  properties: z.object({
+    district: id,
+    street: id,
+    community: id,
+    grid: id,
+    kind: z.enum(["basic", "dedicated"]).default("basic"),
+    name: z.string().optional(),
+  }),
+  geometry: z.discriminatedUnion("type", [
+    z.object({ type: z.literal("Polygon"), coordinates: z.array(Ring).min(1) }),
+    z.object({ type: z.literal("MultiPolygon"), coordinates: z.array(z.array(Ring).min(1)).min(1) }),
+  ]),
+});
+export type GridFeature = z.infer<typeof GridFeature>;
+export const GridCollection = z.object({
+  type: z.literal("FeatureCollection"),
+  features: z.array(GridFeature),
+});
+export type GridCollection = z.infer<typeof GridCollection>;
+
+/** 协办: a co-handling department of a rule, with its own resolve deadline (default: the ticket's). */
+export const CoHandlerRule = z.object({ department: id, deadline: Duration.optional() }).strict();
+
 /** 派单规则: (category, area) → department. `area` is a path prefix "district[/street[/community[/grid]]]". */
 export const RoutingRule = z
   .object({
@@ -91,6 +138,8 @@ export const RoutingRule = z
       .regex(/^[a-z0-9-]+(\/[a-z0-9-]+){0,3}$/, "must be district[/street[/community[/grid]]]")
       .optional(),
     department: id,
+    /** 协办单位: departments that handle the ticket alongside the lead (主办) and must each report. */
+    coHandlers: z.array(CoHandlerRule).optional(),
   })
   .strict();
 export type RoutingRule = z.infer<typeof RoutingRule>;
@@ -100,6 +149,14 @@ export const CityConfig = z
     city: z
       .object({ id, name: z.string().min(1), timezoneOffsetMinutes: z.number().int().default(480) })
       .strict(),
+    /**
+     * The grid polygons: `gridsFile` names a GeoJSON FeatureCollection next to the configuration file; the loader
+     * (load.ts) reads it into `grids`. Without polygons, points are not resolved (addresses still are).
+     */
+    geo: z
+      .object({ gridsFile: z.string().min(1).optional(), grids: GridCollection.optional() })
+      .strict()
+      .optional(),
     departments: z.array(Department).min(1),
     districts: z.array(District).default([]),
     categories: z.array(Category).min(1),
@@ -195,6 +252,39 @@ export const CityConfig = z
         photoTypes: PHOTO_TYPES,
         maxPhotos: 3,
       }),
+    /**
+     * 小事一格解决: these categories, when the report is placed in a grid cell and is not urgent, go to that grid's
+     * street office (`<district>-<street>`) instead of the bureau the rules name.
+     */
+    smallMatters: z
+      .object({ categories: z.array(id).default([]), to: z.enum(["street-office"]).default("street-office") })
+      .strict()
+      .default({ categories: [], to: "street-office" }),
+    /** 退单: when a ticket escalates to joint handling, and whether a `not_ours` return goes straight on. */
+    returns: z
+      .object({
+        /** Returned this many times → escalated to joint handling (联合处置). */
+        escalateAfter: z.number().int().min(1).max(20).default(2),
+        /** A `not_ours` return naming a department is dispatched straight there, once per ticket. */
+        forwardNotOurs: z.boolean().default(false),
+      })
+      .strict()
+      .default({ escalateAfter: 2, forwardNotOurs: false }),
+    /** 重复工单: how alike two open reports must be to be merged automatically or flagged for the dispatcher. */
+    dedup: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Text similarity (estimated Jaccard of character shingles) at or above which a repeat is merged. */
+        autoMergeScore: z.number().min(0).max(1).default(0.8),
+        /** At or above this (and below autoMergeScore) the ticket is flagged for the dispatcher. */
+        flagScore: z.number().min(0).max(1).default(0.5),
+        /** Only open tickets filed within this many days are candidates. */
+        windowDays: z.number().int().min(1).max(365).default(30),
+        /** Two reports with points farther apart than this are not the same problem. */
+        distanceMeters: z.number().positive().default(500),
+      })
+      .strict()
+      .default({ enabled: true, autoMergeScore: 0.8, flagScore: 0.5, windowDays: 30, distanceMeters: 500 }),
     queues: z
       .object({
         visibilityTimeoutSeconds: z.number().int().min(0).max(43200).default(300),
@@ -218,9 +308,12 @@ export const CityConfig = z
         for (const c of s.communities) {
           areas.add(`${d.id}/${s.id}/${c.id}`);
           for (const g of c.grids) areas.add(`${d.id}/${s.id}/${c.id}/${g}`);
+          for (const g of c.dedicatedGrids) areas.add(`${d.id}/${s.id}/${c.id}/${g.id}`);
         }
       }
     }
+    checkTree(cfg, ctx);
+    checkGeo(cfg, ctx);
     const dup = (list: { id: string }[], key: string) => {
       const seen = new Set<string>();
       list.forEach((item, i) => {
@@ -291,7 +384,41 @@ export const CityConfig = z
         });
       if (r.area && !areas.has(r.area))
         ctx.addIssue({ code: "custom", path: ["routing", i, "area"], message: `unknown area ${r.area}` });
+      (r.coHandlers ?? []).forEach((h, j) => {
+        if (!depts.has(h.department) || h.department === r.department)
+          ctx.addIssue({
+            code: "custom",
+            path: ["routing", i, "coHandlers", j, "department"],
+            message: depts.has(h.department)
+              ? "the lead department cannot also co-handle"
+              : `unknown department ${h.department}`,
+          });
+      });
     });
+    cfg.smallMatters.categories.forEach((c, i) => {
+      if (!cats.has(c))
+        ctx.addIssue({
+          code: "custom",
+          path: ["smallMatters", "categories", i],
+          message: `unknown category ${c}`,
+        });
+    });
+    if (cfg.smallMatters.categories.length) {
+      for (const d of cfg.districts)
+        for (const s of d.streets)
+          if (!depts.has(`${d.id}-${s.id}`))
+            ctx.addIssue({
+              code: "custom",
+              path: ["smallMatters", "categories"],
+              message: `small matters go to street offices, but there is no department ${d.id}-${s.id}`,
+            });
+    }
+    if (cfg.dedup.flagScore > cfg.dedup.autoMergeScore)
+      ctx.addIssue({
+        code: "custom",
+        path: ["dedup", "flagScore"],
+        message: "must not exceed autoMergeScore",
+      });
     for (const [label, cat] of Object.entries(cfg.classifier.labels)) {
       if (!cats.has(cat))
         ctx.addIssue({
@@ -303,6 +430,73 @@ export const CityConfig = z
   });
 export type CityConfig = z.infer<typeof CityConfig>;
 
+type Ctx = { addIssue(issue: { code: "custom"; path: PropertyKey[]; message: string }): void };
+type Tree = Pick<CityConfig, "districts" | "geo">;
+
+/** Ids are unique among siblings; basic and dedicated grid ids of a community do not collide. */
+function checkTree(cfg: Tree, ctx: Ctx): void {
+  const places = new Map<string, string>();
+  cfg.districts.forEach((d, di) => {
+    d.streets.forEach((s, si) => {
+      const seen = new Set<string>();
+      s.communities.forEach((c, ci) => {
+        const at = ["districts", di, "streets", si, "communities", ci];
+        if (seen.has(c.id))
+          ctx.addIssue({ code: "custom", path: [...at, "id"], message: `duplicate id ${c.id}` });
+        seen.add(c.id);
+        const grids = new Set<string>();
+        [...c.grids, ...c.dedicatedGrids.map((g) => g.id)].forEach((g) => {
+          if (grids.has(g))
+            ctx.addIssue({ code: "custom", path: [...at, "grids"], message: `duplicate grid ${g}` });
+          grids.add(g);
+        });
+        c.places.forEach((p, pi) => {
+          const other = places.get(p);
+          if (other)
+            ctx.addIssue({
+              code: "custom",
+              path: [...at, "places", pi],
+              message: `place name ${p} is already used by ${other}`,
+            });
+          places.set(p, `${d.id}/${s.id}/${c.id}`);
+        });
+      });
+    });
+  });
+}
+
+/** With polygons: every grid cell of the tree has exactly one, and every polygon names a grid cell of the tree. */
+function checkGeo(cfg: Tree, ctx: Ctx): void {
+  const grids = cfg.geo?.grids;
+  if (!grids) return;
+  const expected = new Map<string, "basic" | "dedicated">();
+  for (const d of cfg.districts)
+    for (const s of d.streets)
+      for (const c of s.communities) {
+        for (const g of c.grids) expected.set(`${d.id}/${s.id}/${c.id}/${g}`, "basic");
+        for (const g of c.dedicatedGrids) expected.set(`${d.id}/${s.id}/${c.id}/${g.id}`, "dedicated");
+      }
+  const seen = new Set<string>();
+  grids.features.forEach((f, i) => {
+    const p = f.properties;
+    const path = `${p.district}/${p.street}/${p.community}/${p.grid}`;
+    const at = ["geo", "grids", "features", i, "properties"];
+    const kind = expected.get(path);
+    if (!kind) ctx.addIssue({ code: "custom", path: at, message: `no grid ${path} in the area tree` });
+    else if (kind !== p.kind)
+      ctx.addIssue({
+        code: "custom",
+        path: [...at, "kind"],
+        message: `${path} is a ${kind} grid in the area tree`,
+      });
+    if (seen.has(path)) ctx.addIssue({ code: "custom", path: at, message: `second polygon for ${path}` });
+    seen.add(path);
+  });
+  for (const path of expected.keys())
+    if (!seen.has(path))
+      ctx.addIssue({ code: "custom", path: ["geo", "grids"], message: `grid ${path} has no polygon` });
+}
+
 /**
  * Every grid cell of the city's area tree as its full path `district/street/community/grid` (grid ids repeat
  * across communities, so a grid-worker key is bound to the path).
@@ -311,6 +505,8 @@ export function gridIds(config: Pick<CityConfig, "districts">): Set<string> {
   const ids = new Set<string>();
   for (const d of config.districts)
     for (const s of d.streets)
-      for (const c of s.communities) for (const g of c.grids) ids.add(`${d.id}/${s.id}/${c.id}/${g}`);
+      for (const c of s.communities)
+        for (const g of [...c.grids, ...(c.dedicatedGrids ?? []).map((x) => x.id)])
+          ids.add(`${d.id}/${s.id}/${c.id}/${g}`);
   return ids;
 }

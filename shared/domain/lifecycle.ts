@@ -12,7 +12,16 @@ import {
   IllegalTransitionError,
   ValidationError,
 } from "./errors.js";
-import type { Attachment, Channel, HistoryEvent, Role, Ticket, TicketStatus } from "./ticket.js";
+import type {
+  Attachment,
+  Channel,
+  CoHandler,
+  HistoryEvent,
+  ReturnCode,
+  Role,
+  Ticket,
+  TicketStatus,
+} from "./ticket.js";
 
 /**
  * Who performs a command. `department` is set for department principals, `channel` for channel gateways,
@@ -32,13 +41,31 @@ export interface Deadlines {
   dueAt: string | null;
 }
 
+/** A co-handling department to add on dispatch / assign, with its own deadline. */
+export interface CoHandlerAssignment {
+  department: string;
+  dueAt: string | null;
+}
+
 export type Command =
-  | { type: "dispatch"; department: string; dueAt: string | null; acceptDueAt?: string | null }
+  | {
+      type: "dispatch";
+      department: string;
+      dueAt: string | null;
+      acceptDueAt?: string | null;
+      coHandlers?: CoHandlerAssignment[];
+    }
   | { type: "triage"; reason: string }
   | { type: "accept"; note?: string }
   | { type: "progress"; note: string }
   | { type: "resolve"; result: string; evidence: Attachment[] }
-  | { type: "return"; reason: string }
+  | {
+      type: "return";
+      reason: string;
+      code?: ReturnCode;
+      suggestedDepartment?: string;
+      duplicateOf?: string;
+    }
   | {
       type: "assign";
       department: string;
@@ -46,6 +73,7 @@ export type Command =
       dueAt: string | null;
       acceptDueAt?: string | null;
       note?: string;
+      coHandlers?: CoHandlerAssignment[];
     }
   | { type: "verify"; passed: boolean; note?: string; mode?: VerificationMode; fresh?: Deadlines }
   | { type: "reject"; reason: string }
@@ -57,7 +85,8 @@ export type Command =
   | { type: "refuse-extension"; reason: string }
   | { type: "warn"; deadline: DeadlineKind }
   | { type: "urge"; deadline: DeadlineKind }
-  | { type: "escalate"; deadline?: DeadlineKind; reason: "overdue" | "returns" }
+  // 督办升级 (overdue, the sweeper) / 联合处置 (returned too often): escalated to the centre.
+  | { type: "escalate"; deadline?: DeadlineKind; reason: "overdue" | "returns"; note?: string }
   | { type: "confirm"; passed: boolean; note?: string; mode: VerificationMode; fresh?: Deadlines }
   | { type: "callback-open"; callbacks: CallbackSummary[] }
   | { type: "callback-attempt"; callbackId: string; note?: string }
@@ -71,7 +100,29 @@ export type Command =
       reopen?: Deadlines;
     }
   /** 小事一格解决: a grid worker fixed it on the spot while filing; the ticket is closed at once. */
-  | { type: "handle-on-site"; result: string; evidence: Attachment[] };
+  | { type: "handle-on-site"; result: string; evidence: Attachment[] }
+  // 协办: a co-handling department accepts (签收) and reports (反馈) its part.
+  | { type: "co-accept"; note?: string }
+  | { type: "co-report"; result: string }
+  // a `not_ours` return forwarded straight to the department it names (once per ticket).
+  | { type: "forward"; department: string; dueAt: string | null }
+  // the dispatcher judges one return (by its seq) wrong or right.
+  | { type: "judge-return"; seq: number; wrong: boolean; note?: string }
+  // 重复工单: the dispatcher keeps a flagged ticket separate (routed as the rules say, or left in triage), or
+  // restores a merged child.
+  | {
+      type: "keep-separate";
+      department: string | null;
+      dueAt: string | null;
+      coHandlers?: CoHandlerAssignment[];
+    }
+  | {
+      type: "unmerge";
+      department: string | null;
+      dueAt: string | null;
+      coHandlers?: CoHandlerAssignment[];
+      note?: string;
+    };
 
 export type CommandType = Command["type"];
 
@@ -108,6 +159,15 @@ export const TRANSITIONS: Readonly<Record<CommandType, Rule>> = {
   // A resident rating through a signed link acts as `system` (no key); WeChat through its gateway; operators by phone.
   rate: { roles: ["operator", "channel", "system"], from: ["closed"] },
   "handle-on-site": { roles: ["grid-worker"], from: ["received"] },
+  "co-accept": { roles: ["department"], from: ["dispatched", "accepted"] },
+  "co-report": { roles: ["department"], from: ["dispatched", "accepted"] },
+  forward: { roles: ["system"], from: ["triage"] },
+  "judge-return": {
+    roles: ["dispatcher"],
+    from: ["received", "triage", "dispatched", "accepted", "resolved", "closed", "merged", "rejected"],
+  },
+  "keep-separate": { roles: ["dispatcher"], from: ["triage"] },
+  unmerge: { roles: ["dispatcher"], from: ["merged"] },
 };
 
 /** Starts a new round of handling: fresh deadlines, supervision from the start, no overdue facts. */
@@ -138,6 +198,32 @@ function callbackIn(ticket: Ticket, id: string): CallbackSummary {
   return cb;
 }
 
+/** Commands a co-handling department (协办) issues on a ticket it does not lead. */
+const CO_COMMANDS: ReadonlySet<CommandType> = new Set(["co-accept", "co-report"]);
+
+function coHandlersFrom(list: CoHandlerAssignment[] | undefined, lead: string): CoHandler[] {
+  const seen = new Set<string>([lead]);
+  const out: CoHandler[] = [];
+  for (const c of list ?? []) {
+    if (seen.has(c.department)) continue;
+    seen.add(c.department);
+    out.push({
+      department: c.department,
+      status: "dispatched",
+      dueAt: c.dueAt,
+      acceptedAt: null,
+      reportedAt: null,
+      result: null,
+    });
+  }
+  return out;
+}
+
+/** Co-handlers that have not reported yet (the ticket cannot resolve while any remain). */
+export function pendingCoHandlers(ticket: Pick<Ticket, "coHandlers">): string[] {
+  return (ticket.coHandlers ?? []).filter((c) => c.status !== "reported").map((c) => c.department);
+}
+
 /** States whose ticket must be (re)delivered to a queue: a department's for dispatched, the triage queue for triage. */
 export const QUEUED_STATES: ReadonlySet<TicketStatus> = new Set(["dispatched", "triage"]);
 
@@ -164,7 +250,14 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       `角色 ${actor.role} 不能执行 ${command.type} / role ${actor.role} cannot ${command.type}`,
     );
   }
-  if (actor.role === "department" && ticket.department !== actor.department) {
+  const co = CO_COMMANDS.has(command.type)
+    ? (ticket.coHandlers ?? []).find((c) => c.department === actor.department)
+    : undefined;
+  if (
+    CO_COMMANDS.has(command.type)
+      ? !co
+      : actor.role === "department" && ticket.department !== actor.department
+  ) {
     throw new ForbiddenError();
   }
   if (!rule.from.includes(ticket.status)) {
@@ -178,11 +271,20 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
 
   switch (command.type) {
     case "dispatch":
+    case "forward":
       next.status = "dispatched";
       next.department = command.department;
       next.dispatchedAt = at;
-      refreshDeadlines(next, { dueAt: command.dueAt, acceptDueAt: command.acceptDueAt ?? null });
+      refreshDeadlines(next, {
+        dueAt: command.dueAt,
+        acceptDueAt: command.type === "dispatch" ? (command.acceptDueAt ?? null) : null,
+      });
       data = { department: command.department, dueAt: command.dueAt, acceptDueAt: next.acceptDueAt };
+      if (command.type === "dispatch" && command.coHandlers?.length) {
+        next.coHandlers = coHandlersFrom(command.coHandlers, command.department);
+        data.coHandlers = next.coHandlers.map((c) => c.department);
+      }
+      if (command.type === "forward") next.forwardedAt = at;
       break;
     case "triage":
       next.status = "triage";
@@ -195,32 +297,123 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
     case "progress":
       note = required(command.note, "note");
       break;
-    case "resolve":
+    case "resolve": {
+      const pending = pendingCoHandlers(ticket);
+      if (pending.length)
+        throw new DomainError(
+          "illegal_transition",
+          `协办单位尚未反馈：${pending.join("、")} / co-handlers have not reported yet: ${pending.join(", ")}`,
+        );
       next.status = "resolved";
       next.resolvedAt = at;
       next.resolution = { result: required(command.result, "result"), evidence: command.evidence };
       note = next.resolution.result;
       data = command.evidence.length ? { evidence: command.evidence.length } : undefined;
       break;
-    case "return":
+    }
+    case "return": {
       next.status = "triage";
       next.returnCount = ticket.returnCount + 1;
       note = required(command.reason, "reason");
-      data = { department: ticket.department };
+      const code = command.code ?? "other";
+      if (code === "not_ours" && !command.suggestedDepartment)
+        throw new ValidationError(
+          "退单理由为非本单位职责时须指明责任单位 / name the responsible department",
+          "department",
+        );
+      if (code === "duplicate" && !command.duplicateOf)
+        throw new ValidationError("重复工单退单须指明原工单 / name the ticket this repeats", "duplicateOf");
+      data = {
+        department: ticket.department,
+        code,
+        ...(command.suggestedDepartment ? { suggestedDepartment: command.suggestedDepartment } : {}),
+        ...(command.duplicateOf ? { duplicateOf: command.duplicateOf } : {}),
+      };
+      next.returns = [
+        ...(ticket.returns ?? []),
+        {
+          seq: ticket.history.length,
+          at,
+          department: ticket.department ?? "",
+          code,
+          note,
+          suggestedDepartment: command.suggestedDepartment ?? null,
+          duplicateOf: command.duplicateOf ?? null,
+          wrong: null,
+        },
+      ];
       next.department = null;
       refreshDeadlines(next, { dueAt: null, acceptDueAt: null });
+      next.coHandlers = [];
       break;
+    }
     case "assign":
       next.status = "dispatched";
       next.department = command.department;
       next.dispatchedAt = at;
-      refreshDeadlines(next, { dueAt: command.dueAt, acceptDueAt: command.acceptDueAt ?? null });
+      refreshDeadlines(next, {
+        dueAt: command.dueAt,
+        acceptDueAt: command.acceptDueAt ?? null,
+      });
       if (command.categoryId) {
         next.categoryId = command.categoryId;
         next.categorySource = "dispatcher";
       }
       note = command.note?.trim() || undefined;
       data = { department: command.department, dueAt: command.dueAt };
+      if (command.coHandlers) {
+        next.coHandlers = coHandlersFrom(command.coHandlers, command.department);
+        data.coHandlers = next.coHandlers.map((c) => c.department);
+      }
+      break;
+    case "co-accept":
+      if (co?.status !== "dispatched")
+        throw new IllegalTransitionError(`co-handler ${co?.status}`, command.type);
+      note = command.note?.trim() || undefined;
+      next.coHandlers = (ticket.coHandlers ?? []).map((c) =>
+        c.department === co.department ? { ...c, status: "accepted", acceptedAt: at } : c,
+      );
+      data = { department: co.department };
+      break;
+    case "co-report": {
+      if (co?.status !== "accepted")
+        throw new IllegalTransitionError(`co-handler ${co?.status}`, command.type);
+      const result = required(command.result, "result");
+      note = result;
+      next.coHandlers = (ticket.coHandlers ?? []).map((c) =>
+        c.department === co.department ? { ...c, status: "reported", reportedAt: at, result } : c,
+      );
+      data = { department: co.department };
+      break;
+    }
+    case "judge-return": {
+      const target = (ticket.returns ?? []).find((r) => r.seq === command.seq);
+      if (!target) throw new ValidationError("没有该退单记录 / no such return", "seq");
+      next.returns = (ticket.returns ?? []).map((r) =>
+        r.seq === command.seq ? { ...r, wrong: command.wrong } : r,
+      );
+      note = command.note?.trim() || undefined;
+      data = { seq: command.seq, department: target.department, wrong: command.wrong };
+      break;
+    }
+    case "keep-separate":
+    case "unmerge":
+      next.duplicateCandidates = [];
+      if (command.type === "unmerge") {
+        next.parentId = null;
+        next.closedAt = null;
+        note = command.note?.trim() || undefined;
+      }
+      if (command.department) {
+        next.status = "dispatched";
+        next.department = command.department;
+        next.dispatchedAt = at;
+        next.dueAt = command.dueAt;
+        next.coHandlers = coHandlersFrom(command.coHandlers, command.department);
+        data = { department: command.department, dueAt: command.dueAt };
+      } else {
+        next.status = "triage";
+      }
       break;
     case "verify":
     case "confirm": {
@@ -276,7 +469,10 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       next.resolution = null;
       next.dispatchedAt = at;
       next.verification = { dispatcher: null, reporter: null };
-      refreshDeadlines(next, { dueAt: command.dueAt, acceptDueAt: command.acceptDueAt ?? null });
+      refreshDeadlines(next, {
+        dueAt: command.dueAt,
+        acceptDueAt: command.acceptDueAt ?? null,
+      });
       next.callbacks = supersede(ticket.callbacks, at);
       note = required(command.reason, "reason");
       break;
@@ -322,6 +518,7 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
     case "escalate":
       if (command.deadline) next.supervision = { ...ticket.supervision, [command.deadline]: "escalated" };
       next.escalatedAt = ticket.escalatedAt ?? at;
+      note = command.note?.trim() || undefined;
       data = { reason: command.reason, ...(command.deadline ? { deadline: command.deadline } : {}) };
       break;
     case "callback-open":
@@ -386,9 +583,11 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       break;
   }
 
-  // A move into a queued state needs a delivery; a step that stays there (extend, warn, urge…) keeps the mark.
+  // A move into a queued state needs a delivery; a step that stays there (extend, warn, urge, co-handling…)
+  // keeps an undelivered mark.
   next.dispatchPending =
-    QUEUED_STATES.has(next.status) && (next.status !== ticket.status || ticket.dispatchPending);
+    (SAME_STATE_KEEPS_PENDING.has(command.type) && ticket.dispatchPending) ||
+    (QUEUED_STATES.has(next.status) && (next.status !== ticket.status || ticket.dispatchPending));
   const event: HistoryEvent = {
     seq: ticket.history.length,
     at,
@@ -416,6 +615,14 @@ function supersede(callbacks: readonly CallbackSummary[], at: string): CallbackS
       : c,
   );
 }
+
+/** Steps that leave the state alone and must not drop an undelivered queue message of the lead's. */
+const SAME_STATE_KEEPS_PENDING: ReadonlySet<CommandType> = new Set([
+  "co-accept",
+  "co-report",
+  "escalate",
+  "judge-return",
+]);
 
 /** Builds a brand-new ticket in state `received` with its first history event. */
 export function newTicket(

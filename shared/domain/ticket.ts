@@ -55,11 +55,17 @@ export const AreaPath = z.object({
 });
 export type AreaPath = z.infer<typeof AreaPath>;
 
+/** How `location.area` was found: a point in a grid polygon, the caller's own area, names in the address, or not. */
+export const AreaSource = z.enum(["point", "address", "given", "none"]);
+export type AreaSource = z.infer<typeof AreaSource>;
+
 export const Location = z.object({
   address: trimmed(500),
   lat: z.number().min(-90).max(90).optional(),
   lng: z.number().min(-180).max(180).optional(),
   area: AreaPath.optional(),
+  /** Set by intake (shared/routing/area.ts); absent on tickets stored before it existed. */
+  areaSource: AreaSource.optional(),
 });
 export type Location = z.infer<typeof Location>;
 
@@ -95,6 +101,38 @@ export const HistoryEvent = z.object({
 });
 export type HistoryEvent = z.infer<typeof HistoryEvent>;
 
+/** 协办: one co-handling department's own steps on a ticket (accept 签收, then report 反馈). */
+export const CoHandler = z.object({
+  department: z.string(),
+  status: z.enum(["dispatched", "accepted", "reported"]),
+  dueAt: z.iso.datetime().nullable(),
+  acceptedAt: z.iso.datetime().nullable(),
+  reportedAt: z.iso.datetime().nullable(),
+  result: z.string().nullable(),
+});
+export type CoHandler = z.infer<typeof CoHandler>;
+
+/** 退单理由: not ours (names who is), more information needed, a duplicate (names the ticket), other. */
+export const ReturnCode = z.enum(["not_ours", "need_info", "duplicate", "other"]);
+export type ReturnCode = z.infer<typeof ReturnCode>;
+
+/** One return (退单) as the dispatcher sees it; `wrong` when the dispatcher judged it unjustified. */
+export const ReturnRecord = z.object({
+  seq: z.number().int().nonnegative(),
+  at: z.iso.datetime(),
+  department: z.string(),
+  code: ReturnCode,
+  note: z.string(),
+  suggestedDepartment: z.string().nullable(),
+  duplicateOf: z.string().nullable(),
+  wrong: z.boolean().nullable(),
+});
+export type ReturnRecord = z.infer<typeof ReturnRecord>;
+
+/** A likely repeat found at intake (重复工单), flagged for the dispatcher to merge or keep separate. */
+export const DuplicateCandidate = z.object({ ticketId: z.string(), ticketNo: z.string(), score: z.number() });
+export type DuplicateCandidate = z.infer<typeof DuplicateCandidate>;
+
 export const Ticket = z.object({
   id: z.string(),
   ticketNo: z.string(),
@@ -123,6 +161,18 @@ export const Ticket = z.object({
   mergedChildren: z.number().int().nonnegative().optional(),
   resolution: z.object({ result: z.string(), evidence: z.array(Attachment) }).nullable(),
   closeReason: z.string().nullable(),
+  /** 协办单位 and their own steps; absent on tickets stored before co-handling existed. */
+  coHandlers: z.array(CoHandler).optional(),
+  /** Every return (退单) with its reason code, oldest first. */
+  returns: z.array(ReturnRecord).optional(),
+  /** When a `not_ours` return was forwarded straight to the named department (happens once per ticket). */
+  forwardedAt: z.iso.datetime().nullable().optional(),
+  /** Likely repeats found at intake, until the dispatcher merges or keeps the ticket separate. */
+  duplicateCandidates: z.array(DuplicateCandidate).optional(),
+  /** MinHash signature of the ticket's text (shared/routing/dedup), for finding repeats. */
+  textSignature: z.string().optional(),
+  /** The repeat index partition (area + top-level category) the ticket is kept in while open. */
+  dedupKey: z.string().optional(),
   /** Set while the ticket's current queue delivery has not been confirmed (no-loss outbox). */
   dispatchPending: z.boolean(),
   /** The Amazon Connect contact id of the call the operator filed it on (hotline only). */

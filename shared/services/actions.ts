@@ -10,13 +10,16 @@ import {
 } from "../domain/errors.js";
 import { type Actor, type Command, transition } from "../domain/lifecycle.js";
 import { text as sharedText } from "../domain/text.js";
-import { Attachment, type Ticket } from "../domain/ticket.js";
+import type { HistoryEvent } from "../domain/ticket.js";
+import { Attachment, ReturnCode, type Ticket } from "../domain/ticket.js";
 import { errorFields } from "../log.js";
 import { enqueueNotifications } from "../notify/service.js";
 import type { SaveCondition } from "../ports.js";
+import { routeNow } from "../routing/assign.js";
 import { isSignedLease, openLease } from "../security/lease.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
+import { SYSTEM } from "./intake.js";
 
 /** Notes and reasons may span lines; ids and short fields are single-line (shared/domain/text.ts). */
 const text = (max: number) => sharedText(max, { multiline: max > 100 });
@@ -32,12 +35,24 @@ export const ActionInput = z.discriminatedUnion("action", [
     evidence: z.array(Attachment).max(20).default([]),
     leaseToken: lease,
   }),
-  z.object({ action: z.literal("return"), reason: text(2000), leaseToken: lease }),
+  z.object({
+    action: z.literal("return"),
+    /** 退单理由: defaults to `other` for callers that send text only. */
+    code: ReturnCode.default("other"),
+    reason: text(2000),
+    /** not_ours: the department believed responsible. */
+    department: text(64).optional(),
+    /** duplicate: the ticket (id) this repeats. */
+    duplicateOf: text(100).optional(),
+    leaseToken: lease,
+  }),
   z.object({
     action: z.literal("assign"),
     department: text(64),
     categoryId: text(64).optional(),
     note: text(2000).optional(),
+    /** 联合处置: co-handling departments; after an escalation, defaults to every department that returned it. */
+    coHandlers: z.array(text(64)).max(10).optional(),
   }),
   z.object({ action: z.literal("verify"), passed: z.boolean(), note: text(2000).optional() }),
   z.object({ action: z.literal("reject"), reason: text(2000) }),
@@ -54,6 +69,16 @@ export const ActionInput = z.discriminatedUnion("action", [
     /** A channel gateway confirms for its own user only. */
     channelUserId: text(200).optional(),
   }),
+  z.object({ action: z.literal("co-accept"), note: text(2000).optional(), leaseToken: lease }),
+  z.object({ action: z.literal("co-report"), result: text(5000) }),
+  z.object({
+    action: z.literal("judge-return"),
+    seq: z.number().int().nonnegative(),
+    wrong: z.boolean(),
+    note: text(2000).optional(),
+  }),
+  z.object({ action: z.literal("keep-separate"), note: text(2000).optional() }),
+  z.object({ action: z.literal("unmerge"), note: text(2000).optional() }),
 ]);
 export type ActionInput = z.infer<typeof ActionInput>;
 
@@ -66,6 +91,7 @@ export function assertCanRead(ticket: Ticket, actor: Actor): void {
   const owned =
     actor.role === "department"
       ? ticket.department === actor.department ||
+        (ticket.coHandlers ?? []).some((c) => c.department === actor.department) ||
         ticket.history.some((e) => e.data?.department === actor.department)
       : actor.role === "channel"
         ? ticket.channel === actor.channel
@@ -94,7 +120,7 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
     case "resolve":
       return { type: "resolve", result: input.result, evidence: input.evidence };
     case "return":
-      return { type: "return", reason: input.reason };
+      return { type: "return", ...(await returnCommand(core, ticket, input)) };
     case "assign": {
       if (!core.departments.has(input.department)) {
         throw new ValidationError(`未知承办单位 ${input.department} / unknown department`, "department");
@@ -102,13 +128,45 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
       if (input.categoryId && !core.categories.has(input.categoryId)) {
         throw new ValidationError(`未知分类 ${input.categoryId} / unknown category`, "categoryId");
       }
+      const returned = returnedBy(ticket);
+      // 联合处置: after an escalation the dispatcher may pick any lead, and those who returned it co-handle.
+      if (!ticket.escalatedAt && returned.has(input.department)) {
+        throw new ValidationError(
+          `${input.department} 已退回过该工单，不能再派给它 / ${input.department} already returned this ticket`,
+          "department",
+        );
+      }
+      const co = input.coHandlers ?? (ticket.escalatedAt ? [...returned] : undefined);
+      co?.forEach((d, i) => {
+        if (!core.departments.has(d))
+          throw new ValidationError(`未知承办单位 ${d} / unknown department`, `coHandlers.${i}`);
+      });
       const categoryId = input.categoryId ?? ticket.categoryId;
+      const dueAt = core.deadlines.dueAt(now, ticket.urgency, categoryId);
       return {
         type: "assign",
         department: input.department,
         categoryId: input.categoryId,
         note: input.note,
         ...core.deadlines.deadlines(now, ticket.urgency, categoryId),
+        ...(co ? { coHandlers: co.map((department) => ({ department, dueAt })) } : {}),
+      };
+    }
+    case "co-accept":
+      return { type: "co-accept", note: input.note };
+    case "co-report":
+      return { type: "co-report", result: input.result };
+    case "judge-return":
+      return { type: "judge-return", seq: input.seq, wrong: input.wrong, note: input.note };
+    case "keep-separate":
+    case "unmerge": {
+      const route = routeNow(core, ticket, now, returnedBy(ticket));
+      return {
+        type: input.action,
+        department: route?.department ?? null,
+        dueAt: route?.dueAt ?? null,
+        coHandlers: route?.coHandlers ?? [],
+        note: input.note,
       };
     }
     case "verify":
@@ -192,6 +250,88 @@ function leaseHandle(core: Core, token: string, ticket: Ticket, actor: Actor): s
   return lease.handle;
 }
 
+/** Departments that have returned (退单) a ticket. */
+export function returnedBy(ticket: Pick<Ticket, "returns">): Set<string> {
+  return new Set((ticket.returns ?? []).map((r) => r.department));
+}
+
+type ReturnFields = { reason: string; code: ReturnCode; suggestedDepartment?: string; duplicateOf?: string };
+
+async function returnCommand(
+  core: Core,
+  ticket: Ticket,
+  input: Extract<ActionInput, { action: "return" }>,
+): Promise<ReturnFields> {
+  const out: ReturnFields = { reason: input.reason, code: input.code };
+  if (input.code === "not_ours") {
+    const d = input.department;
+    if (!d) throw new ValidationError("须指明责任单位 / name the responsible department", "department");
+    if (!core.departments.has(d))
+      throw new ValidationError(`未知承办单位 ${d} / unknown department`, "department");
+    if (d === ticket.department || returnedBy(ticket).has(d))
+      throw new ValidationError(
+        `${d} 已退回过或正在退回该工单 / ${d} has already returned this ticket`,
+        "department",
+      );
+    out.suggestedDepartment = d;
+  }
+  if (input.code === "duplicate") {
+    const id = input.duplicateOf;
+    if (!id) throw new ValidationError("须指明重复的原工单 / name the ticket this repeats", "duplicateOf");
+    const original = id === ticket.id ? null : await core.store.get(id);
+    if (!original) throw new ValidationError("原工单不存在 / no such ticket", "duplicateOf");
+    out.duplicateOf = original.id;
+  }
+  return out;
+}
+
+/**
+ * After a return: the Nth return (returns.escalateAfter) escalates to joint handling (联合处置: the dispatcher
+ * picks a lead, those who returned it co-handle); otherwise a `not_ours` return naming a department goes
+ * straight there when the configuration says so, once per ticket.
+ */
+function afterReturn(
+  core: Core,
+  ticket: Ticket,
+  events: HistoryEvent[],
+  command: Extract<Command, { type: "return" }>,
+  now: Date,
+): { ticket: Ticket; events: HistoryEvent[] } {
+  const settings = core.config.returns;
+  if (!ticket.escalatedAt && ticket.returnCount >= settings.escalateAfter) {
+    const next = transition(
+      ticket,
+      {
+        type: "escalate",
+        reason: "returns",
+        note: `已退单 ${ticket.returnCount} 次，转联合处置 / returned ${ticket.returnCount} times: joint handling`,
+      },
+      SYSTEM,
+      now,
+    );
+    return { ticket: next.ticket, events: [...events, ...next.events] };
+  }
+  if (
+    settings.forwardNotOurs &&
+    command.code === "not_ours" &&
+    command.suggestedDepartment &&
+    !ticket.forwardedAt
+  ) {
+    const next = transition(
+      ticket,
+      {
+        type: "forward",
+        department: command.suggestedDepartment,
+        dueAt: core.deadlines.dueAt(now, ticket.urgency, ticket.categoryId),
+      },
+      SYSTEM,
+      now,
+    );
+    return { ticket: next.ticket, events: [...events, ...next.events] };
+  }
+  return { ticket, events };
+}
+
 /**
  * Applies one action to a ticket: load → pure transition → conditional save (retried on a concurrent change)
  * → deliver to a queue when the new state needs one. A department may act only on its own tickets.
@@ -204,7 +344,8 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
   for (let attempt = 0; ; attempt++) {
     const current = await core.store.get(ticketId);
     if (!current) throw new NotFoundError(`工单 ${ticketId}`);
-    if (actor.role === "department" && current.department !== actor.department) {
+    const coAction = input.action === "co-accept" || input.action === "co-report";
+    if (actor.role === "department" && current.department !== actor.department && !coAction) {
       assertCanRead(current, actor);
       throw new ForbiddenError("该工单不属于本单位 / this ticket is not assigned to your department");
     }
@@ -215,7 +356,9 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
         ? leaseHandle(core, input.leaseToken, current, actor)
         : null;
     const command = await toCommand(core, current, input);
-    const { ticket, events } = transition(current, command, actor, core.clock.now());
+    const now = core.clock.now();
+    let { ticket, events } = transition(current, command, actor, now);
+    if (command.type === "return") ({ ticket, events } = afterReturn(core, ticket, events, command, now));
     try {
       await core.store.save(ticket, events, current.version, { conditions: saveConditions(input) });
     } catch (err) {

@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { WechatSettings } from "../channels/wechat/settings.js";
 import { createDeadlinePolicy, type DeadlinePolicy } from "../closure/deadline.js";
 import type { CityConfig } from "../config/schema.js";
-import { createRouter, type Router } from "../domain/routing.js";
 import { type Logger, silentLogger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
 import {
   type ChannelCallbacks,
   type Clock,
   type ConversationStore,
+  type DedupIndex,
   type KeyStore,
   type NotificationSenders,
   type Queue,
@@ -16,6 +16,8 @@ import {
   type TicketStore,
   type UploadStore,
 } from "../ports.js";
+import { type AreaLocator, createAreaLocator } from "../routing/area.js";
+import { createDecider, createRouter, type Decider, type Router } from "../routing/router.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import { createTicketNumbers, type TicketNumbers } from "./ticket-numbers.js";
 
@@ -34,6 +36,12 @@ export interface Core {
   log: Logger;
   metrics: Metrics;
   router: Router;
+  /** Lead (主办), co-handlers (协办) and small matters (小事一格解决): shared/routing/router.ts. */
+  decider: Decider;
+  /** Point → grid cell, address → community, built once (shared/routing/area.ts). */
+  areas: AreaLocator;
+  /** Open tickets by repeat partition (重复工单); null: no repeat check. */
+  dedup: DedupIndex | null;
   deadlines: DeadlinePolicy;
   classifier: CategorySuggester | null;
   /** Deliver notifications to residents, by the ticket's origin channel (shared/notify). */
@@ -77,6 +85,7 @@ export function createCore(parts: {
   uploads?: UploadStore | null;
   conversations?: ConversationStore | null;
   wechat?: WechatSettings | null;
+  dedup?: DedupIndex | null;
   newId?: () => string;
   secrets?: Secrets;
   dispatch?: "stream" | "inline";
@@ -98,6 +107,9 @@ export function createCore(parts: {
     dispatch: parts.dispatch ?? "inline",
     numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
+    decider: createDecider(parts.config),
+    areas: createAreaLocator(parts.config),
+    dedup: parts.dedup ?? null,
     deadlines: createDeadlinePolicy(parts.config),
     departments: new Set(parts.config.departments.map((d) => d.id)),
     categories: new Set(parts.config.categories.map((c) => c.id)),

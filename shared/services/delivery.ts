@@ -29,9 +29,38 @@ export function queueMessageFor(ticket: Ticket): { target: string; message: Queu
   };
 }
 
-/** True while `ticket` is waiting in `target`'s queue. */
+/** Co-handling departments (协办) still to accept a ticket that is being handled: each waits in its own queue. */
+export function waitingCoHandlers(ticket: Ticket): string[] {
+  if (ticket.status !== "dispatched" && ticket.status !== "accepted") return [];
+  return (ticket.coHandlers ?? []).filter((c) => c.status === "dispatched").map((c) => c.department);
+}
+
+/** The lead's (or triage's) message and one per co-handler still waiting. */
+export function queueMessagesFor(ticket: Ticket): { target: string; message: QueueMessage }[] {
+  const main = queueMessageFor(ticket);
+  const co = (ticket.coHandlers ?? []).filter((c) => waitingCoHandlers(ticket).includes(c.department));
+  return [
+    ...(main ? [main] : []),
+    ...co.map((c) => ({
+      target: c.department,
+      message: {
+        ticketId: ticket.id,
+        ticketNo: ticket.ticketNo,
+        version: ticket.version,
+        department: c.department,
+        status: ticket.status,
+        categoryId: ticket.categoryId,
+        title: ticket.title,
+        urgency: ticket.urgency,
+        dueAt: c.dueAt,
+      },
+    })),
+  ];
+}
+
+/** True while `ticket` is waiting in `target`'s queue (as lead, triage, or a co-handler yet to accept). */
 export function isWaitingAt(ticket: Ticket, target: string): boolean {
-  return waitingTarget(ticket) === target;
+  return waitingTarget(ticket) === target || waitingCoHandlers(ticket).includes(target);
 }
 
 /**
@@ -39,13 +68,14 @@ export function isWaitingAt(ticket: Ticket, target: string): boolean {
  * sweeper: the table keeps the mark, so nothing is lost. Returns true when the ticket was delivered.
  */
 export async function deliver(core: Core, ticket: Ticket): Promise<boolean> {
-  const out = queueMessageFor(ticket);
+  const all = queueMessagesFor(ticket);
+  const out = all[0];
   if (!out) {
     if (ticket.dispatchPending) await core.store.clearDispatchPending(ticket.id, ticket.version);
     return false;
   }
   try {
-    await core.queue.send(out.target, out.message);
+    for (const m of all) await core.queue.send(m.target, m.message);
   } catch (err) {
     core.log.log("warn", "dispatch send failed; left pending for the sweeper", {
       ticketId: ticket.id,
@@ -101,14 +131,14 @@ export async function sweepPending(core: Core, opts: { graceSeconds?: number; li
  */
 export async function reconcileQueues(core: Core) {
   let offered = 0;
-  for (const status of ["dispatched", "triage"] as const) {
+  for (const status of ["dispatched", "accepted", "triage"] as const) {
     let cursor: string | undefined;
     do {
       const page = await core.store.listByStatus(status, 100, cursor);
       for (const ticket of page.items) {
-        const out = queueMessageFor(ticket);
-        if (!out) continue;
-        await core.queue.send(out.target, out.message);
+        const all = queueMessagesFor(ticket);
+        if (!all.length) continue;
+        for (const out of all) await core.queue.send(out.target, out.message);
         if (ticket.dispatchPending) await core.store.clearDispatchPending(ticket.id, ticket.version);
         offered++;
       }
@@ -147,7 +177,10 @@ export async function redriveDeadLetters(core: Core, opts: { maxPerQueue?: numbe
         continue;
       }
       const ticket = await core.store.get(parsed.data.ticketId);
-      const out = ticket && isWaitingAt(ticket, target) ? queueMessageFor(ticket) : null;
+      const out =
+        ticket && isWaitingAt(ticket, target)
+          ? (queueMessagesFor(ticket).find((m) => m.target === target) ?? null)
+          : null;
       if (ticket && out && target !== TRIAGE && (await redrivesUsedUp(core, ticket))) {
         await returnUnclaimed(core, ticket);
         escalated++;

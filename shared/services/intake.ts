@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { ConflictError, fromZodIssues, ValidationError } from "../domain/errors.js";
 import { type Actor, newTicket, transition } from "../domain/lifecycle.js";
-import { completeArea, resolveArea } from "../domain/routing.js";
 import { type Attachment, type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
+import { enqueueNotifications } from "../notify/service.js";
+import { routeNow } from "../routing/assign.js";
+import { dedupPartition, findRepeat, type RepeatFinding, textSignature } from "../routing/dedup/index.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 
@@ -109,11 +111,8 @@ export async function createTicket(
 
   const now = core.clock.now();
   const category = chooseCategory(core, input);
-  const area = resolveArea(
-    core.config,
-    input.location.address,
-    completeArea(core.config, input.location.area),
-  );
+  const located = core.areas.locate(input.location);
+  const area = located.area;
   const day = cityDay(now, core.config.city.timezoneOffsetMinutes);
   const seq = await core.numbers.next(day);
   const received = newTicket(
@@ -127,7 +126,9 @@ export async function createTicket(
       categoryId: category.categoryId,
       categorySource: category.source,
       suggestion: category.suggestion,
-      location: { ...input.location, area },
+      location: { ...input.location, area, areaSource: located.source },
+      textSignature: textSignature(input.title, input.description),
+      dedupKey: dedupPartition(core.config, area, category.categoryId),
       reporter: input.reporter,
       attachments: input.attachments,
       urgency: input.urgency,
@@ -136,33 +137,65 @@ export async function createTicket(
     opts.actor,
     now,
   );
+  // 重复工单: one indexed query for open tickets of the same partition, scored by MinHash similarity.
+  let repeat: RepeatFinding | null = null;
+  if (core.dedup && core.config.dedup.enabled) {
+    repeat = await findRepeat(core.dedup, core.config.dedup, {
+      partition: received.dedupKey!,
+      signature: received.textSignature!,
+      title: received.title,
+      createdAt: received.createdAt,
+      ...(input.location.lat !== undefined && input.location.lng !== undefined
+        ? { lat: input.location.lat, lng: input.location.lng }
+        : {}),
+    });
+  }
   // 代办: the history's first event records that its actor filed for the resident named as reporter.
   if (input.onBehalf && received.history[0]) received.history[0].data = { onBehalf: true };
-  const department = opts.onSite ? null : core.router.route(received.categoryId, area);
-  const { ticket } = opts.onSite
-    ? transition(received, { type: "handle-on-site", ...opts.onSite }, opts.actor, now)
-    : department
-      ? transition(
-          received,
-          {
-            type: "dispatch",
-            department,
-            ...core.deadlines.deadlines(now, received.urgency, received.categoryId),
-          },
-          SYSTEM,
-          now,
-        )
-      : transition(
-          received,
-          {
-            type: "triage",
-            reason: received.categoryId
-              ? "没有匹配的派单规则 / no routing rule matches"
-              : "无法确定分类 / category unclear",
-          },
-          SYSTEM,
-          now,
-        );
+  const route = opts.onSite ? null : routeNow(core, received, now);
+  let step: ReturnType<typeof transition>;
+  if (opts.onSite) {
+    // 小事一格解决: the grid worker fixed it while filing.
+    step = transition(received, { type: "handle-on-site", ...opts.onSite }, opts.actor, now);
+  } else if (repeat?.level === "auto") {
+    step = transition(received, { type: "merge", parentId: repeat.best.ticketId }, SYSTEM, now);
+    step.ticket.duplicateCandidates = repeat.candidates;
+  } else if (repeat) {
+    step = transition(
+      { ...received, duplicateCandidates: repeat.candidates },
+      {
+        type: "triage",
+        reason: `疑似重复工单 ${repeat.best.ticketNo}，请派单员判断 / possible repeat of ${repeat.best.ticketNo}`,
+      },
+      SYSTEM,
+      now,
+    );
+  } else if (route) {
+    step = transition(
+      received,
+      {
+        type: "dispatch",
+        department: route.department,
+        ...core.deadlines.deadlines(now, received.urgency, received.categoryId),
+        coHandlers: route.coHandlers,
+      },
+      SYSTEM,
+      now,
+    );
+  } else {
+    step = transition(
+      received,
+      {
+        type: "triage",
+        reason: received.categoryId
+          ? "没有匹配的派单规则 / no routing rule matches"
+          : "无法确定分类 / category unclear",
+      },
+      SYSTEM,
+      now,
+    );
+  }
+  const { ticket } = step;
 
   const outcome = await core.store.create(
     ticket,
@@ -186,6 +219,8 @@ export async function createTicket(
     status: ticket.status,
     department: ticket.department,
   });
+  if (repeat?.level === "auto")
+    await enqueueNotifications(core, ticket, step.events, { parentNo: repeat.best.ticketNo });
   if (core.dispatch === "stream") return { ticket, created: true }; // the table's stream delivers it
   const delivered = await deliver(core, ticket);
   return { ticket: delivered ? { ...ticket, dispatchPending: false } : ticket, created: true };

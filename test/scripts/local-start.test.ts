@@ -221,6 +221,8 @@ describe("npm start with a bad configuration", () => {
       city.routing[3].department = "no-such-department";
       const file = join(dir, "city.json");
       writeFileSync(file, JSON.stringify(city));
+      // the grid polygons the configuration references, next to it
+      writeFileSync(join(dir, city.geo.gridsFile), readFileSync(`shared/config/${city.geo.gridsFile}`));
       const failed = run(process.execPath, ["--import", "tsx", "scripts/local.ts"], {
         env: { ...process.env, CITY_CONFIG: file, DATA_DIR: join(dir, "data"), PORT: "0" },
       });

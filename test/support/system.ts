@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { inject } from "vitest";
 import { freePort } from "../../scripts/local/stand-ins.js";
 import {
@@ -9,14 +8,15 @@ import {
   startLocalSystem,
 } from "../../scripts/local/system.js";
 import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
-import { parseCityConfig } from "../../shared/config/load.js";
+import { loadCityConfigFile, parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 
 export function defaultConfig(): CityConfig {
-  return parseCityConfig(
-    JSON.parse(readFileSync("shared/config/city.json", "utf8")),
-    "shared/config/city.json",
-  );
+  const config = loadCityConfigFile("shared/config/city.json");
+  // Most tests file the same report text many times; repeat merging (重复工单) is tested with it switched on
+  // (test/integration/routing.test.ts).
+  config.dedup.enabled = false;
+  return config;
 }
 
 export interface TestSystem extends LocalSystem {

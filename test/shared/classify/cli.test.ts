@@ -156,7 +156,8 @@ describe("routing bench", () => {
       // Routed to 住建 by the parent category: the wrong desk for a bus complaint.
       { text: "公交车半小时不来", label: "交通运输", department: "transport" },
       // A department this city does not have can only be wrong or triaged.
-      { text: "路口违停太多", label: "交通运输", department: "traffic-police" },
+      // (the demo city has 交警 since the routing issue; a fire brigade it still lacks)
+      { text: "路口消防通道老被堵", label: "交通运输", department: "fire-brigade" },
     ];
     const e2e = routeReports(defaultConfig(), fixed, reports, [0.5, 0.7]);
     const [low, high] = e2e.outcomes;
@@ -165,6 +166,6 @@ describe("routing bench", () => {
     expect(high).toMatchObject({ threshold: 0.7, right: 0, triage: 1, wrong: 0 });
     expect(e2e.recommended).toBe(high);
     expect(e2e.configured.threshold).toBe(0.5);
-    expect(e2e.missingDepartments).toEqual([{ department: "traffic-police", reports: 1 }]);
+    expect(e2e.missingDepartments).toEqual([{ department: "fire-brigade", reports: 1 }]);
   });
 });

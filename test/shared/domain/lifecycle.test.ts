@@ -223,7 +223,17 @@ const VARIANTS: Variant[] = [
   },
 ];
 
-const COMMAND_TYPES = Object.keys(TRANSITIONS) as CommandType[];
+/** Routing's commands (co-handling, escalation, forwarding, return judgement, repeats) have their own tests. */
+const ROUTING_COMMANDS = new Set([
+  "co-accept",
+  "co-report",
+  "escalate",
+  "forward",
+  "judge-return",
+  "keep-separate",
+  "unmerge",
+]);
+const COMMAND_TYPES = (Object.keys(TRANSITIONS) as CommandType[]).filter((t) => !ROUTING_COMMANDS.has(t));
 const STATUSES = TicketStatus.options;
 const ROLES = Role.options;
 
@@ -535,7 +545,7 @@ describe("transition: fields each move sets", () => {
     expect(ticket.department).toBeNull();
     expect(ticket.dueAt).toBeNull();
     expect(ticket.returnCount).toBe(before.returnCount + 1);
-    expect(events[0]?.data).toEqual({ department: OWN_DEPT });
+    expect(events[0]?.data).toEqual({ department: OWN_DEPT, code: "other" });
   });
 
   it("assign sets the department and, when given, the category as chosen by the dispatcher", () => {

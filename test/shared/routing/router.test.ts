@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import cityJson from "../../../shared/config/city.json" with { type: "json" };
 import { parseCityConfig } from "../../../shared/config/load.js";
 import type { CityConfig } from "../../../shared/config/schema.js";
-import { areaKey, createRouter, resolveArea } from "../../../shared/domain/routing.js";
 import type { AreaPath } from "../../../shared/domain/ticket.js";
+import { areaKey, createRouter, resolveArea } from "../../../shared/routing/router.js";
 
 type RouterConfig = Pick<CityConfig, "routing" | "categories">;
 

@@ -1,0 +1,360 @@
+/**
+ * `npm run bench:dedup -- --data ../shared/data/teddy2020c/dedup.jsonl [--open 100000] [--dynamo 5000]`
+ *
+ * Repeat merging (重复工单) measured on real repeat reports: the labelled rows (groups of repeats and singletons)
+ * are checked one by one, in the order they were filed, against an index that already holds `--open` synthetic
+ * open tickets (our own generated text) spread over the demo city's streets and top-level categories. Each check
+ * is what intake does: signature of the new text, one indexed query for its partition, MinHash scoring; a match at
+ * or above autoMergeScore merges (the child leaves the index), one at or above flagScore flags.
+ *   - pair precision / recall: pairs of rows put in one group (through their links) vs the labelled groups;
+ *   - time per check (mean, p95) and queries per check.
+ * The 100,000-ticket run uses the in-memory implementation of the same index port (MemoryDedupIndex); the same
+ * checks then run against DynamoDB Local's sparse GSI6 with `--dynamo` synthetic tickets (default 5,000).
+ * The time window (dedup.windowDays, or --window) applies to the labelled rows as filed; every synthetic ticket
+ * counts as open and recent for every check (the worst case for time and precision).
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ensureTable, startDynamoLocal } from "../scripts/local/stand-ins.js";
+import { createClients } from "../shared/adapters/aws.js";
+import { DynamoTicketStore } from "../shared/adapters/dynamo-store.js";
+import { ticketItem } from "../shared/adapters/table.js";
+import { quantile } from "../shared/classify/evaluate.js";
+import { loadCityConfigFile } from "../shared/config/load.js";
+import type { Ticket } from "../shared/domain/ticket.js";
+import type { DedupEntry, DedupIndex } from "../shared/ports.js";
+import { dedupPartition, scoreCandidates, textSignature } from "../shared/routing/dedup/index.js";
+import { MemoryDedupIndex } from "../shared/routing/dedup/memory.js";
+import { createCategorySuggester } from "../shared/services/classifier-setup.js";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+/** The synthetic tickets carry no phone: any key will do for the index item. */
+const PHONE_KEY = Buffer.alloc(32);
+const arg = (name: string, fallback?: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+
+interface Row {
+  id: string;
+  title: string;
+  text: string;
+  created_at: string;
+  user: string;
+  dup_group: string | null;
+}
+
+const config = loadCityConfigFile("shared/config/city.json");
+const settings = {
+  ...config.dedup,
+  autoMergeScore: Number(arg("auto", String(config.dedup.autoMergeScore))),
+  flagScore: Number(arg("flag", String(config.dedup.flagScore))),
+  windowDays: Number(arg("window", String(config.dedup.windowDays))),
+};
+/** Synthetic tickets are in every check's window (the worst case: all 100,000 open and recent). */
+const ALWAYS_RECENT = "9999-01-01T00:00:00.000Z";
+const suggester = createCategorySuggester(config, null);
+const streets = config.districts.flatMap((d) => d.streets.map((s) => ({ district: d.id, street: s.id })));
+const leafCategories = config.categories.filter((c) => c.parent).map((c) => c.id);
+
+/** Deterministic pseudo-random numbers (the same synthetic city every run). */
+function rng(seed: number) {
+  let x = seed >>> 0;
+  return () => {
+    x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Synthetic reports, written for this benchmark: place × object × problem × detail × request.
+const PLACES = config.districts.flatMap((d) =>
+  d.streets.flatMap((s) => s.communities.flatMap((c) => [c.name, ...(c.places ?? [])])),
+);
+const OBJECTS = [
+  "路灯",
+  "井盖",
+  "垃圾桶",
+  "下水道",
+  "人行道",
+  "公交站",
+  "绿化带",
+  "电梯",
+  "围墙",
+  "小广场",
+  "菜市场",
+  "停车场",
+  "健身器材",
+  "消防通道",
+  "楼道",
+  "路口",
+];
+const PROBLEMS = [
+  "坏了很久没人修",
+  "被人占用",
+  "一直有异味",
+  "晚上很吵",
+  "堆满杂物",
+  "出现裂缝",
+  "积水严重",
+  "存在安全隐患",
+  "经常堵塞",
+  "被车辆损坏",
+  "设施老化",
+  "无人管理",
+];
+const DETAILS = [
+  "已经一个多月了",
+  "附近老人小孩很多",
+  "多次反映都没有结果",
+  "下雨天更严重",
+  "晚上经过很危险",
+  "影响周边居民出行",
+  "物业说不归他们管",
+  "周末尤其明显",
+];
+const ASKS = [
+  "请尽快处理",
+  "希望有关部门管一管",
+  "请派人来看看",
+  "请给个说法",
+  "恳请尽快解决",
+  "希望早日修复",
+];
+
+function synthetic(i: number, rand: () => number) {
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const place = pick(PLACES);
+  const object = pick(OBJECTS);
+  const title = `${place}${object}${pick(PROBLEMS)}`;
+  const description = `${place}${Math.floor(rand() * 200) + 1}号附近的${object}${pick(PROBLEMS)}，${pick(DETAILS)}，${pick(DETAILS)}，${pick(ASKS)}。`;
+  const area = pick(streets);
+  const categoryId = pick(leafCategories);
+  return { id: `syn-${i}`, title, description, area, categoryId };
+}
+
+/** Runs the labelled rows through `index` in filing order; returns pair precision/recall and timings. */
+async function evaluate(
+  rows: Row[],
+  index: DedupIndex,
+  add: (partition: string, e: DedupEntry) => Promise<void>,
+) {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.get(r) && parent.get(r) !== r) r = parent.get(r)!;
+    return r;
+  };
+  const times: number[] = [];
+  let cpuMicros = 0;
+  let queries = 0;
+  let auto = 0;
+  let flagged = 0;
+  let falseToSynthetic = 0;
+  const autoLinks: [string, string][] = [];
+  const flagLinks: [string, string][] = [];
+  for (const row of rows) {
+    const [title, ...rest] = row.text.split("\n");
+    const description = rest.join("\n") || title!;
+    // Intake has classified the report already (its cost: npm run bench:routing); the check starts here.
+    const s = suggester.suggest(`${title}\n${description}`);
+    const partition = dedupPartition(config, { district: "xihu", street: "beishan" }, s?.categoryId ?? null);
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const signature = textSignature(title!, description);
+    const since = new Date(Date.parse(`${row.created_at}Z`) - settings.windowDays * 86_400_000).toISOString();
+    const entries = await index.dedupCandidates(partition, since);
+    queries++;
+    const found = scoreCandidates(entries, settings, {
+      partition,
+      signature,
+      title: title!,
+      createdAt: row.created_at,
+    });
+    times.push(performance.now() - t0);
+    const c1 = process.cpuUsage(c0);
+    cpuMicros += c1.user + c1.system;
+    const best = found?.best;
+    if (best) {
+      if (best.ticketId.startsWith("syn-")) falseToSynthetic++;
+      if (found.level === "auto") {
+        auto++;
+        autoLinks.push([row.id, best.ticketId]);
+      } else {
+        flagged++;
+        flagLinks.push([row.id, best.ticketId]);
+      }
+    }
+    if (found?.level !== "auto")
+      await add(partition, {
+        ticketId: row.id,
+        ticketNo: row.id,
+        createdAt: row.created_at,
+        title: title!,
+        signature,
+      });
+  }
+  const truth = new Map(rows.map((r) => [r.id, r.dup_group]));
+  const pairs = (links: [string, string][]) => {
+    parent.clear();
+    for (const r of rows) parent.set(r.id, r.id);
+    for (const [a, b] of links) if (parent.has(b)) parent.set(find(a), find(b));
+    const groups = new Map<string, string[]>();
+    for (const r of rows) groups.set(find(r.id), [...(groups.get(find(r.id)) ?? []), r.id]);
+    let predicted = 0;
+    let correct = 0;
+    for (const g of groups.values())
+      for (let i = 0; i < g.length; i++)
+        for (let j = i + 1; j < g.length; j++) {
+          predicted++;
+          const ga = truth.get(g[i]!);
+          if (ga && ga === truth.get(g[j]!)) correct++;
+        }
+    const sizes = new Map<string, number>();
+    for (const r of rows) if (r.dup_group) sizes.set(r.dup_group, (sizes.get(r.dup_group) ?? 0) + 1);
+    const actual = [...sizes.values()].reduce((a, n) => a + (n * (n - 1)) / 2, 0);
+    // links to synthetic tickets are wrong pairs too
+    const wrongSynthetic = links.filter(([, b]) => b.startsWith("syn-")).length;
+    return {
+      precision: correct / Math.max(1, predicted + wrongSynthetic),
+      recall: correct / Math.max(1, actual),
+      predicted: predicted + wrongSynthetic,
+      actual,
+    };
+  };
+  return {
+    auto: pairs(autoLinks),
+    autoOrFlag: pairs([...autoLinks, ...flagLinks]),
+    autoMerged: auto,
+    flagged,
+    falseToSynthetic,
+    queriesPerCheck: queries / rows.length,
+    meanMs: times.reduce((a, b) => a + b, 0) / times.length,
+    cpuMs: cpuMicros / 1000 / rows.length,
+    p95Ms: quantile(times, 0.95),
+  };
+}
+
+function print(label: string, r: Awaited<ReturnType<typeof evaluate>>) {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const mark = (ok: boolean) => (ok ? "PASS" : "MISS");
+  console.log(`\n== ${label} ==`);
+  console.log(
+    `auto-merge (score ≥ ${settings.autoMergeScore}): pair precision ${pct(r.auto.precision)} [${mark(r.auto.precision >= 0.95)} ≥ 95%]  recall ${pct(r.auto.recall)} [${mark(r.auto.recall >= 0.85)} ≥ 85%]  (${r.auto.predicted} predicted / ${r.auto.actual} labelled pairs)`,
+  );
+  console.log(
+    `auto + flagged (score ≥ ${settings.flagScore}): pair precision ${pct(r.autoOrFlag.precision)}  recall ${pct(r.autoOrFlag.recall)}  (${r.autoOrFlag.predicted} predicted)`,
+  );
+  console.log(
+    `checks: ${r.autoMerged} auto-merged, ${r.flagged} flagged, ${r.falseToSynthetic} matched a synthetic ticket`,
+  );
+  console.log(
+    `time per check: mean ${r.meanMs.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms [${mark(r.meanMs < 5)} < 5 ms]; this process's CPU ${r.cpuMs.toFixed(2)} ms per check; ${r.queriesPerCheck} indexed query per check`,
+  );
+  const [load] = loadavg();
+  console.log(`(load average ${load?.toFixed(1)} on ${cpus().length} cores while measuring)`);
+}
+
+async function main() {
+  const data = arg("data", "../shared/data/teddy2020c/dedup.jsonl")!;
+  const open = Number(arg("open", "100000"));
+  const dynamoSize = Number(arg("dynamo", "5000"));
+  const rows: Row[] = readFileSync(data, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Row)
+    .sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+  console.log(`${rows.length} labelled rows from ${data}; ${open.toLocaleString()} synthetic open tickets`);
+
+  const rand = rng(12345);
+  const memory = new MemoryDedupIndex();
+  const t0 = performance.now();
+  const synth = Array.from({ length: Math.max(open, dynamoSize) }, (_, i) => synthetic(i, rand));
+  for (const s of synth.slice(0, open)) {
+    memory.add(dedupPartition(config, s.area, s.categoryId), {
+      ticketId: s.id,
+      ticketNo: s.id,
+      createdAt: ALWAYS_RECENT,
+      title: s.title,
+      signature: textSignature(s.title, s.description),
+    });
+  }
+  console.log(`index built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  print(
+    `in memory, ${open.toLocaleString()} open tickets`,
+    await evaluate(rows, memory, async (p, e) => memory.add(p, e)),
+  );
+
+  if (dynamoSize > 0) {
+    const dynamo = await startDynamoLocal();
+    try {
+      const tableName = `bench-dedup-${randomBytes(3).toString("hex")}`;
+      await ensureTable(dynamo.endpoint, tableName);
+      const clients = createClients({
+        region: "us-east-1",
+        tableName,
+        queueUrlBase: "http://unused",
+        queuePrefix: "unused",
+        dynamoEndpoint: dynamo.endpoint,
+      });
+      const store = new DynamoTicketStore(clients.doc, tableName);
+      const put = async (items: Record<string, unknown>[]) => {
+        for (let i = 0; i < items.length; i += 25)
+          await clients.doc.send(
+            new BatchWriteCommand({
+              RequestItems: { [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+            }),
+          );
+      };
+      const ticketOf = (id: string, title: string, signature: string, dedupKey: string, createdAt: string) =>
+        ({
+          id,
+          ticketNo: id,
+          title,
+          status: "dispatched",
+          createdAt,
+          updatedAt: createdAt,
+          dueAt: null,
+          department: null,
+          dispatchPending: false,
+          location: { address: "-" },
+          reporter: { anonymous: true },
+          categoryId: null,
+          textSignature: signature,
+          dedupKey,
+          history: [],
+        }) as unknown as Ticket;
+      await put(
+        synth
+          .slice(0, dynamoSize)
+          .map((s) =>
+            ticketItem(
+              ticketOf(
+                s.id,
+                s.title,
+                textSignature(s.title, s.description),
+                dedupPartition(config, s.area, s.categoryId),
+                ALWAYS_RECENT,
+              ),
+              PHONE_KEY,
+            ),
+          ),
+      );
+      print(
+        `DynamoDB Local (GSI7), ${dynamoSize.toLocaleString()} open tickets`,
+        await evaluate(rows, store, async (p, e) =>
+          put([ticketItem(ticketOf(e.ticketId, e.title, e.signature, p, e.createdAt), PHONE_KEY)]),
+        ),
+      );
+    } finally {
+      await dynamo.stop();
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,387 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sweepPending } from "../../shared/services/delivery.js";
+import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
+
+/**
+ * Routing through the HTTP API on the embedded stand-ins: area from point and address, the item list's most
+ * specific rule, co-handling (协办), small matters (小事一格解决), returns (退单) with reason codes, escalation to
+ * joint handling (联合处置) and repeat merging (重复工单).
+ */
+
+// The demo city's lattice (scripts/city/generate.ts): cells 0.006° × 0.005° from (120.119, 30.24).
+const LNG0 = 120.119;
+const LAT0 = 30.24;
+const at = (col: number, row: number) => ({ lng: LNG0 + col * 0.006, lat: LAT0 + row * 0.005 });
+
+let sys: TestSystem;
+let phone = 13900002000;
+const nextPhone = () => String(phone++);
+
+async function file(body: Record<string, unknown>, s: TestSystem = sys) {
+  const res = await s.call("POST", "/v1/tickets", {
+    key: s.keys.operator,
+    body: report({ reporter: { phone: nextPhone() }, ...body }),
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+async function act(id: string, key: string, body: Record<string, unknown>, s: TestSystem = sys) {
+  return s.call("POST", `/v1/tickets/${id}/actions`, { key, body });
+}
+
+const dept = (id: string, s: TestSystem = sys) => s.keys.departments[id]!;
+
+async function inbox(target: string, key: string, s: TestSystem = sys) {
+  const res = await s.call("GET", `/v1/departments/${target}/inbox?wait=2&max=10`, { key });
+  expect(res.status).toBe(200);
+  return res.body.items as any[];
+}
+
+/** Polls a queue until the ticket's message shows up (other tickets' messages may come first). */
+async function findIn(target: string, key: string, ticketId: string, s: TestSystem = sys) {
+  // Delivery runs off the table's stream, so a message may take a moment to arrive; what the stream poller
+  // skipped (an expired iterator under load) the sweeper sends, as it does on a timer in npm start.
+  for (let i = 0; i < 12; i++) {
+    const hit = (await inbox(target, key, s)).find((item) => item.ticket.id === ticketId);
+    if (hit) return hit;
+    if (i % 3 === 2) await sweepPending(s.runtime.core, { graceSeconds: 0 });
+  }
+  return undefined;
+}
+
+/** Distinct text per report, so that nothing here looks like a repeat of anything else. */
+let n = 0;
+const text = (what: string) => {
+  n++;
+  return {
+    title: `${what}（第${n}号）`,
+    description: `${what}。编号${n}，${"甲乙丙丁戊己庚辛壬癸".slice(n % 10)}。`,
+  };
+};
+
+beforeAll(async () => {
+  sys = await startTestSystem("routing");
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+describe("area from the location", () => {
+  it("a point resolves to its grid cell by polygon", async () => {
+    const t = await file({ ...text("路面塌陷"), location: { address: "某处", ...at(0.5, 0.5) } });
+    expect(t.location.area).toEqual({
+      district: "xihu",
+      street: "beishan",
+      community: "baoshu",
+      grid: "g01",
+    });
+    expect(t.location.areaSource).toBe("point");
+  });
+
+  it("either side of a cell border, and exactly on it (the cell whose path sorts first)", async () => {
+    const west = await file({ ...text("井盖松动"), location: { address: "某处", ...at(0.9999, 0.1) } });
+    const east = await file({ ...text("井盖松动"), location: { address: "某处", ...at(1.0001, 0.1) } });
+    const on = await file({ ...text("井盖松动"), location: { address: "某处", ...at(1, 0.1) } });
+    expect(west.location.area.grid).toBe("g01");
+    expect(east.location.area.grid).toBe("g02");
+    expect(on.location.area.grid).toBe("g01");
+  });
+
+  it("a dedicated grid wins over the basic cell under it", async () => {
+    // 保俶路小学 straddles baoshu g01/g02; 人民路农贸市场 sits inside renmin g01 (dongcheng, column 4, row 0).
+    const school = await file({ ...text("学校门口"), location: { address: "某处", ...at(1, 0.5) } });
+    expect(school.location.area).toMatchObject({ community: "baoshu", grid: "school" });
+    const market = await file({ ...text("菜场"), location: { address: "某处", ...at(4.5, 0.5) } });
+    expect(market.location.area).toEqual({
+      district: "dongcheng",
+      street: "xinhua",
+      community: "renmin",
+      grid: "market",
+    });
+  });
+
+  it("an address resolves by road, estate and place names", async () => {
+    const road = await file({ ...text("路灯"), location: { address: "保俶路12号" } });
+    expect(road.location.area).toEqual({ district: "xihu", street: "beishan", community: "baoshu" });
+    expect(road.location.areaSource).toBe("address");
+    const estate = await file({ ...text("电梯"), location: { address: "东城区安乐家园3幢" } });
+    expect(estate.location.area).toEqual({ district: "dongcheng", street: "heping", community: "anle" });
+    const place = await file({ ...text("摊位"), location: { address: "人民路农贸市场东门" } });
+    expect(place.location.area.grid).toBe("market");
+    const none = await file({ ...text("别处"), location: { address: "不知道在哪" } });
+    expect(none.location.areaSource).toBe("none");
+  });
+
+  it("a street given alone finds its district; unknown ids are refused naming the field", async () => {
+    const t = await file({ ...text("小区"), location: { address: "某处", area: { street: "xinhua" } } });
+    expect(t.location.area).toMatchObject({ district: "dongcheng", street: "xinhua" });
+    expect(t.location.areaSource).toBe("given");
+    for (const [area, field] of [
+      [{ district: "nowhere" }, "location.area.district"],
+      [{ district: "xihu", street: "xinhua" }, "location.area.street"],
+      [{ district: "xihu", street: "beishan", community: "baoshu", grid: "g99" }, "location.area.grid"],
+    ] as const) {
+      const res = await sys.call("POST", "/v1/tickets", {
+        key: sys.keys.operator,
+        body: report({ ...text("错"), location: { address: "某处", area } }),
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.field).toBe(field);
+    }
+  });
+});
+
+describe("the item list: most specific rule, co-handling, small matters", () => {
+  it("the most specific area's rule wins, down to a dedicated grid", async () => {
+    const inMarket = await file({
+      ...text("商户短斤缺两"),
+      categoryId: "consumer-rights",
+      location: { address: "某处", ...at(4.5, 0.5) },
+    });
+    expect(inMarket.department).toBe("market");
+    expect(inMarket.coHandlers.map((c: any) => c.department)).toEqual(["dongcheng-xinhua"]);
+    const elsewhere = await file({
+      ...text("商户短斤缺两"),
+      categoryId: "consumer-rights",
+      location: { address: "某处", ...at(4.5, 1.5) },
+    });
+    expect(elsewhere.department).toBe("market");
+    expect(elsewhere.coHandlers ?? []).toEqual([]);
+    const street = await file({
+      ...text("物业不作为"),
+      categoryId: "property-management",
+      location: { address: "西湖区北山街道" },
+    });
+    expect(street.department).toBe("xihu-beishan");
+  });
+
+  it("小事一格解决: a small matter placed in a grid goes to that grid's street office", async () => {
+    const inGrid = await file({
+      ...text("垃圾桶满了"),
+      categoryId: "sanitation",
+      location: { address: "某处", ...at(8.5, 0.5) },
+    });
+    expect(inGrid.location.area.street).toBe("changhe");
+    expect(inGrid.department).toBe("gaoxin-changhe");
+    const urgent = await file({
+      ...text("垃圾桶满了"),
+      categoryId: "sanitation",
+      urgency: "urgent",
+      location: { address: "某处", ...at(8.5, 0.5) },
+    });
+    expect(urgent.department).toBe("chengguan");
+  });
+
+  it("co-handling: the ticket resolves only when the lead resolves and every co-handler has reported", async () => {
+    const t = await file({ ...text("车停在草坪上"), categoryId: "parking-on-greenery" });
+    expect(t.department).toBe("traffic-police");
+    expect(t.coHandlers).toMatchObject([{ department: "greening", status: "dispatched" }]);
+    // 园林绿化 sees it in its own queue, as a co-handler, with its own deadline (3 working days ≤ the ticket's).
+    const mine = await findIn("greening", dept("greening"), t.id);
+    expect(mine?.as).toBe("co-handler");
+    expect(t.coHandlers[0].dueAt <= t.dueAt).toBe(true);
+
+    expect((await act(t.id, dept("traffic-police"), { action: "accept" })).status).toBe(200);
+    const early = await act(t.id, dept("traffic-police"), { action: "resolve", result: "已拖离" });
+    expect(early.status).toBe(422);
+    // a co-handler cannot act as lead, nor report before accepting
+    expect((await act(t.id, dept("greening"), { action: "resolve", result: "x" })).status).toBe(403);
+    expect((await act(t.id, dept("greening"), { action: "co-report", result: "x" })).status).toBe(422);
+    expect((await act(t.id, dept("water"), { action: "co-accept" })).status).toBe(403);
+    const accepted = await act(t.id, dept("greening"), { action: "co-accept", leaseToken: mine.leaseToken });
+    expect(accepted.status).toBe(200);
+    const reported = await act(t.id, dept("greening"), { action: "co-report", result: "草坪已补种" });
+    expect(reported.body.coHandlers[0]).toMatchObject({ status: "reported", result: "草坪已补种" });
+    const done = await act(t.id, dept("traffic-police"), { action: "resolve", result: "已拖离并处罚" });
+    expect(done.status).toBe(200);
+    expect(done.body.status).toBe("resolved");
+  });
+});
+
+describe("returns (退单) and escalation (联合处置)", () => {
+  it("every reason code, with what each must name", async () => {
+    const t = await file({ ...text("雨水井堵塞"), categoryId: "drainage" });
+    expect(t.department).toBe("water");
+    const w = dept("water");
+    const bad = async (body: Record<string, unknown>, field: string) => {
+      const res = await act(t.id, w, { action: "return", ...body });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.error.field).toBe(field);
+    };
+    await bad({ code: "not_ours", reason: "不归我们" }, "department");
+    await bad({ code: "not_ours", reason: "不归我们", department: "nobody" }, "department");
+    await bad({ code: "not_ours", reason: "不归我们", department: "water" }, "department");
+    await bad({ code: "duplicate", reason: "重复" }, "duplicateOf");
+    await bad({ code: "duplicate", reason: "重复", duplicateOf: "no-such-ticket" }, "duplicateOf");
+    await bad({ code: "other" }, "reason");
+    await bad({ code: "maybe", reason: "x" }, "code");
+    const unchanged = await sys.call("GET", `/v1/tickets/${t.id}`, { key: sys.keys.dispatcher });
+    expect(unchanged.body.status).toBe("dispatched");
+
+    const info = await act(t.id, w, { action: "return", code: "need_info", reason: "地址不详，请补充" });
+    expect(info.body.status).toBe("triage");
+    expect(info.body.returns).toMatchObject([{ department: "water", code: "need_info", wrong: null }]);
+    // the dispatcher cannot send it back to the department that returned it
+    const back = await act(t.id, sys.keys.dispatcher, { action: "assign", department: "water" });
+    expect(back.status).toBe(400);
+    expect(back.body.error.field).toBe("department");
+
+    const other = await file({ ...text("排水沟异味"), categoryId: "drainage" });
+    const dup = await act(other.id, w, {
+      action: "return",
+      code: "duplicate",
+      reason: "与前单重复",
+      duplicateOf: t.id,
+    });
+    expect(dup.body.returns[0]).toMatchObject({ code: "duplicate", duplicateOf: t.id });
+    const third = await file({ ...text("窨井"), categoryId: "drainage" });
+    const misc = await act(third.id, w, { action: "return", code: "other", reason: "系统误派" });
+    expect(misc.body.returns[0]).toMatchObject({ code: "other", note: "系统误派" });
+  });
+
+  it("not_ours goes straight to the named department once, then a second return escalates to joint handling", async () => {
+    const t = await file({ ...text("车辆占道"), categoryId: "road-facility" });
+    expect(t.department).toBe("transport");
+    const first = await act(t.id, dept("transport"), {
+      action: "return",
+      code: "not_ours",
+      reason: "违停归交警",
+      department: "traffic-police",
+    });
+    expect(first.body.status).toBe("dispatched");
+    expect(first.body.department).toBe("traffic-police");
+    expect(first.body.forwardedAt).toBeTruthy();
+    // the named department cannot name the one that already returned it
+    const pingPong = await act(t.id, dept("traffic-police"), {
+      action: "return",
+      code: "not_ours",
+      reason: "归交通",
+      department: "transport",
+    });
+    expect(pingPong.status).toBe(400);
+    const second = await act(t.id, dept("traffic-police"), {
+      action: "return",
+      code: "not_ours",
+      reason: "占的是绿地，归园林",
+      department: "greening",
+    });
+    expect(second.body.status).toBe("triage");
+    expect(second.body.returnCount).toBe(2);
+    expect(second.body.escalatedAt).toBeTruthy();
+    const escalate = second.body.history.find((e: any) => e.type === "escalate");
+    expect(escalate.data).toEqual({ reason: "returns" });
+
+    // triage shows the suggestion, the return history and the suggested department
+    const item = await findIn("triage", sys.keys.dispatcher, t.id);
+    expect(item.triage).toMatchObject({
+      suggestedDepartment: "greening",
+      escalated: true,
+      jointHandling: ["transport", "traffic-police"],
+    });
+    expect(item.triage.returns.map((r: any) => r.department)).toEqual(["transport", "traffic-police"]);
+
+    // joint handling: the dispatcher picks a lead; the departments involved co-handle; all get the ticket
+    const joint = await act(t.id, sys.keys.dispatcher, { action: "assign", department: "greening" });
+    expect(joint.status).toBe(200);
+    expect(joint.body.department).toBe("greening");
+    expect(joint.body.coHandlers.map((c: any) => c.department).sort()).toEqual([
+      "traffic-police",
+      "transport",
+    ]);
+    for (const d of ["greening", "transport", "traffic-police"]) {
+      expect(await findIn(d, dept(d), t.id), d).toBeDefined();
+    }
+
+    // a return later judged wrong by the dispatcher is marked so
+    const seq = joint.body.returns[0].seq;
+    const judged = await act(t.id, sys.keys.dispatcher, {
+      action: "judge-return",
+      seq,
+      wrong: true,
+      note: "确属交通",
+    });
+    expect(judged.body.returns[0].wrong).toBe(true);
+    expect(judged.body.returns[1].wrong).toBeNull();
+  });
+});
+
+describe("repeat merging (重复工单)", () => {
+  let dd: TestSystem;
+  beforeAll(async () => {
+    const config = defaultConfig();
+    config.dedup.enabled = true;
+    dd = await startTestSystem("dedup", config);
+  });
+  afterAll(async () => {
+    await dd?.stop();
+  });
+
+  it("a near-identical report is merged automatically; a similar one is flagged; unmerge restores a child", async () => {
+    const parent = await file({ categoryId: "drainage" }, dd);
+    expect(parent.status, JSON.stringify(parent.history)).toBe("dispatched");
+    const repeat = await file({ categoryId: "drainage" }, dd);
+    expect(repeat.status).toBe("merged");
+    expect(repeat.parentId).toBe(parent.id);
+
+    const similar = await file(
+      {
+        categoryId: "drainage",
+        title: "人民路小区门口污水井冒水",
+        description: "人民路小区门口的污水井一直在冒水，已经三天了，路面到处是污水，麻烦尽快派人处理。",
+      },
+      dd,
+    );
+    expect(similar.status).toBe("triage");
+    expect(similar.duplicateCandidates[0]).toMatchObject({ ticketId: parent.id, ticketNo: parent.ticketNo });
+    const kept = await act(similar.id, dd.keys.dispatcher, { action: "keep-separate" }, dd);
+    expect(kept.body.status).toBe("dispatched");
+    expect(kept.body.department).toBe("water");
+    expect(kept.body.duplicateCandidates).toEqual([]);
+
+    const different = await file(
+      {
+        title: "路灯不亮",
+        description: "和平街道安乐路的路灯坏了一个星期，晚上很黑。",
+        location: { address: "东城区和平街道安乐路" },
+      },
+      dd,
+    );
+    expect(different.status).toBe("dispatched");
+
+    const restored = await act(
+      repeat.id,
+      dd.keys.dispatcher,
+      { action: "unmerge", note: "不是同一个井" },
+      dd,
+    );
+    expect(restored.status).toBe(200);
+    expect(restored.body.status).toBe("dispatched");
+    expect(restored.body.parentId).toBeNull();
+    expect(restored.body.department).toBe("water");
+  });
+
+  it("a flagged ticket can be merged by the dispatcher", async () => {
+    const parent = await file(
+      {
+        title: "公交站台顶棚破损漏雨",
+        description: "迎宾大道公交站台的顶棚破了一个大洞，下雨天等车的人全被淋湿。",
+      },
+      dd,
+    );
+    const similar = await file(
+      {
+        title: "迎宾大道公交站台顶棚漏雨",
+        description: "迎宾大道公交站台顶棚破了个大洞，下雨天等车的人都被淋湿了。",
+      },
+      dd,
+    );
+    expect(["triage", "merged"]).toContain(similar.status);
+    if (similar.status === "triage") {
+      const merged = await act(similar.id, dd.keys.dispatcher, { action: "merge", parentId: parent.id }, dd);
+      expect(merged.body.status).toBe("merged");
+    }
+    const child = await dd.call("GET", `/v1/tickets/${similar.id}`, { key: dd.keys.dispatcher });
+    expect(child.body.parentId).toBe(parent.id);
+  });
+});
