@@ -227,7 +227,6 @@ const VARIANTS: Variant[] = [
 const ROUTING_COMMANDS = new Set([
   "co-accept",
   "co-report",
-  "escalate",
   "forward",
   "judge-return",
   "keep-separate",
@@ -513,8 +512,10 @@ describe("transition: dispatchPending (queue delivery needed)", () => {
             actorFor(role),
             NOW,
           );
-          // A step that stays in a queued state keeps whatever delivery is still owed.
-          expect(ticket.dispatchPending).toBe(from === to ? needsQueue && pendingBefore : needsQueue);
+          // A step that stays in a queued state keeps whatever delivery is still owed; so does an escalation
+          // anywhere (co-handlers' messages may still be owed while the lead works on it).
+          const keeps = needsQueue || variant.command.type === "escalate";
+          expect(ticket.dispatchPending).toBe(from === to ? keeps && pendingBefore : needsQueue);
         }
       });
     }
