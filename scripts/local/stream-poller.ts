@@ -23,7 +23,7 @@ export function startStreamPoller(
   core: Core,
   opts: { endpoint: string; tableName: string; idleMs?: number; busyMs?: number; attempts?: number },
 ) {
-  const attempts = opts.attempts ?? 3;
+  const attempts = opts.attempts ?? 6;
   const ddb = new DynamoDBClient({ ...LOCAL, endpoint: opts.endpoint });
   const streams = new DynamoDBStreamsClient({ ...LOCAL, endpoint: opts.endpoint });
   const idleMs = opts.idleMs ?? 100;
@@ -79,7 +79,7 @@ export function startStreamPoller(
             });
             break;
           }
-          await sleep(100 * 2 ** attempt);
+          await sleep(Math.min(2000, 100 * 2 ** attempt));
         }
       }
     }

@@ -144,16 +144,22 @@ describe("Open311 service requests", () => {
       .items;
     expect(stored).toHaveLength(1);
     const ticket = (await sys.call("GET", `/v1/tickets/${stored[0].id}`, { key: sys.keys.operator })).body;
-    expect(ticket).toMatchObject({ channel: "open311", categoryId: "street-light", department: "chengguan" });
+    expect(ticket).toMatchObject({
+      channel: "open311",
+      categoryId: "street-light",
+      department: expect.any(String),
+    });
     expect(ticket.reporter).toMatchObject({ name: "陈明", phone: "13577778888" });
     expect(ticket.description).toContain("故障情况：不亮 / not lit");
     expect(ticket.description).toContain("灯杆编号（灯杆上的铭牌）：BS-0042");
     expect(ticket.attachments).toEqual([{ ref: "https://photos.example.org/lamp.jpg", kind: "photo" }]);
 
+    // The city's rules decide who gets it (the point's grid may make it a street office's small matter).
     await sys.call("POST", `/v1/tickets/${ticket.id}/actions`, {
-      key: sys.keys.departments.chengguan!,
+      key: sys.keys.departments[ticket.department]!,
       body: { action: "accept", note: "已安排维修班组" },
     });
+    const agency = sys.runtime.core.config.departments.find((d) => d.id === ticket.department)!.name;
     const one = await get(`requests/${id}.xml?jurisdiction_id=demo-city`);
     expect(one.status).toBe(200);
     const r = one.doc.service_requests.request[0];
@@ -163,10 +169,11 @@ describe("Open311 service requests", () => {
       status_notes: "已安排维修班组",
       service_name: "路灯",
       service_code: "street-light",
-      agency_responsible: "市城市管理局（城管）",
-      address: "北山街道, 西湖区, 示范市",
+      agency_responsible: agency,
       media_url: "https://photos.example.org/lamp.jpg",
     });
+    // Coarse: street, district, city — never the house number.
+    expect(r.address).toMatch(/^\S+街道, \S+区, 示范市$/);
     expect(r.requested_datetime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
     expect(one.text).not.toContain("13577778888");
     expect(one.text).not.toContain("陈明");

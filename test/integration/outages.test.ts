@@ -104,8 +104,10 @@ describe("the store or the queue unreachable", () => {
         sys.keys.operator,
         report({ categoryId: "drainage" }),
       );
-      expect(created.status).toBe(201); // stored: the sweeper sends it once SQS is back
-      expect((await sys.runtime.core.store.get(created.body.id))?.dispatchPending).toBe(true);
+      // Stored and acknowledged: the request never sends (the table's stream outbox does, or the sweeper once
+      // SQS is back), so an SQS outage does not stop intake.
+      expect(created.status).toBe(201);
+      expect((await sys.runtime.core.store.get(created.body.id))?.status).toBe("dispatched");
     } finally {
       await api.stop();
     }

@@ -8,7 +8,7 @@ import {
   startLocalSystem,
 } from "../../scripts/local/system.js";
 import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
-import { loadCityConfigFile, parseCityConfig } from "../../shared/config/load.js";
+import { loadCityConfigFile } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 
 export function defaultConfig(): CityConfig {
