@@ -4,7 +4,7 @@ import type { HistoryEvent, QueueMessage, Ticket } from "../domain/ticket.js";
 import { errorFields } from "../log.js";
 import { TRIAGE } from "../ports.js";
 import type { Core } from "../services/context.js";
-import { redriveDeadLetters, sweepPending } from "../services/delivery.js";
+import { queueMessageBody, redriveDeadLetters, sweepPending } from "../services/delivery.js";
 import { expireCallbacks } from "./callbacks.js";
 import type { DeadlineKind } from "./schema.js";
 import { dueSupervision } from "./supervision.js";
@@ -20,15 +20,7 @@ function noticeFor(ticket: Ticket, event: HistoryEvent): { target: string; messa
   return {
     target,
     message: {
-      ticketId: ticket.id,
-      ticketNo: ticket.ticketNo,
-      version: ticket.version,
-      department: target,
-      status: ticket.status,
-      categoryId: ticket.categoryId,
-      title: ticket.title,
-      urgency: ticket.urgency,
-      dueAt: ticket.dueAt,
+      ...queueMessageBody(ticket, target),
       notice,
       ...(event.data?.deadline ? { deadline: event.data.deadline as DeadlineKind } : {}),
     },

@@ -10,23 +10,25 @@ export function waitingTarget(ticket: Ticket): string | null {
   return ticket.status === "triage" ? TRIAGE : ticket.status === "dispatched" ? ticket.department : null;
 }
 
+/** The message a queue carries for `ticket` at `target` (a department or triage), due at `dueAt`. */
+export function queueMessageBody(ticket: Ticket, target: string, dueAt = ticket.dueAt): QueueMessage {
+  return {
+    ticketId: ticket.id,
+    ticketNo: ticket.ticketNo,
+    version: ticket.version,
+    department: target,
+    status: ticket.status,
+    categoryId: ticket.categoryId,
+    title: ticket.title,
+    urgency: ticket.urgency,
+    dueAt,
+  };
+}
+
 export function queueMessageFor(ticket: Ticket): { target: string; message: QueueMessage } | null {
   const target = waitingTarget(ticket);
   if (!target) return null;
-  return {
-    target,
-    message: {
-      ticketId: ticket.id,
-      ticketNo: ticket.ticketNo,
-      version: ticket.version,
-      department: target,
-      status: ticket.status,
-      categoryId: ticket.categoryId,
-      title: ticket.title,
-      urgency: ticket.urgency,
-      dueAt: ticket.dueAt,
-    },
-  };
+  return { target, message: queueMessageBody(ticket, target) };
 }
 
 /** Co-handling departments (协办) still to accept a ticket that is being handled: each waits in its own queue. */
@@ -41,20 +43,7 @@ export function queueMessagesFor(ticket: Ticket): { target: string; message: Que
   const co = (ticket.coHandlers ?? []).filter((c) => waitingCoHandlers(ticket).includes(c.department));
   return [
     ...(main ? [main] : []),
-    ...co.map((c) => ({
-      target: c.department,
-      message: {
-        ticketId: ticket.id,
-        ticketNo: ticket.ticketNo,
-        version: ticket.version,
-        department: c.department,
-        status: ticket.status,
-        categoryId: ticket.categoryId,
-        title: ticket.title,
-        urgency: ticket.urgency,
-        dueAt: c.dueAt,
-      },
-    })),
+    ...co.map((c) => ({ target: c.department, message: queueMessageBody(ticket, c.department, c.dueAt) })),
   ];
 }
 
