@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseWechatXml, XmlError } from "../../shared/channels/wechat/oa-xml.js";
 import { ConfigError, parseCityConfig } from "../../shared/config/load.js";
 import { report, startTestSystem, type TestSystem } from "../support/system.js";
 
@@ -178,6 +179,35 @@ const PARSERS: ParserTarget[] = [
     ),
     parse: (input) => parseCityConfig(input, "fuzz.json"),
     isClearError: (err) => err instanceof ConfigError && /fuzz\.json: /.test(err.message),
+  },
+  {
+    // The Official Account's XML (what WeChat, or anyone who found the URL, posts): never an entity expanded,
+    // never a crash — a clear XmlError (answered 400) or a flat map of strings.
+    name: "WeChat Official Account XML",
+    input: fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc
+        .array(
+          fc.tuple(
+            fc.constantFrom("ToUserName", "MsgType", "Content", "MsgId", "x"),
+            fc.string({ maxLength: 40 }),
+          ),
+          {
+            maxLength: 6,
+          },
+        )
+        .map((fields) => `<xml>${fields.map(([k, v]) => `<${k}>${v}</${k}>`).join("")}</xml>`),
+      fc
+        .string({ maxLength: 40 })
+        .map((v) => `<!DOCTYPE xml [<!ENTITY a "${v}">]><xml><Content>&a;&a;&a;</Content></xml>`),
+      fc.nat({ max: 40 }).map((n) => `${"<xml>".repeat(n)}x${"</xml>".repeat(n)}`),
+    ),
+    parse: (input) => {
+      const out = parseWechatXml(input as string);
+      for (const v of Object.values(out)) expect(typeof v).toBe("string");
+      return out;
+    },
+    isClearError: (err) => err instanceof XmlError,
   },
 ];
 
