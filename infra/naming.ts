@@ -36,6 +36,11 @@ export function photoBucketParameter(prefix: string): string {
   return `/${prefix}/photo-bucket`;
 }
 
+/** The Secrets Manager secret holding the deployment secret (INTAKE_SECRET: lease tokens, phone index key). */
+export function intakeSecretName(prefix: string): string {
+  return `${prefix}-intake-secret`;
+}
+
 /** The Secrets Manager secret holding the WeChat Official Account's settings (created by the data stack). */
 export function wechatSecretName(prefix: string): string {
   return `${prefix}-wechat-oa`;

@@ -1,5 +1,6 @@
 import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
 import { createEmfMetrics } from "../../shared/adapters/emf-metrics.js";
+import { readIntakeSecret } from "../../shared/adapters/intake-secret.js";
 import { withWechatSecret } from "../../shared/adapters/wechat-secret.js";
 import { wechatSettingsFromEnv } from "../../shared/channels/wechat/settings.js";
 import { loadModelFile } from "../../shared/classify/files.js";
@@ -32,6 +33,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     smsOutboxFile: env.SMS_OUTBOX_FILE || undefined,
     publicBaseUrl: env.PUBLIC_BASE_URL || undefined,
     secret: env.INTAKE_SECRET || undefined,
+    secretId: env.INTAKE_SECRET_ID || undefined,
     uploadBucket: env.UPLOAD_BUCKET || undefined,
     wechat: wechatSettingsFromEnv(env),
     wechatSecretId: env.WECHAT_OA_SECRET_ARN || undefined,
@@ -60,6 +62,13 @@ export async function createRuntime(
   } = {},
 ) {
   const log = extra.quiet ? undefined : createLogger({ service: "intake" });
+  // In AWS the deployment secret comes from Secrets Manager (INTAKE_SECRET_ID); INTAKE_SECRET, when set, wins.
+  if (!settingsIn.secret && settingsIn.secretId) {
+    settingsIn = {
+      ...settingsIn,
+      secret: await readIntakeSecret(settingsIn.secretId, { region: settingsIn.region }),
+    };
+  }
   const settings =
     settingsIn.wechatSecretId && settingsIn.wechat
       ? {

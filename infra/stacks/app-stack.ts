@@ -46,6 +46,7 @@ import {
 import {
   departmentTargets,
   dlqName,
+  intakeSecretName,
   pascal,
   photoBucketParameter,
   queueName,
@@ -130,6 +131,11 @@ export class AppStack extends Stack {
       "WechatOaSecret",
       wechatSecretName(prefix),
     );
+    const intakeSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      "IntakeSecret",
+      intakeSecretName(prefix),
+    );
     for (const f of all) {
       const access = FUNCTION_ACCESS[f.name];
       const fn = new IntakeFunction(this, pascal(f.name), {
@@ -140,6 +146,7 @@ export class AppStack extends Stack {
           ...environment,
           ...(access.uploads ? { UPLOAD_BUCKET: photoBucket } : {}),
           ...(access.wechatSecret ? { WECHAT_OA_SECRET_ARN: wechatSecretName(prefix) } : {}),
+          INTAKE_SECRET_ID: intakeSecretName(prefix),
         },
         timeout: Duration.seconds(access.timeoutSeconds),
         ...(access.memorySize ? { memorySize: access.memorySize } : {}),
@@ -155,6 +162,7 @@ export class AppStack extends Stack {
       this.grantAccess(fn, f.name, settings);
       if (access.uploads) this.grantUploads(fn, f.name, photoBucket, access.uploads);
       if (access.wechatSecret) wechatSecret.grantRead(fn.role);
+      intakeSecret.grantRead(fn.role);
       this.functions.set(f.name, fn);
     }
 

@@ -32,6 +32,8 @@ export interface AwsSettings {
   publicBaseUrl?: string;
   /** The deployment secret (INTAKE_SECRET); without it a public key derived from the table name. */
   secret?: string;
+  /** Secrets Manager secret holding the deployment secret (AWS: INTAKE_SECRET_ID); read by createRuntime. */
+  secretId?: string;
   /** Read every transaction back before acknowledging it (the embedded DynamoDB Local; see dynamo-store.ts). */
   confirmWrites?: boolean;
   /** Overrides CALL_LIMITS (tests of a paused store use short ones). */
