@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ConversationRecord, ConversationStore } from "../ports.js";
+import { writeIf } from "./conditional.js";
 import { keys, PK, TTL_ATTRIBUTE } from "./table.js";
 
 /** Channel conversations (会话) on the single table, written with a version condition (table.ts `CONV#`). */
@@ -31,8 +32,8 @@ export class DynamoConversationStore implements ConversationStore {
 
   async put(channelUserId: string, record: ConversationRecord, ttlDays: number): Promise<boolean> {
     const expected = record.version - 1;
-    try {
-      await this.doc.send(
+    return writeIf(() =>
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -51,11 +52,7 @@ export class DynamoConversationStore implements ConversationStore {
                 ExpressionAttributeValues: { ":expected": expected },
               }),
         }),
-      );
-      return true;
-    } catch (err) {
-      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
-      throw err;
-    }
+      ),
+    );
   }
 }

@@ -27,6 +27,7 @@ import type {
   ZeroReport,
 } from "../ports.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
+import { conditionFailed, writeIf } from "./conditional.js";
 import {
   callbackItem,
   eventItem,
@@ -328,8 +329,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   }
 
   async clearDispatchPending(id: string, version: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return writeIf(() =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.ticket(id),
@@ -338,12 +339,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
           ExpressionAttributeNames: { "#t": "ticket", "#dp": "dispatchPending", "#v": "version" },
           ExpressionAttributeValues: { ":false": false, ":v": version },
         }),
-      );
-      return true;
-    } catch (err) {
-      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
-      throw err;
-    }
+      ),
+    );
   }
 
   private async queryIndex(
@@ -609,8 +606,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   }
 
   async markDone(key: string, ttlDays: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return writeIf(() =>
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -621,12 +618,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
           ConditionExpression: "attribute_not_exists(#pk)",
           ExpressionAttributeNames: { "#pk": PK },
         }),
-      );
-      return true;
-    } catch (err) {
-      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
-      throw err;
-    }
+      ),
+    );
   }
 
   async isDone(key: string): Promise<boolean> {
@@ -683,7 +676,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       );
       return { record, created: true };
     } catch (err) {
-      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+      if (!conditionFailed(err)) throw err;
       const out = await this.doc.send(
         new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
       );
@@ -807,8 +800,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   }
 
   async revokeKey(hash: string, at: string): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return writeIf(() =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.apiKey(hash),
@@ -817,12 +810,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
           ExpressionAttributeNames: { "#pk": PK },
           ExpressionAttributeValues: { ":at": at },
         }),
-      );
-      return true;
-    } catch (err) {
-      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
-      throw err;
-    }
+      ),
+    );
   }
 }
 

@@ -57,26 +57,36 @@ export function isWaitingAt(ticket: Ticket, target: string): boolean {
  * sweeper: the table keeps the mark, so nothing is lost. Returns true when the ticket was delivered.
  */
 export async function deliver(core: Core, ticket: Ticket): Promise<boolean> {
+  try {
+    return await sendOwed(core, ticket);
+  } catch (err) {
+    core.log.log("warn", "dispatch send failed; left pending for the sweeper", {
+      ticketId: ticket.id,
+      target: waitingTarget(ticket),
+      ...errorFields(err),
+    });
+    return false;
+  }
+}
+
+/**
+ * Sends every queue message a ticket is owed (the lead's or triage's, and one per co-handler still to accept),
+ * then clears the dispatch-pending mark while the ticket is still at this version. Throws when a send fails (the
+ * mark stays); a mark that cannot be cleared after the sends is logged and left (the sweeper sends again, and
+ * consumers drop the duplicate). False when nothing was owed. The one path of inline delivery, the table-stream
+ * outbox and the sweeper.
+ */
+export async function sendOwed(core: Core, ticket: Ticket): Promise<boolean> {
   const all = queueMessagesFor(ticket);
   const out = all[0];
   if (!out) {
     if (ticket.dispatchPending) await core.store.clearDispatchPending(ticket.id, ticket.version);
     return false;
   }
-  try {
-    for (const m of all) await core.queue.send(m.target, m.message);
-  } catch (err) {
-    core.log.log("warn", "dispatch send failed; left pending for the sweeper", {
-      ticketId: ticket.id,
-      target: out.target,
-      ...errorFields(err),
-    });
-    return false;
-  }
+  for (const m of all) await core.queue.send(m.target, m.message);
   try {
     await core.store.clearDispatchPending(ticket.id, ticket.version);
   } catch (err) {
-    // Delivered but still marked: the sweeper sends again and consumers drop the duplicate.
     core.log.log("warn", "could not clear dispatch-pending mark", {
       ticketId: ticket.id,
       ...errorFields(err),
