@@ -84,6 +84,8 @@ export interface TicketStore {
   ): Promise<void>;
   /** Clears the dispatch-pending mark if the ticket is still at `version`; false when it moved on. */
   clearDispatchPending(id: string, version: number): Promise<boolean>;
+  /** The stored ticket's version and dispatch-pending mark (one consistent read of that item); null if none. */
+  dispatchState(id: string): Promise<{ version: number; pending: boolean } | null>;
   /** Tickets still marked dispatch-pending, oldest first (sparse index). */
   listPending(limit: number, cursor?: string): Promise<Page<Ticket>>;
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;

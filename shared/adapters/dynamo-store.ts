@@ -343,6 +343,21 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     );
   }
 
+  async dispatchState(id: string): Promise<{ version: number; pending: boolean } | null> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.ticket(id),
+        ConsistentRead: true,
+        ProjectionExpression: "#v, #t.#dp",
+        ExpressionAttributeNames: { "#t": "ticket", "#dp": "dispatchPending", "#v": "version" },
+      }),
+    );
+    if (!out.Item) return null;
+    const ticket = out.Item.ticket as { dispatchPending?: boolean } | undefined;
+    return { version: Number(out.Item.version), pending: ticket?.dispatchPending === true };
+  }
+
   private async queryIndex(
     index: (typeof TABLE_INDEXES)[number]["name"],
     pkValue: string,

@@ -11,8 +11,20 @@ import { sendOwed } from "./delivery.js";
  *
  * Throws when the send fails, so the stream record is retried (Lambda: a partial batch failure; locally the
  * poller stays on the record).
+ *
+ * A stream consumer sees records again: Lambda retries a whole batch after a crash or timeout, and everything
+ * from the first failed record after a partial failure. So an image is sent only while the stored ticket is
+ * still at that version and still marked (one consistent read): a record already delivered — its mark cleared —
+ * or one older than the stored ticket (whose newer image, later on the same shard, owes the messages now) sends
+ * nothing. Each target so gets each change once; only a consumer that dies between the send and the clearing
+ * sends twice, and the inbox drops that copy.
  */
-export async function dispatchChanged(core: Core, ticket: Ticket): Promise<"sent" | "not-pending"> {
+export async function dispatchChanged(
+  core: Core,
+  ticket: Ticket,
+): Promise<"sent" | "not-pending" | "superseded"> {
   if (!ticket.dispatchPending) return "not-pending";
+  const stored = await core.store.dispatchState(ticket.id);
+  if (!stored?.pending || stored.version !== ticket.version) return "superseded";
   return (await sendOwed(core, ticket)) ? "sent" : "not-pending";
 }

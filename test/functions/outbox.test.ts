@@ -1,11 +1,13 @@
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { Context, DynamoDBStreamEvent } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { processBatch } from "../../functions/outbox.js";
 import { freePort } from "../../scripts/local/stand-ins.js";
 import { createAwsCore } from "../../shared/adapters/aws.js";
 import { ticketItem } from "../../shared/adapters/table.js";
 import type { Ticket } from "../../shared/domain/ticket.js";
+import type { Queue } from "../../shared/ports.js";
+import type { Core } from "../../shared/services/context.js";
 import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
 
 let sys: TestSystem;
@@ -36,13 +38,43 @@ function streamEvent(tickets: Ticket[]): DynamoDBStreamEvent {
   };
 }
 
-async function file(title: string): Promise<Ticket> {
+async function file(title: string, categoryId = "street-light"): Promise<Ticket> {
   const res = await sys.call("POST", "/v1/tickets", {
     key: sys.keys.operator,
-    body: report({ categoryId: "street-light", title }),
+    body: report({ categoryId, title }),
   });
   expect(res.status).toBe(201);
   return (await sys.runtime.core.store.get(res.body.id)) as Ticket;
+}
+
+/** The core with another `send` on its queue (every other queue call goes to the real one). */
+function withSend(core: Core, send: Queue["send"]): Core {
+  const queue: Queue = {
+    send,
+    receive: (target, options) => core.queue.receive(target, options),
+    delete: (target, lease) => core.queue.delete(target, lease),
+  };
+  return { ...core, queue };
+}
+
+/** How many copies of each of `ids` wait in `target`'s queue (read and deleted: the queue is left empty). */
+async function copiesIn(target: string, ids: string[]): Promise<Record<string, number>> {
+  const count = Object.fromEntries(ids.map((id) => [id, 0]));
+  const queue = sys.runtime.core.queue;
+  for (;;) {
+    const got = await queue.receive(target, { max: 10, waitSeconds: 0 });
+    if (!got.length) return count;
+    for (const { message, lease } of got) {
+      const id = (message as { ticketId?: string }).ticketId ?? "";
+      if (id in count) count[id]! += 1;
+      await queue.delete(target, lease);
+    }
+  }
+}
+
+async function pendingMarks(tickets: Ticket[]) {
+  const store = sys.runtime.core.store;
+  return Promise.all(tickets.map(async (t) => (await store.dispatchState(t.id))?.pending));
 }
 
 describe("the outbox Lambda (table stream → department queues)", () => {
@@ -75,5 +107,66 @@ describe("the outbox Lambda (table stream → department queues)", () => {
     const out = await processBatch(sys.runtime.core, streamEvent([stale]), {} as Context);
     expect(out.batchItemFailures).toEqual([]);
     expect((await sys.runtime.core.store.get(t.id))?.dispatchPending).toBe(true);
+  });
+
+  it("a consumer that dies mid-batch: the whole batch comes again and each ticket reaches its queue once", async () => {
+    const tickets = [
+      await file("路灯不亮四"),
+      await file("孩子入学学位四", "schooling"),
+      await file("路灯不亮五"),
+      await file("孩子入学学位五", "schooling"),
+      await file("路灯不亮六"),
+    ];
+    // The first invocation's first two sends go through; then its container dies (a timeout, out of memory):
+    // every later send never returns, and Lambda, seeing the invocation fail, delivers the whole batch again.
+    let sends = 0;
+    const dying = withSend(sys.runtime.core, (target, message) =>
+      ++sends <= 2 ? sys.runtime.core.queue.send(target, message) : new Promise<void>(() => undefined),
+    );
+    void processBatch(dying, streamEvent(tickets), {} as Context);
+    await vi.waitFor(
+      async () => {
+        expect(sends).toBe(tickets.length);
+        expect((await pendingMarks(tickets)).filter((p) => p === false)).toHaveLength(2);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+
+    const again = await processBatch(sys.runtime.core, streamEvent(tickets), {} as Context);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await pendingMarks(tickets)).toEqual(tickets.map(() => false));
+    const lights = tickets.filter((t) => t.department === "chengguan").map((t) => t.id);
+    const schools = tickets.filter((t) => t.department === "education").map((t) => t.id);
+    expect(lights).toHaveLength(3);
+    expect(schools).toHaveLength(2);
+    expect(await copiesIn("chengguan", lights)).toEqual(Object.fromEntries(lights.map((id) => [id, 1])));
+    expect(await copiesIn("education", schools)).toEqual(Object.fromEntries(schools.map((id) => [id, 1])));
+  });
+
+  it("a partial batch failure: the records from the failed one on come again and each is delivered once", async () => {
+    const tickets = [
+      await file("路灯不亮七"),
+      await file("路灯不亮八"),
+      await file("孩子入学学位六", "schooling"),
+      await file("路灯不亮九"),
+    ];
+    // The third record's send fails; the others succeed. For a stream Lambda checkpoints before the first
+    // failed record and redelivers from there, so the fourth (already delivered) comes again with it.
+    const failing = withSend(sys.runtime.core, (target, message) =>
+      (message as { ticketId?: string }).ticketId === tickets[2]!.id
+        ? Promise.reject(Object.assign(new Error("queue unavailable"), { name: "ServiceUnavailable" }))
+        : sys.runtime.core.queue.send(target, message),
+    );
+    const first = await processBatch(failing, streamEvent(tickets), {} as Context);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: "102" }]);
+    expect(await pendingMarks(tickets)).toEqual([false, false, true, false]);
+
+    const rest = streamEvent(tickets).Records.slice(2);
+    const again = await processBatch(sys.runtime.core, { Records: rest }, {} as Context);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await pendingMarks(tickets)).toEqual([false, false, false, false]);
+    const lights = [tickets[0]!.id, tickets[1]!.id, tickets[3]!.id];
+    expect(await copiesIn("chengguan", lights)).toEqual(Object.fromEntries(lights.map((id) => [id, 1])));
+    expect(await copiesIn("education", [tickets[2]!.id])).toEqual({ [tickets[2]!.id]: 1 });
   });
 });
