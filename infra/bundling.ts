@@ -1,17 +1,27 @@
+import { join } from "node:path";
 import type { BuildOptions } from "esbuild";
+import { REPO_ROOT } from "./paths.js";
 
 /**
  * The esbuild options every function is bundled with. The house construct (constructs/intake-function.ts) and
  * the bundle benchmark (bench/bundles.ts) both read this module, so what is measured is what is deployed.
  */
 
-/** Node.js 22 on Lambda: ESM output (`index.mjs`), AWS SDK v3 left to the runtime. */
+/**
+ * Node.js 22 on Lambda: ESM output, the entry as `index.mjs` and code that only some paths need (the S3 client
+ * and presigner, SNS, Secrets Manager, the SDK's credential providers…) in chunks beside it that Node reads on
+ * their first `import()`, not at start-up (esbuild code splitting). Parsing and compiling one 900 KB file was
+ * the largest single part of a cold start (docs/deploy.md).
+ */
 export const BUNDLE = {
   target: "node22",
   platform: "node",
   format: "esm",
-  /** NodejsFunction names ESM output `index.mjs`. */
+  /** Lambda's handler is `index.handler`: the entry is `index.mjs`, its chunks `chunk-<hash>.mjs`. */
   outExtension: ".mjs",
+  entryName: "index",
+  chunkNames: "chunk-[hash]",
+  splitting: true,
   minify: true,
   /** A separate `.map` file; NODE_OPTIONS=--enable-source-maps makes stack traces point at the sources. */
   sourcemap: true,
@@ -35,8 +45,16 @@ export const RUNTIME_NODE_OPTIONS = "";
 /** What a deployment may set instead (measured side by side in the bundle bench). */
 export const SOURCE_MAP_NODE_OPTIONS = "--enable-source-maps";
 
-/** Extra esbuild CLI flags that NodejsFunction has no property for (its `charset` is not passed on). */
-export const EXTRA_ESBUILD_ARGS: Record<string, string> = { "--charset": BUNDLE.charset };
+/**
+ * Node builtins the bundle takes through its CommonJS `require` instead of an ESM import. Importing `node:http`
+ * as ESM copies every export into the module namespace, and one of them is a lazy getter that loads Node's
+ * whole fetch implementation (undici): ~40 ms of every cold start for nothing (measured: import of node:http
+ * 45 ms, require 5 ms). The AWS SDK's HTTP handler imports it; the shim hands it the CommonJS module.
+ */
+export const BUILTIN_ALIASES: Record<string, string> = {
+  http: join(REPO_ROOT, "infra/shims/node-http.cjs"),
+  "node:http": join(REPO_ROOT, "infra/shims/node-http.cjs"),
+};
 
 /**
  * Modules left out of a bundle. By default none: the AWS SDK v3 is bundled and tree-shaken (~520 KB bundles,
@@ -48,16 +66,22 @@ export function externalModules(bundleSdk = true): string[] {
   return bundleSdk ? [] : [...BUNDLE.external];
 }
 
-/** The same options for esbuild's JS API (bench/bundles.ts, tests), writing `outfile`. */
+/**
+ * The esbuild options of a function's bundle, writing `outdir/index.mjs` and its chunks. The construct
+ * (constructs/intake-function.ts) runs them at synth; the bench (bench/bundles.ts) and tests run them too.
+ */
 export function esbuildBuildOptions(
   entry: string,
-  outfile: string,
+  outdir: string,
   inject: string[] = [],
   opts: { bundleSdk?: boolean } = {},
 ): BuildOptions {
   return {
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { [BUNDLE.entryName]: entry },
+    outdir,
+    outExtension: { ".js": BUNDLE.outExtension },
+    chunkNames: BUNDLE.chunkNames,
+    splitting: BUNDLE.splitting,
     bundle: true,
     target: BUNDLE.target,
     platform: BUNDLE.platform,
@@ -68,6 +92,7 @@ export function esbuildBuildOptions(
     charset: BUNDLE.charset,
     mainFields: [...BUNDLE.mainFields],
     external: externalModules(opts.bundleSdk),
+    alias: BUILTIN_ALIASES,
     banner: { js: BUNDLE.banner },
     inject,
     logLevel: "warning",

@@ -1,7 +1,5 @@
 import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
 import { createEmfMetrics } from "../../shared/adapters/emf-metrics.js";
-import { readIntakeSecret } from "../../shared/adapters/intake-secret.js";
-import { withWechatSecret } from "../../shared/adapters/wechat-secret.js";
 import { wechatSettingsFromEnv } from "../../shared/channels/wechat/settings.js";
 import { loadModelFile } from "../../shared/classify/files.js";
 import { calendarWarning } from "../../shared/closure/calendar.js";
@@ -66,16 +64,22 @@ export async function createRuntime(
   if (!settingsIn.secret && settingsIn.secretId) {
     settingsIn = {
       ...settingsIn,
-      secret: await readIntakeSecret(settingsIn.secretId, { region: settingsIn.region }),
+      // Loaded here, not at import: the Secrets Manager client is needed once per container.
+      secret: await (await import("../../shared/adapters/intake-secret.js")).readIntakeSecret(
+        settingsIn.secretId,
+        { region: settingsIn.region },
+      ),
     };
   }
   const settings =
     settingsIn.wechatSecretId && settingsIn.wechat
       ? {
           ...settingsIn,
-          wechat: await withWechatSecret(settingsIn.wechat, settingsIn.wechatSecretId, {
-            region: settingsIn.region,
-          }),
+          wechat: await (await import("../../shared/adapters/wechat-secret.js")).withWechatSecret(
+            settingsIn.wechat,
+            settingsIn.wechatSecretId,
+            { region: settingsIn.region },
+          ),
         }
       : settingsIn;
   // The model is read when first needed (only intake classifies); `preloadModel` reads it now, so that a
@@ -117,3 +121,9 @@ export function fromEnvironment(): Promise<Runtime> {
     });
   return lambdaRuntime;
 }
+
+/**
+ * How the bundle bench (bench/bundles.ts) builds a function's runtime in a fresh process, as the first
+ * invocation does, without an event: cold start = import + this.
+ */
+(globalThis as Record<symbol, unknown>)[Symbol.for("intake.fromEnvironment")] = fromEnvironment;

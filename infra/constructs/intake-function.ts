@@ -1,14 +1,15 @@
+import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
-import { BUNDLE, EXTRA_ESBUILD_ARGS, externalModules, RUNTIME_NODE_OPTIONS } from "../bundling.js";
+import { buildSync } from "esbuild";
+import { esbuildBuildOptions, RUNTIME_NODE_OPTIONS } from "../bundling.js";
 import { REPO_ROOT } from "../paths.js";
 
 export interface IntakeFunctionProps {
@@ -35,19 +36,53 @@ export interface IntakeFunctionProps {
   readonly bundleSdk?: boolean;
 }
 
-/** Quotes a string for a POSIX shell command (local bundling runs its hooks with bash). */
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", "'\\''")}'`;
+/**
+ * The function's code: its entry bundled by the local esbuild at synth (infra/bundling.ts: `index.mjs` and its
+ * chunks, source maps beside them), plus `extraFiles` at their relative paths. Never Docker: the image below
+ * is only the fallback CDK's type asks for, and local bundling always succeeds or throws.
+ */
+export function functionCode(
+  props: Pick<IntakeFunctionProps, "entry" | "inject" | "extraFiles" | "bundleSdk">,
+) {
+  return lambda.Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry("public.ecr.aws/sam/build-nodejs22.x"),
+      // CDK reuses a bundle whose options look the same (the function below is not part of that key): what is
+      // bundled is named here, so each function gets its own.
+      command: [
+        "esbuild",
+        props.entry,
+        ...(props.inject ?? []).map((f) => `--inject:${f}`),
+        ...(props.bundleSdk === false ? ["--external:@aws-sdk/*"] : []),
+        ...(props.extraFiles ?? []).map((f) => `--copy:${f}`),
+      ],
+      local: {
+        tryBundle(outputDir: string) {
+          buildSync(
+            esbuildBuildOptions(join(REPO_ROOT, props.entry), outputDir, props.inject ?? [], {
+              bundleSdk: props.bundleSdk ?? true,
+            }),
+          );
+          for (const f of props.extraFiles ?? []) {
+            mkdirSync(dirname(join(outputDir, f)), { recursive: true });
+            copyFileSync(join(REPO_ROOT, f), join(outputDir, f));
+          }
+          return true;
+        },
+      },
+    },
+  });
 }
 
 /**
- * The house construct for every function: bundling (esbuild, ESM, minified, source maps, SDK v3 external,
+ * The house construct for every function: bundling (esbuild, ESM with code splitting, minified, source maps,
  * no Docker), Node.js 22 on ARM64, its own log group with retention and JSON log format, a role that may only
  * write its own logs (callers add the table and queue permissions it needs), and alarms on errors and
  * throttles.
  */
 export class IntakeFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly errorsAlarm: cloudwatch.Alarm;
@@ -73,11 +108,9 @@ export class IntakeFunction extends Construct {
       }),
     );
 
-    this.fn = new NodejsFunction(this, "Function", {
-      entry: join(REPO_ROOT, props.entry),
-      handler: "handler",
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
+    this.fn = new lambda.Function(this, "Function", {
+      code: functionCode(props),
+      handler: "index.handler",
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -87,33 +120,6 @@ export class IntakeFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: nodeOptionsEnv(props.environment),
-      bundling: {
-        forceDockerBundling: false,
-        target: BUNDLE.target,
-        format: OutputFormat.ESM,
-        minify: BUNDLE.minify,
-        sourceMap: BUNDLE.sourcemap,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: BUNDLE.sourcesContent,
-        mainFields: [...BUNDLE.mainFields],
-        externalModules: externalModules(props.bundleSdk),
-        banner: BUNDLE.banner,
-        esbuildArgs: EXTRA_ESBUILD_ARGS,
-        ...(props.inject?.length ? { inject: props.inject } : {}),
-        ...(props.extraFiles?.length
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) =>
-                  props.extraFiles!.map((f) => {
-                    const target = join(outputDir, f);
-                    return `mkdir -p ${shellQuote(dirname(target))} && cp ${shellQuote(join(inputDir, f))} ${shellQuote(target)}`;
-                  }),
-              },
-            }
-          : {}),
-      },
     });
     // The log group must exist before the function can write to it.
     this.fn.node.addDependency(this.logGroup);

@@ -14,9 +14,27 @@ import { secretsFrom } from "../security/secrets.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { DynamoConversationStore } from "./dynamo-conversations.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
-import { S3UploadStore } from "./s3-uploads.js";
 import { FileSmsOutbox } from "./sms.js";
 import { SqsQueue } from "./sqs-queue.js";
+
+/**
+ * The photo bucket, with the S3 client and presigner loaded on first use: only the upload routes ever call it,
+ * and importing them at start-up cost every function's cold start (docs/deploy.md).
+ */
+function lazyS3Uploads(region: string, bucket: string): UploadStore {
+  let store: Promise<UploadStore> | undefined;
+  const load = () =>
+    (store ??= import("./s3-uploads.js")
+      .then(({ S3UploadStore }) => new S3UploadStore({ region }, bucket))
+      .catch((err: unknown) => {
+        store = undefined;
+        throw err;
+      }));
+  return {
+    presign: async (input) => (await load()).presign(input),
+    exists: async (ref) => (await load()).exists(ref),
+  };
+}
 
 /** Where the adapters connect. With no endpoints they talk to real AWS through the default credential chain. */
 export interface AwsSettings {
@@ -155,9 +173,7 @@ export function createAwsCore(
       dispatch: extra.dispatch,
       uploads:
         extra.uploads ??
-        (settings.uploadBucket
-          ? new S3UploadStore({ region: settings.region }, settings.uploadBucket)
-          : null),
+        (settings.uploadBucket ? lazyS3Uploads(settings.region, settings.uploadBucket) : null),
     }),
     clients,
   };

@@ -181,9 +181,7 @@ describe("the functions see the same configuration as the stacks", () => {
 
     // Bundle the health function the way the construct does, then ask it which city it serves.
     const out = join(dir, "bundle");
-    await build(
-      esbuildBuildOptions(join(REPO_ROOT, "functions/health.ts"), join(out, "index.mjs"), [inject!]),
-    );
+    await build(esbuildBuildOptions(join(REPO_ROOT, "functions/health.ts"), out, [inject!]));
     symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
     const script = `const { handler } = await import(${JSON.stringify(join(out, "index.mjs"))});
       const res = await handler({ rawPath: "/health", headers: {}, requestContext: { http: { method: "GET" } } }, {});
