@@ -17,6 +17,9 @@ import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
 import { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../functions/routes.js";
 import { BUNDLE, esbuildBuildOptions, externalModules, RUNTIME_NODE_OPTIONS } from "../infra/bundling.js";
+import { validatedConfigModule } from "../infra/config-inject.js";
+import { DEFAULT_CONFIG_PATH } from "../infra/paths.js";
+import { loadConfigFile } from "../infra/settings.js";
 import { quantile } from "../shared/classify/evaluate.js";
 
 const run = promisify(execFile);
@@ -130,13 +133,17 @@ export async function runBundleBench(
   // The Lambda runtime provides the AWS SDK (external in the bundle); here it resolves from the repo's copy.
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   const results: BundleResult[] = [];
+  // The default configuration, validated as synth does and injected into each bundle as the stacks do.
+  const inject = [
+    validatedConfigModule(loadConfigFile(DEFAULT_CONFIG_PATH).config, "shared/config/city.json"),
+  ];
   try {
     for (const f of functions) {
       const outdir = join(dir, f.name);
       const out = join(outdir, `index${BUNDLE.outExtension}`);
       mkdirSync(outdir);
       const { metafile } = await build({
-        ...esbuildBuildOptions(join(REPO_ROOT, f.entry), outdir, [], { bundleSdk: opts.bundleSdk }),
+        ...esbuildBuildOptions(join(REPO_ROOT, f.entry), outdir, inject, { bundleSdk: opts.bundleSdk }),
         metafile: true,
       });
       const sdk = sdkImports(metafile);

@@ -46,14 +46,12 @@ export const RUNTIME_NODE_OPTIONS = "";
 export const SOURCE_MAP_NODE_OPTIONS = "--enable-source-maps";
 
 /**
- * Node builtins the bundle takes through its CommonJS `require` instead of an ESM import. Importing `node:http`
- * as ESM copies every export into the module namespace, and one of them is a lazy getter that loads Node's
- * whole fetch implementation (undici): ~40 ms of every cold start for nothing (measured: import of node:http
- * 45 ms, require 5 ms). The AWS SDK's HTTP handler imports it; the shim hands it the CommonJS module.
+ * Modules the bundles replace. The SDK's default credential chain becomes Lambda's own (environment, else the
+ * container endpoint): SSO, profiles, web identity, IMDS and their STS/SSO clients are ~100 KB no function
+ * ever runs (infra/shims/credential-provider-lambda.mjs).
  */
-export const BUILTIN_ALIASES: Record<string, string> = {
-  http: join(REPO_ROOT, "infra/shims/node-http.cjs"),
-  "node:http": join(REPO_ROOT, "infra/shims/node-http.cjs"),
+export const BUNDLE_ALIASES: Record<string, string> = {
+  "@aws-sdk/credential-provider-node": join(REPO_ROOT, "infra/shims/credential-provider-lambda.mjs"),
 };
 
 /**
@@ -92,9 +90,12 @@ export function esbuildBuildOptions(
     charset: BUNDLE.charset,
     mainFields: [...BUNDLE.mainFields],
     external: externalModules(opts.bundleSdk),
-    alias: BUILTIN_ALIASES,
+    // With the runtime's SDK (bundleSdk false) the SDK and its credential chain are the runtime's.
+    ...(opts.bundleSdk === false ? {} : { alias: BUNDLE_ALIASES }),
     banner: { js: BUNDLE.banner },
     inject,
+    // With the validated configuration injected (infra/config-inject.ts), the repository's copy is dead code.
+    ...(inject.length ? { define: { "process.env.INTAKE_CONFIG_INJECTED": '"true"' } } : {}),
     logLevel: "warning",
   };
 }

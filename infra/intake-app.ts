@@ -46,7 +46,7 @@ export function buildIntakeApp(app: App): IntakeApp {
   const service = new AppStack(app, `${prefix}-app`, {
     ...common,
     settings,
-    ...(inject ? { inject: [inject] } : {}),
+    inject: [inject],
     description: `${prefix}: functions, HTTP API, schedules, alarms (stateless)`,
   });
   // The functions find the table and queues by name; deploy the data stack first.

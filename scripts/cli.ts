@@ -16,7 +16,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { bundledConfig, createRuntime, settingsFromEnv } from "../functions/lib/runtime.js";
+import { bundledConfig } from "../functions/lib/bundled-config.js";
+import { createRuntime, settingsFromEnv } from "../functions/lib/runtime.js";
 import type { AwsSettings } from "../shared/adapters/aws.js";
 import { readOutbox } from "../shared/adapters/sms.js";
 import { createCalendar, monthDays } from "../shared/closure/calendar.js";

@@ -3,9 +3,7 @@ import { createEmfMetrics } from "../../shared/adapters/emf-metrics.js";
 import { wechatSettingsFromEnv } from "../../shared/channels/wechat/settings.js";
 import { loadModelFile } from "../../shared/classify/files.js";
 import { calendarWarning } from "../../shared/closure/calendar.js";
-import cityJson from "../../shared/config/city.json" with { type: "json" };
-import gridsJson from "../../shared/config/grids.geo.json" with { type: "json" };
-import { parseCityConfig, withGridsFile } from "../../shared/config/load.js";
+import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { createLogger } from "../../shared/log.js";
 import type { Metrics } from "../../shared/metrics.js";
@@ -38,14 +36,21 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
   };
 }
 
-/** The bundled city configuration (validated), unless CITY_CONFIG_JSON overrides it. */
-export function bundledConfig(env: NodeJS.ProcessEnv): CityConfig {
-  return env.CITY_CONFIG_JSON
-    ? parseCityConfig(JSON.parse(env.CITY_CONFIG_JSON), "CITY_CONFIG_JSON")
-    : parseCityConfig(
-        withGridsFile(cityJson, "shared/config/city.json", () => JSON.stringify(gridsJson)),
-        "shared/config/city.json",
-      );
+/**
+ * The city configuration of a function: CITY_CONFIG_JSON when its environment sets one (validated here); else
+ * the one synth validated and put into the bundle (infra/config-inject.ts: read, not validated again); else
+ * the repository's shared/config/city.json (validated; loaded only then, so a deployed bundle does not carry
+ * it twice).
+ */
+export async function configFromEnvironment(env: NodeJS.ProcessEnv): Promise<CityConfig> {
+  if (env.CITY_CONFIG_JSON) return parseCityConfig(JSON.parse(env.CITY_CONFIG_JSON), "CITY_CONFIG_JSON");
+  const injected = (globalThis as Record<symbol, unknown>)[Symbol.for("intake.cityConfig")];
+  if (injected) return injected as CityConfig;
+  // A deployed bundle has its configuration injected (esbuild `define` makes this test false, so the bundle
+  // leaves the repository's city.json out); elsewhere (tests, the CLI) the repository's file.
+  if (process.env.INTAKE_CONFIG_INJECTED !== "true")
+    return (await import("./bundled-config.js")).bundledConfig(env);
+  throw new Error("the bundle's configuration is missing (infra/config-inject.ts)");
 }
 
 export async function createRuntime(
@@ -107,13 +112,15 @@ let lambdaRuntime: Promise<Runtime> | undefined;
 export function fromEnvironment(): Promise<Runtime> {
   lambdaRuntime ??= Promise.resolve()
     .then(() =>
-      createRuntime(settingsFromEnv(process.env), bundledConfig(process.env), {
-        // CloudWatch EMF on stdout: tickets per channel, routed vs triaged, delivery retries, dead letters.
-        metrics: createEmfMetrics({
-          namespace: process.env.METRICS_NAMESPACE ?? "CitizenIntake",
-          service: "intake",
+      configFromEnvironment(process.env).then((config) =>
+        createRuntime(settingsFromEnv(process.env), config, {
+          // CloudWatch EMF on stdout: tickets per channel, routed vs triaged, delivery retries, dead letters.
+          metrics: createEmfMetrics({
+            namespace: process.env.METRICS_NAMESPACE ?? "CitizenIntake",
+            service: "intake",
+          }),
         }),
-      }),
+      ),
     )
     .catch((err: unknown) => {
       lambdaRuntime = undefined; // the next invocation tries again instead of failing forever

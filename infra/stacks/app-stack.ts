@@ -66,7 +66,7 @@ export const PUBLIC_READ_THROTTLE = { rate: 20, burst: 50 } as const;
 
 export interface AppStackProps extends StackProps {
   readonly settings: DeploySettings;
-  /** esbuild inject files for every function (the configuration, when it is not the bundled default). */
+  /** esbuild inject files for every function (the validated configuration, infra/config-inject.ts). */
   readonly inject?: string[];
 }
 
