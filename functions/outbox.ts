@@ -3,6 +3,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { ticketFromStreamImage } from "../shared/adapters/table-stream.js";
 import type { Core } from "../shared/services/context.js";
 import { dispatchChanged } from "../shared/services/outbox.js";
+import { addInvocationContext } from "./lib/lambda-log.js";
 import { fromEnvironment } from "./lib/runtime.js";
 
 /**
@@ -31,6 +32,7 @@ export function processBatch(core: Core, event: DynamoDBStreamEvent, context: Co
 }
 
 export async function handler(event: DynamoDBStreamEvent, context: Context) {
+  addInvocationContext(context);
   const { core } = await fromEnvironment();
   const out = await processBatch(core, event, context);
   if (out.batchItemFailures.length) core.metrics.count("DeliveryFailures", {}, out.batchItemFailures.length);

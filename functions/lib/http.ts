@@ -10,12 +10,13 @@ import {
 } from "../../shared/domain/errors.js";
 import type { Actor } from "../../shared/domain/lifecycle.js";
 import type { Role } from "../../shared/domain/ticket.js";
-import { createLogger, errorFields } from "../../shared/log.js";
+import { errorFields } from "../../shared/log.js";
 import type { Core } from "../../shared/services/context.js";
+import { addInvocationContext, lambdaLogger } from "./lambda-log.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const fallbackLog = createLogger({ service: "intake" });
+const fallbackLog = lambdaLogger();
 
 export interface HttpRequest {
   method: string;
@@ -207,6 +208,7 @@ export function httpHandler(
     context?: Context,
   ): Promise<APIGatewayProxyStructuredResultV2> => {
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? "local";
+    addInvocationContext(context);
     let rt: Runtime | undefined;
     try {
       rt = await runtime();

@@ -5,12 +5,13 @@ import { loadModelFile } from "../../shared/classify/files.js";
 import { calendarWarning } from "../../shared/closure/calendar.js";
 import { parseCityConfig } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
-import { createLogger } from "../../shared/log.js";
+import { createLogger, type Logger } from "../../shared/log.js";
 import type { Metrics } from "../../shared/metrics.js";
 import type { UploadStore } from "../../shared/ports.js";
 import { createAuthenticator } from "../../shared/services/auth.js";
 import { createCategorySuggester } from "../../shared/services/classifier-setup.js";
 import type { Runtime } from "./http.js";
+import { lambdaLogger } from "./lambda-log.js";
 
 /** Reads the deployment's settings once, at initialisation. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
@@ -62,9 +63,11 @@ export async function createRuntime(
     dispatch?: "stream" | "inline";
     metrics?: Metrics;
     uploads?: UploadStore;
+    /** The log (default: shared/log.ts JSON lines on stdout; the Lambdas pass Powertools, lambda-log.ts). */
+    log?: Logger;
   } = {},
 ) {
-  const log = extra.quiet ? undefined : createLogger({ service: "intake" });
+  const log = extra.quiet ? undefined : (extra.log ?? createLogger({ service: "intake" }));
   // In AWS the deployment secret comes from Secrets Manager (INTAKE_SECRET_ID); INTAKE_SECRET, when set, wins.
   if (!settingsIn.secret && settingsIn.secretId) {
     settingsIn = {
@@ -114,6 +117,7 @@ export function fromEnvironment(): Promise<Runtime> {
     .then(() =>
       configFromEnvironment(process.env).then((config) =>
         createRuntime(settingsFromEnv(process.env), config, {
+          log: lambdaLogger(),
           // CloudWatch EMF on stdout: tickets per channel, routed vs triaged, delivery retries, dead letters.
           metrics: createEmfMetrics({
             namespace: process.env.METRICS_NAMESPACE ?? "CitizenIntake",

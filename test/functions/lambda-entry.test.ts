@@ -58,10 +58,12 @@ afterEach(() => {
 describe("the deployed Lambda entry points (middy handler + runtime from the environment)", () => {
   it("a runtime that cannot start answers 500 without details and logs why", async () => {
     const lines: string[] = [];
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
+    // Powertools writes errors and warnings to stderr, the rest to stdout.
+    for (const stream of [process.stdout, process.stderr])
+      vi.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
     const res = (await getHandler(
       apiEvent("GET", "/v1/tickets/x", { params: { id: "x" } }),
       context,
@@ -71,8 +73,13 @@ describe("the deployed Lambda entry points (middy handler + runtime from the env
       error: { code: "internal", message: expect.any(String) },
     });
     expect(String(res.body)).not.toContain("TABLE_NAME");
-    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "runtime initialisation failed");
+    // Powertools Logger (JSON, the invocation's request id as correlation id), fields masked by shared/log.ts.
+    const logged = lines
+      .flatMap((l) => l.split("\n").filter(Boolean))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.message === "runtime initialisation failed");
     expect(logged?.errorMessage).toContain("TABLE_NAME");
+    expect(logged).toMatchObject({ level: "ERROR", service: "intake", function_request_id: "aws-req" });
   });
 
   it("with its environment set, the same handler serves requests (and recovers after the failed start)", async () => {
