@@ -15,12 +15,18 @@ export function powertools(): PowertoolsLogger {
   return instance;
 }
 
+/** Keys Powertools keeps for itself (it drops them from a line's fields, with a warning): ours get a prefix. */
+const RESERVED = new Set(["level", "message", "sampling_rate", "service", "timestamp"]);
+
 export function lambdaLogger(base: Record<string, unknown> = {}): Logger {
   return {
     log(level: LogLevel, msg: string, fields?: Record<string, unknown>) {
       const masked = redact({ msg, ...base, ...fields }) as Record<string, unknown> & { msg: string };
       const { msg: message, ...rest } = masked;
-      powertools()[level](message, rest);
+      const renamed = Object.fromEntries(
+        Object.entries(rest).map(([k, v]) => [RESERVED.has(k) ? `field_${k}` : k, v]),
+      );
+      powertools()[level](message, renamed);
     },
     child(fields) {
       return lambdaLogger({ ...base, ...fields });

@@ -58,4 +58,12 @@ describe("the Lambda log (Powertools Logger behind the project's Logger port)", 
       ["ERROR", "t-1"],
     ]);
   });
+
+  it("keeps a field named like one of Powertools' own keys (renamed, not dropped)", () => {
+    const lines = captured(() =>
+      lambdaLogger().log("warn", "calendar coverage", { message: "2027 missing" }),
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ message: "calendar coverage", field_message: "2027 missing" });
+  });
 });
