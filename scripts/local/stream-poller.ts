@@ -32,12 +32,12 @@ export function startStreamPoller(
   },
 ) {
   const attempts = opts.attempts ?? 6;
-  const concurrency = opts.concurrency ?? 16;
+  const concurrency = opts.concurrency ?? 8;
   const ddb = new DynamoDBClient({ ...LOCAL, endpoint: opts.endpoint });
   const streams = new DynamoDBStreamsClient({ ...LOCAL, endpoint: opts.endpoint });
   // An idle shard is asked again every 50 ms (Lambda polls a shard about four times a second).
   const idleMs = opts.idleMs ?? 50;
-  const busyMs = opts.busyMs ?? 0;
+  const busyMs = opts.busyMs ?? 10;
   let stopped = false;
   // Every pending sleep (the loop's and each retrying delivery's), so that stop() ends them at once.
   const sleepers = new Set<() => void>();
