@@ -87,7 +87,14 @@ afterAll(async () => {
 
 type Answer = { status: number; body: any };
 /** What a client was told in the end: the ticket's id or number, or null when it gave up. */
-type Ack = { tag: string; channel: string; id?: string; ticketNo?: string };
+type Ack = {
+  tag: string;
+  channel: string;
+  id?: string;
+  ticketNo?: string;
+  /** The same request once more (same key or form): must answer the same ticket. */
+  replay?: () => Promise<Response>;
+};
 
 const statuses: Record<string, number> = {};
 const tally = (what: string | number) => {
@@ -121,6 +128,7 @@ async function carefully(tag: string, send: () => Promise<Response>, ms = 40_000
     if (res.status < 300) return { status: res.status, body };
     if (!RETRYABLE.has(res.status)) throw new Error(`${tag}: unexpected ${res.status} ${text.slice(0, 300)}`);
     if (res.status >= 500) expect(text, tag).not.toMatch(/ECONN|stack|\bat .*\.ts/);
+    if (res.status === 503) expect(res.headers.get("retry-after"), tag).toBeTruthy();
     await sleep(150);
   }
   return null;
@@ -150,10 +158,9 @@ const CHANNELS: Record<string, (tag: string, n: number, key?: string) => Promise
       reporter: { name: "赵六", phone: phoneOf(1, n) },
       ...(n % 2 ? { categoryId: "drainage" } : {}),
     });
-    const res = await carefully(tag, () =>
-      fetch(`${base()}/v1/tickets`, json(keys.operator, body, { "idempotency-key": tag })),
-    );
-    return res && { tag, channel: "hotline", id: res.body.id };
+    const send = () => fetch(`${base()}/v1/tickets`, json(keys.operator, body, { "idempotency-key": tag }));
+    const res = await carefully(tag, send);
+    return res && { tag, channel: "hotline", id: res.body.id, replay: send };
   },
   async web(tag, n) {
     const body = {
@@ -164,10 +171,9 @@ const CHANNELS: Record<string, (tag: string, n: number, key?: string) => Promise
       name: "王五",
       consent: true,
     };
-    const res = await carefully(tag, () =>
-      fetch(`${base()}/v1/public/reports`, json(null, body, { "idempotency-key": tag })),
-    );
-    return res && { tag, channel: "web", ticketNo: res.body.ticketNo };
+    const send = () => fetch(`${base()}/v1/public/reports`, json(null, body, { "idempotency-key": tag }));
+    const res = await carefully(tag, send);
+    return res && { tag, channel: "web", ticketNo: res.body.ticketNo, replay: send };
   },
   async wechat(tag, n) {
     const relay = (messageId: string, text: string) =>
@@ -205,15 +211,15 @@ const CHANNELS: Record<string, (tag: string, n: number, key?: string) => Promise
       last_name: "陈",
     }).toString();
     // An Open311 client retries the same form; its content is the idempotency key.
-    const res = await carefully(tag, () =>
+    const send = () =>
       fetch(`${base()}/open311/v2/requests.json`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
         body: form,
         signal: AbortSignal.timeout(35_000),
-      }),
-    );
-    return res && { tag, channel: "open311", ticketNo: res.body[0].service_request_id };
+      });
+    const res = await carefully(tag, send);
+    return res && { tag, channel: "open311", ticketNo: res.body[0].service_request_id, replay: send };
   },
   async grid(tag) {
     const body = {
@@ -221,10 +227,10 @@ const CHANNELS: Record<string, (tag: string, n: number, key?: string) => Promise
       description: `保俶路口井盖松动，车辆经过有响声${mark(tag)}`,
       location: { address: "西湖区北山街道保俶路口", lat: 30.26, lng: 120.15 },
     };
-    const res = await carefully(tag, () =>
-      fetch(`${base()}/v1/patrols/reports`, json(keys["grid-worker"], body, { "idempotency-key": tag })),
-    );
-    return res && { tag, channel: "grid", id: res.body.id };
+    const send = () =>
+      fetch(`${base()}/v1/patrols/reports`, json(keys["grid-worker"], body, { "idempotency-key": tag }));
+    const res = await carefully(tag, send);
+    return res && { tag, channel: "grid", id: res.body.id, replay: send };
   },
 };
 
@@ -348,6 +354,8 @@ describe("stand-ins killed and restarted while every channel files", () => {
     const flowMs = Date.now() - started;
     expect(gaveUp, "the supervisor gave up").toEqual([]);
     expect(gaveUpOn, "clients that were never acknowledged").toEqual([]);
+    // A stand-in down is "try again" (503 with Retry-After), never a 500.
+    expect(Object.keys(statuses).filter((k) => / 5(0[0-24-9]|[1-9]\d)$/.test(k))).toEqual([]);
     expect(supervisorLog.join("\n")).toMatch(/DynamoDB Local: DynamoDB Local exited \(code 137/);
     expect(supervisorLog.join("\n")).toContain("SQS server: the SQS server closed");
 
@@ -451,6 +459,18 @@ describe("stand-ins killed and restarted while every channel files", () => {
         expect(conversation?.version, `${ack.tag}: two messages, each applied once`).toBe(2);
       }
     }
+    // The idempotency records survived too: each request once more answers the same ticket (200, not a new one).
+    let replays = 0;
+    for (const ack of acks) {
+      if (!ack.replay) continue;
+      const res = await ack.replay();
+      const body = (await res.json()) as any;
+      expect(res.status, `${ack.tag}: replayed`).toBe(200);
+      if (ack.id) expect(body.id, ack.tag).toBe(ack.id);
+      // the web form answers { ticketNo }, Open311 [{ service_request_id }]
+      if (ack.ticketNo) expect(body.ticketNo ?? body[0]?.service_request_id, ack.tag).toBe(ack.ticketNo);
+      replays++;
+    }
     // Whatever the department accepted was a ticket some client was told about.
     for (const id of accepted) expect(ackedIds.has(id), id).toBe(true);
 
@@ -460,7 +480,7 @@ describe("stand-ins killed and restarted while every channel files", () => {
       `stand-in restarts: ${acks.length} acknowledged (${JSON.stringify(perChannel)}) in ${flowMs} ms; ` +
         `${ackedBeforeKill} before the SIGKILL of DynamoDB Local; store down seen after ${storeDownSeen} ms, ` +
         `back after ${storeOutageMs} ms; queue server back after ${queueOutageMs} ms; answers ${JSON.stringify(statuses)}; ` +
-        `${accepted.size} accepted by water; ${pendingBeforeSweep} pending before the sweep; healed in ${healMs} ms; ` +
+        `${replays} replays answered the same ticket; ${accepted.size} accepted by water; ${pendingBeforeSweep} pending before the sweep; healed in ${healMs} ms; ` +
         `${waitingLetters.length} waiting dead letters listed, redrive ${JSON.stringify(redrive)}; ` +
         `now waiting ${JSON.stringify(waitingIn)}; ${all.length} tickets in the table; checked in ${Date.now() - checkStarted} ms\n${supervisorLog.join("\n")}`,
     );
