@@ -8,6 +8,7 @@ import { types } from "wechaty";
 import { mock, PuppetMock } from "wechaty-puppet-mock";
 import { createWechatBot, type WechatBot } from "../../shared/channels/wechat/bot.js";
 import { localPhotoStore } from "../../shared/channels/wechat/photos.js";
+import { createLogger } from "../../shared/log.js";
 import { startTestSystem, type TestSystem } from "../support/system.js";
 import { TICKET_NO } from "../support/wechat.js";
 
@@ -15,8 +16,12 @@ let system: TestSystem;
 let photoDir: string;
 const running: WechatBot[] = [];
 
+/** The system's own log, shown when a test fails (it is quiet otherwise). */
+const systemLog: string[] = [];
 beforeAll(async () => {
-  system = await startTestSystem("wechat-bot");
+  system = await startTestSystem("wechat-bot", undefined, {
+    log: createLogger({}, (line) => systemLog.push(line), "debug"),
+  });
   photoDir = mkdtempSync(join(tmpdir(), "wechat-photos-"));
 });
 afterEach(async () => {
@@ -191,10 +196,7 @@ describe("the WeChat bot on the mock puppet", () => {
     expect(ticket!.description).toContain("健身器材");
   });
 
-  // Skipped for now: passes alone and with test/integration, but in the full `npm test` on this loaded machine the
-  // notification never reached the bot's outbox (bot log empty) — cause not found before the deadline. The same
-  // path is covered by test/functions/notifications.test.ts (sender → outbox) and by this file's bot.
-  it.skip("delivers a progress message to the contact through the outbox", async () => {
+  it("delivers a progress message to the contact through the outbox", async () => {
     const t = await startBot();
     await t.say("东城区新华街道人民路66号下水道堵了污水漫出来");
     const no = TICKET_NO.exec(await t.say("确认"))![0];
@@ -213,13 +215,17 @@ describe("the WeChat bot on the mock puppet", () => {
       body: { action: "accept" },
     });
     expect(accepted.status).toBe(200);
-    // Under load an unacknowledged outbox message comes back after its 30 s visibility timeout.
+    // A stopped bot's last long poll finished before stop() returned (shared/channels/wechat/bot.ts), so no
+    // earlier test's bot holds this message hidden.
     try {
-      await expect.poll(() => t.heard.slice(before).join("\n"), { timeout: 45_000 }).toContain(`工单 ${no}`);
+      await expect.poll(() => t.heard.slice(before).join("\n"), { timeout: 20_000 }).toContain(`工单 ${no}`);
     } catch (err) {
       // What the bot saw helps when this fails on a busy machine.
-      throw new Error(`${String(err)}\nbot log:\n${botLog.join("\n")}`);
+      const history = (await system.runtime.core.store.get(ticket!.id))?.history.map((e) => e.type);
+      throw new Error(
+        `${String(err)}\nhistory: ${history}\nbot log:\n${botLog.join("\n")}\nsystem log:\n${systemLog.slice(-80).join("\n")}`,
+      );
     }
     expect(t.heard.slice(before).join("\n")).toContain("签收");
-  }, 60_000);
+  }, 40_000);
 });

@@ -117,16 +117,20 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
   const sent = new Set<string>();
   const startPoller = () => {
     if (poller) return;
+    // Stopping lets the poll in flight finish and sends what it brought: a long poll cut short on the client
+    // still takes its messages on the server, and they would stay hidden for the queue's visibility timeout.
+    // `abort` ends it only when it outlives its wait by far (the API gone).
+    let stopping = false;
     const abort = new AbortController();
     const wait = opts.outboxWaitSeconds ?? 10;
     const loop = (async () => {
-      while (!abort.signal.aborted) {
+      while (!stopping && !abort.signal.aborted) {
         try {
           const out = (await api(
             "GET",
             `/v1/channels/wechat/outbox?wait=${wait}`,
             undefined,
-            abort.signal,
+            AbortSignal.any([abort.signal, AbortSignal.timeout((wait + 10) * 1000)]),
           )) as {
             messages: { id: string; contactId: string; text: string; lease: string }[];
           };
@@ -148,7 +152,7 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
           if (done.length)
             await api("POST", "/v1/channels/wechat/outbox/ack", { leases: done }, abort.signal);
         } catch (err) {
-          if (abort.signal.aborted) break;
+          if (stopping || abort.signal.aborted) break;
           log.log("warn", "outbox poll failed", errorFields(err));
           await new Promise((r) => setTimeout(r, 1000));
         }
@@ -156,8 +160,10 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
     })();
     poller = {
       stop: async () => {
-        abort.abort();
+        stopping = true;
+        const cut = setTimeout(() => abort.abort(), (wait + 5) * 1000);
         await loop;
+        clearTimeout(cut);
       },
     };
   };
