@@ -1,19 +1,14 @@
 import type { EventEmitter } from "node:events";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { FileBox } from "file-box";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { types } from "wechaty";
 import { mock, PuppetMock } from "wechaty-puppet-mock";
 import { createWechatBot, type WechatBot } from "../../shared/channels/wechat/bot.js";
-import { localPhotoStore } from "../../shared/channels/wechat/photos.js";
 import { createLogger } from "../../shared/log.js";
 import { startTestSystem, type TestSystem } from "../support/system.js";
 import { TICKET_NO } from "../support/wechat.js";
 
 let system: TestSystem;
-let photoDir: string;
 const running: WechatBot[] = [];
 
 /** The system's own log, shown when a test fails (it is quiet otherwise). */
@@ -22,7 +17,6 @@ beforeAll(async () => {
   system = await startTestSystem("wechat-bot", undefined, {
     log: createLogger({}, (line) => systemLog.push(line), "debug"),
   });
-  photoDir = mkdtempSync(join(tmpdir(), "wechat-photos-"));
 });
 afterEach(async () => {
   // Always stop the bots (the mock puppet keeps timers otherwise).
@@ -30,7 +24,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await system?.stop();
-  rmSync(photoDir, { recursive: true, force: true });
 });
 
 /** A bot on a fresh mock puppet, logged in as the city's account, and a resident who talks to it. */
@@ -42,7 +35,6 @@ async function startBot(residentId?: string) {
     puppet,
     apiBaseUrl: system.baseUrl,
     apiKey: system.keys["channel:wechat"],
-    photos: localPhotoStore(photoDir),
     outboxWaitSeconds: 1,
     log: {
       log: (level: string, msg: string, fields?: Record<string, unknown>) => {
@@ -118,8 +110,9 @@ describe("the WeChat bot on the mock puppet", () => {
       location: { lat: expect.closeTo(39.995, 2), lng: expect.closeTo(116.334, 2) },
     });
     expect(ticket!.attachments).toHaveLength(1);
-    expect(ticket!.attachments[0]!.ref).toMatch(/^local-photo:[0-9a-f]{32}\.jpg$/);
-    expect(readdirSync(photoDir)).toContain(ticket!.attachments[0]!.ref.slice("local-photo:".length));
+    // Kept through the API's upload path (the web form's presigned PUT): the API's store has it.
+    const ref = ticket!.attachments[0]!.ref;
+    expect(await system.runtime.core.uploads!.exists(ref)).toBe(true);
     // No internal id in what the resident read.
     expect(t.heard.join("\n")).not.toContain(ticket!.id);
   });
