@@ -101,6 +101,8 @@ const tally = (what: string | number) => {
   statuses[what] = (statuses[what] ?? 0) + 1;
 };
 const RETRYABLE = new Set([409, 429, 500, 502, 503, 504]);
+/** The client a tag belongs to: `hotline-7` → hotline, `wechat-3/wechat-3-2` → wechat, `open311-late-0` → open311-late. */
+const kindOf = (tag: string) => tag.replace(/-\d+(\/.*)?$/, "");
 
 /**
  * A careful client: sends the same request (same key, same message id) until it is answered 2xx, waiting a
@@ -113,11 +115,11 @@ async function carefully(tag: string, send: () => Promise<Response>, ms = 40_000
     try {
       res = await send();
     } catch {
-      tally(`${tag.split(/[-/ ]/)[0]} network`);
+      tally(`${kindOf(tag)} network`);
       await sleep(200);
       continue;
     }
-    tally(`${tag.split(/[-/ ]/)[0]} ${res.status}`);
+    tally(`${kindOf(tag)} ${res.status}`);
     const text = await res.text();
     let body: unknown = text;
     try {
@@ -358,6 +360,7 @@ describe("stand-ins killed and restarted while every channel files", () => {
     const flowMs = Date.now() - started;
     expect(gaveUp, "the supervisor gave up").toEqual([]);
     expect(gaveUpOn, "clients that were never acknowledged").toEqual([]);
+    expect(statuses["open311-late 503"], "the late Open311 client was told to try again").toBeGreaterThan(0);
     // A stand-in down is "try again" (503 with Retry-After), never a 500.
     expect(Object.keys(statuses).filter((k) => / 5(0[0-24-9]|[1-9]\d)$/.test(k))).toEqual([]);
     expect(supervisorLog.join("\n")).toMatch(/DynamoDB Local: DynamoDB Local exited \(code 137/);
