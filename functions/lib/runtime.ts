@@ -59,15 +59,16 @@ export async function createRuntime(
   config: CityConfig,
   extra: {
     quiet?: boolean;
+    /** A logger of the caller's (a test that keeps the log to show when it fails; the Lambdas' Powertools
+     * log, lambda-log.ts); wins over quiet. */
+    log?: Logger;
     preloadModel?: boolean;
     dispatch?: "stream" | "inline";
     metrics?: Metrics;
     uploads?: UploadStore;
-    /** The log (default: shared/log.ts JSON lines on stdout; the Lambdas pass Powertools, lambda-log.ts). */
-    log?: Logger;
   } = {},
 ) {
-  const log = extra.quiet ? undefined : (extra.log ?? createLogger({ service: "intake" }));
+  const log = extra.log ?? (extra.quiet ? undefined : createLogger({ service: "intake" }));
   // In AWS the deployment secret comes from Secrets Manager (INTAKE_SECRET_ID); INTAKE_SECRET, when set, wins.
   if (!settingsIn.secret && settingsIn.secretId) {
     settingsIn = {
