@@ -26,6 +26,7 @@ import type {
   TicketStore,
   ZeroReport,
 } from "../ports.js";
+import { type StatsRow, statsDeltas } from "../routing/stats.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import { conditionFailed, writeIf } from "./conditional.js";
 import {
@@ -35,6 +36,7 @@ import {
   keys,
   PK,
   SK,
+  statsUpdates,
   TABLE_INDEXES,
   TTL_ATTRIBUTE,
   ticketFromItems,
@@ -116,7 +118,22 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     private readonly confirmWrites = false,
     /** The supervision timing that decides GSI2's sort key (shared/closure/supervision.ts). */
     private readonly supervision?: SupervisionPolicy,
+    /** The city's UTC offset: statistics counters are kept per city-local month (shared/routing/stats.ts). */
+    private readonly statsOffsetMinutes = 480,
   ) {}
+
+  /** 退单率 and the rest: counter updates for the events of this write, in the write's own transaction. */
+  private statsItems(ticket: Ticket, events: readonly HistoryEvent[]) {
+    return statsUpdates(ticket.id, statsDeltas(ticket, events, this.statsOffsetMinutes)).map((u) => ({
+      Update: {
+        TableName: this.tableName,
+        Key: u.Key,
+        UpdateExpression: u.UpdateExpression,
+        ExpressionAttributeNames: u.names,
+        ExpressionAttributeValues: u.values,
+      },
+    }));
+  }
 
   /** A merged ticket leaves a link in its parent's partition, so the parent's closure finds every reporter. */
   private childLink(ticket: Ticket) {
@@ -159,7 +176,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       ...ticket.history.map((e) => ({ Put: { TableName: this.tableName, Item: eventItem(ticket.id, e) } })),
       ...this.childLink(ticket),
       ...ticketSideItems(ticket).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
-    ];
+    ] as Record<string, unknown>[];
+    items.push(...this.statsItems(ticket, ticket.history));
     if (idempotency) {
       items.push({
         Put: {
@@ -292,6 +310,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             })),
             ...this.childLink(ticket),
             ...callbacks,
+            ...this.statsItems(ticket, events),
             ...conditions.map((c) => {
               const check = {
                 TableName: this.tableName,
@@ -375,6 +394,38 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
 
   listByStatus(status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>> {
     return this.queryIndex("GSI2", keys.statusPartition(status), limit, cursor);
+  }
+
+  listByGrid(grid: string, status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>> {
+    return this.queryIndex("GSI3", keys.gridHandlerPartition(grid, status), limit, cursor);
+  }
+
+  async readStats(month: string): Promise<StatsRow[]> {
+    const rows = new Map<string, StatsRow>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": PK },
+          ExpressionAttributeValues: { ":pk": keys.statsPartition(month) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const scope = item.scope === "grid" ? "grid" : "department";
+        const id = String(item.sid);
+        const row = rows.get(`${scope}|${id}`) ?? { scope, id, counts: {} };
+        for (const [k, v] of Object.entries(item)) {
+          if (typeof v !== "number" || k === PK || k === SK) continue;
+          row.counts[k] = (row.counts[k] ?? 0) + v;
+        }
+        rows.set(`${scope}|${id}`, row);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return [...rows.values()];
   }
 
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
