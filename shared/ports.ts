@@ -188,7 +188,8 @@ export interface DedupEntry {
   ticketId: string;
   ticketNo: string;
   createdAt: string;
-  title: string;
+  /** Not read by the check (the table's query leaves it out); kept by the in-memory index for the benchmark. */
+  title?: string;
   /** shared/routing/dedup textSignature() */
   signature: string;
   lat?: number;

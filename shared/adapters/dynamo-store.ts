@@ -455,12 +455,14 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             "#id": "id",
             "#no": "ticketNo",
             "#c": "createdAt",
-            "#ti": "title",
             "#sig": "textSignature",
             "#loc": "location",
+            "#lat": "lat",
+            "#lng": "lng",
           },
           ExpressionAttributeValues: { ":pk": keys.dedupPartition(partition), ":since": since },
-          ProjectionExpression: "#t.#id, #t.#no, #t.#c, #t.#ti, #t.#sig, #t.#loc",
+          // Only what the check reads: not the title, not the address or area (fewer bytes per candidate).
+          ProjectionExpression: "#t.#id, #t.#no, #t.#c, #t.#sig, #t.#loc.#lat, #t.#loc.#lng",
           ExclusiveStartKey: start,
         }),
       );
@@ -469,7 +471,6 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
           id: string;
           ticketNo: string;
           createdAt: string;
-          title: string;
           textSignature?: string;
           location?: { lat?: number; lng?: number };
         };
@@ -478,7 +479,6 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
           ticketId: t.id,
           ticketNo: t.ticketNo,
           createdAt: t.createdAt,
-          title: t.title,
           signature: t.textSignature,
           ...(t.location?.lat !== undefined && t.location?.lng !== undefined
             ? { lat: t.location.lat, lng: t.location.lng }
