@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  QueryCommand as LowLevelQueryCommand,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -438,13 +442,17 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     );
   }
 
-  /** One query on the sparse GSI7: the partition's open tickets since `since`, only the fields dedup needs. */
+  /**
+   * One query on the sparse GSI7: the partition's open tickets since `since`, only the fields dedup needs. Sent
+   * as the low-level command and read field by field: a large partition is parsed without unmarshalling every
+   * item into objects first (the per-candidate cost of a check).
+   */
   async dedupCandidates(partition: string, since: string): Promise<DedupEntry[]> {
     const out: DedupEntry[] = [];
-    let start: Record<string, unknown> | undefined;
+    let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.doc.send(
-        new QueryCommand({
+        new LowLevelQueryCommand({
           TableName: this.tableName,
           IndexName: "GSI7",
           KeyConditionExpression: "#pk = :pk AND #sk >= :since",
@@ -460,29 +468,29 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             "#lat": "lat",
             "#lng": "lng",
           },
-          ExpressionAttributeValues: { ":pk": keys.dedupPartition(partition), ":since": since },
+          ExpressionAttributeValues: {
+            ":pk": { S: keys.dedupPartition(partition) },
+            ":since": { S: since },
+          },
           // Only what the check reads: not the title, not the address or area (fewer bytes per candidate).
           ProjectionExpression: "#t.#id, #t.#no, #t.#c, #t.#sig, #t.#loc.#lat, #t.#loc.#lng",
           ExclusiveStartKey: start,
         }),
       );
       for (const item of page?.Items ?? []) {
-        const t = item.ticket as {
-          id: string;
-          ticketNo: string;
-          createdAt: string;
-          textSignature?: string;
-          location?: { lat?: number; lng?: number };
-        };
-        if (!t?.textSignature) continue;
+        const t = item.ticket?.M;
+        const sig = t?.textSignature?.S;
+        const id = t?.id?.S;
+        if (!t || !sig || !id) continue;
+        const loc = t.location?.M;
+        const lat = loc?.lat?.N;
+        const lng = loc?.lng?.N;
         out.push({
-          ticketId: t.id,
-          ticketNo: t.ticketNo,
-          createdAt: t.createdAt,
-          signature: t.textSignature,
-          ...(t.location?.lat !== undefined && t.location?.lng !== undefined
-            ? { lat: t.location.lat, lng: t.location.lng }
-            : {}),
+          ticketId: id,
+          ticketNo: t.ticketNo?.S ?? "",
+          createdAt: t.createdAt?.S ?? "",
+          signature: sig,
+          ...(lat !== undefined && lng !== undefined ? { lat: Number(lat), lng: Number(lng) } : {}),
         });
       }
       start = page?.LastEvaluatedKey;
