@@ -649,9 +649,11 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
 
   // A move into a queued state needs a delivery; a step that stays there (extend, warn, urge, co-handling…)
   // keeps an undelivered mark.
+  // A hand-up from `dispatched` stays `dispatched` but now waits in the street office's queue: always a delivery.
   next.dispatchPending =
     (SAME_STATE_KEEPS_PENDING.has(command.type) && ticket.dispatchPending) ||
-    (QUEUED_STATES.has(next.status) && (next.status !== ticket.status || ticket.dispatchPending));
+    (QUEUED_STATES.has(next.status) &&
+      (next.status !== ticket.status || ticket.dispatchPending || command.type === "hand-up"));
   const event: HistoryEvent = {
     seq: ticket.history.length,
     at,

@@ -469,6 +469,9 @@ describe("小事一格解决 to the grid worker (smallMatters.to: grid-worker) a
 
   it("not small after all: handed up to the street office or to triage; the office may take one over", async () => {
     const up = await small();
+    // its dispatch to the grid owes no queue message: the mark is gone before the hand-up, which must owe one
+    await sweepPending(gw.runtime.core, { graceSeconds: 0 });
+    expect((await gw.runtime.core.store.get(up.id))?.dispatchPending).toBe(false);
     const bad = await act(up.id, worker, { action: "hand-up", to: "nowhere", reason: "x" }, gw);
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe("to");
