@@ -345,7 +345,7 @@ async function main() {
       print(
         `DynamoDB Local (GSI7), ${dynamoSize.toLocaleString()} open tickets`,
         await evaluate(rows, store, async (p, e) =>
-          put([ticketItem(ticketOf(e.ticketId, e.title, e.signature, p, e.createdAt), PHONE_KEY)]),
+          put([ticketItem(ticketOf(e.ticketId, e.title ?? "", e.signature, p, e.createdAt), PHONE_KEY)]),
         ),
       );
     } finally {

@@ -137,6 +137,15 @@ export const HTTP_ROUTES = [
     entry: "functions/wechat-oa-verify.ts",
   },
   { method: "POST", path: "/v1/channels/wechat-oa", name: "wechat-oa", entry: "functions/wechat-oa.ts" },
+  // 小事一格解决: the grid worker's work list; statistics (退单率…) per department and per grid cell.
+  { method: "GET", path: "/v1/grids/mine/inbox", name: "grids-inbox", entry: "functions/grids-inbox.ts" },
+  {
+    method: "GET",
+    path: "/v1/stats/departments",
+    name: "stats-departments",
+    entry: "functions/stats-departments.ts",
+  },
+  { method: "GET", path: "/v1/stats/grids", name: "stats-grids", entry: "functions/stats-grids.ts" },
 ] as const;
 
 /** Functions started by schedules rather than HTTP. */

@@ -20,6 +20,7 @@ export const route: Route = async (req, core) => {
 };
 
 // Channel gateways: `confirm` only (the reporter's own verification, 核查 by the reporter).
-export const roles = ["department", "dispatcher", "operator", "channel"] as const;
+// Grid workers: accept, progress, resolve, extend, hand-up on the small matters their grid cell handles.
+export const roles = ["department", "dispatcher", "operator", "channel", "grid-worker"] as const;
 
 export const handler = httpHandler(route, roles, fromEnvironment);

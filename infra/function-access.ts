@@ -157,6 +157,11 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     send: ["wechat-bot"],
     wechatSecret: true,
   },
+  // 小事一格解决: the grid worker's work list, one GSI3 query per state; no queue.
+  "grids-inbox": { table: "read", timeoutSeconds: 10 },
+  // Statistics: one query of the month's counter items (written by the transactions that count).
+  "stats-departments": { table: "read", timeoutSeconds: 10 },
+  "stats-grids": { table: "read", timeoutSeconds: 10 },
 };
 
 export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];

@@ -3,6 +3,7 @@ import type { CallbackRecord } from "./closure/schema.js";
 import type { Actor } from "./domain/lifecycle.js";
 import type { Channel, HistoryEvent, QueueMessage, Role, Ticket, TicketStatus } from "./domain/ticket.js";
 import type { Notification } from "./notify/notification.js";
+import type { StatsRow } from "./routing/stats.js";
 
 /** Logical queue: a department id, or "triage" for the dispatchers' queue. */
 export type QueueTarget = string;
@@ -139,6 +140,13 @@ export interface TicketStore {
   listFiledBy(actor: string, limit: number): Promise<string[]>;
   /** The day's patrol activity: zero reports and patrol tickets filed (city-local day `yyyymmdd`). */
   patrolDay(day: string): Promise<{ zero: ZeroReport[]; reports: PatrolReportRecord[] }>;
+  /** Tickets in `status` that a grid cell's workers handle (小事一格解决), oldest change first (index GSI3). */
+  listByGrid(grid: string, status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>>;
+  /**
+   * The statistics counters of a city-local month `yyyymm` (退单率…), per department and per grid cell: one
+   * query of the month's counter items (shared/routing/stats.ts), never the tickets.
+   */
+  readStats(month: string): Promise<StatsRow[]>;
 }
 
 /** 零报告: "nothing new in my grid today", one per worker per city day. */
@@ -182,7 +190,8 @@ export interface DedupEntry {
   ticketId: string;
   ticketNo: string;
   createdAt: string;
-  title: string;
+  /** Not read by the check (the table's query leaves it out); kept by the in-memory index for the benchmark. */
+  title?: string;
   /** shared/routing/dedup textSignature() */
   signature: string;
   lat?: number;

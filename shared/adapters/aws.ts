@@ -123,6 +123,7 @@ export function createAwsCore(
     secrets,
     settings.confirmWrites,
     config.deadlines,
+    config.city.timezoneOffsetMinutes,
   );
   const queue = new SqsQueue(clients.sqs, settings.queueUrlBase, settings.queuePrefix);
   // SMS for web, hotline and Open311 reporters: a recorder locally, Amazon SNS in AWS (loaded on first use, so

@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  QueryCommand as LowLevelQueryCommand,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -26,6 +30,7 @@ import type {
   TicketStore,
   ZeroReport,
 } from "../ports.js";
+import { type StatsRow, statsDeltas } from "../routing/stats.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import { conditionFailed, writeIf } from "./conditional.js";
 import {
@@ -35,6 +40,7 @@ import {
   keys,
   PK,
   SK,
+  statsUpdates,
   TABLE_INDEXES,
   TTL_ATTRIBUTE,
   ticketFromItems,
@@ -116,7 +122,22 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     private readonly confirmWrites = false,
     /** The supervision timing that decides GSI2's sort key (shared/closure/supervision.ts). */
     private readonly supervision?: SupervisionPolicy,
+    /** The city's UTC offset: statistics counters are kept per city-local month (shared/routing/stats.ts). */
+    private readonly statsOffsetMinutes = 480,
   ) {}
+
+  /** 退单率 and the rest: counter updates for the events of this write, in the write's own transaction. */
+  private statsItems(ticket: Ticket, events: readonly HistoryEvent[]) {
+    return statsUpdates(ticket.id, statsDeltas(ticket, events, this.statsOffsetMinutes)).map((u) => ({
+      Update: {
+        TableName: this.tableName,
+        Key: u.Key,
+        UpdateExpression: u.UpdateExpression,
+        ExpressionAttributeNames: u.names,
+        ExpressionAttributeValues: u.values,
+      },
+    }));
+  }
 
   /** A merged ticket leaves a link in its parent's partition, so the parent's closure finds every reporter. */
   private childLink(ticket: Ticket) {
@@ -159,7 +180,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       ...ticket.history.map((e) => ({ Put: { TableName: this.tableName, Item: eventItem(ticket.id, e) } })),
       ...this.childLink(ticket),
       ...ticketSideItems(ticket).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
-    ];
+    ] as Record<string, unknown>[];
+    items.push(...this.statsItems(ticket, ticket.history));
     if (idempotency) {
       items.push({
         Put: {
@@ -292,6 +314,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             })),
             ...this.childLink(ticket),
             ...callbacks,
+            ...this.statsItems(ticket, events),
             ...conditions.map((c) => {
               const check = {
                 TableName: this.tableName,
@@ -392,6 +415,38 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return this.queryIndex("GSI2", keys.statusPartition(status), limit, cursor);
   }
 
+  listByGrid(grid: string, status: TicketStatus, limit: number, cursor?: string): Promise<Page<Ticket>> {
+    return this.queryIndex("GSI3", keys.gridHandlerPartition(grid, status), limit, cursor);
+  }
+
+  async readStats(month: string): Promise<StatsRow[]> {
+    const rows = new Map<string, StatsRow>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": PK },
+          ExpressionAttributeValues: { ":pk": keys.statsPartition(month) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const scope = item.scope === "grid" ? "grid" : "department";
+        const id = String(item.sid);
+        const row = rows.get(`${scope}|${id}`) ?? { scope, id, counts: {} };
+        for (const [k, v] of Object.entries(item)) {
+          if (typeof v !== "number" || k === PK || k === SK) continue;
+          row.counts[k] = (row.counts[k] ?? 0) + v;
+        }
+        rows.set(`${scope}|${id}`, row);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return [...rows.values()];
+  }
+
   listByReporterPhone(phone: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
     return this.queryIndex(
       "GSI4",
@@ -402,13 +457,17 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     );
   }
 
-  /** One query on the sparse GSI7: the partition's open tickets since `since`, only the fields dedup needs. */
+  /**
+   * One query on the sparse GSI7: the partition's open tickets since `since`, only the fields dedup needs. Sent
+   * as the low-level command and read field by field: a large partition is parsed without unmarshalling every
+   * item into objects first (the per-candidate cost of a check).
+   */
   async dedupCandidates(partition: string, since: string): Promise<DedupEntry[]> {
     const out: DedupEntry[] = [];
-    let start: Record<string, unknown> | undefined;
+    let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.doc.send(
-        new QueryCommand({
+        new LowLevelQueryCommand({
           TableName: this.tableName,
           IndexName: "GSI7",
           KeyConditionExpression: "#pk = :pk AND #sk >= :since",
@@ -419,34 +478,34 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             "#id": "id",
             "#no": "ticketNo",
             "#c": "createdAt",
-            "#ti": "title",
             "#sig": "textSignature",
             "#loc": "location",
+            "#lat": "lat",
+            "#lng": "lng",
           },
-          ExpressionAttributeValues: { ":pk": keys.dedupPartition(partition), ":since": since },
-          ProjectionExpression: "#t.#id, #t.#no, #t.#c, #t.#ti, #t.#sig, #t.#loc",
+          ExpressionAttributeValues: {
+            ":pk": { S: keys.dedupPartition(partition) },
+            ":since": { S: since },
+          },
+          // Only what the check reads: not the title, not the address or area (fewer bytes per candidate).
+          ProjectionExpression: "#t.#id, #t.#no, #t.#c, #t.#sig, #t.#loc.#lat, #t.#loc.#lng",
           ExclusiveStartKey: start,
         }),
       );
       for (const item of page?.Items ?? []) {
-        const t = item.ticket as {
-          id: string;
-          ticketNo: string;
-          createdAt: string;
-          title: string;
-          textSignature?: string;
-          location?: { lat?: number; lng?: number };
-        };
-        if (!t?.textSignature) continue;
+        const t = item.ticket?.M;
+        const sig = t?.textSignature?.S;
+        const id = t?.id?.S;
+        if (!t || !sig || !id) continue;
+        const loc = t.location?.M;
+        const lat = loc?.lat?.N;
+        const lng = loc?.lng?.N;
         out.push({
-          ticketId: t.id,
-          ticketNo: t.ticketNo,
-          createdAt: t.createdAt,
-          title: t.title,
-          signature: t.textSignature,
-          ...(t.location?.lat !== undefined && t.location?.lng !== undefined
-            ? { lat: t.location.lat, lng: t.location.lng }
-            : {}),
+          ticketId: id,
+          ticketNo: t.ticketNo?.S ?? "",
+          createdAt: t.createdAt?.S ?? "",
+          signature: sig,
+          ...(lat !== undefined && lng !== undefined ? { lat: Number(lat), lng: Number(lng) } : {}),
         });
       }
       start = page?.LastEvaluatedKey;

@@ -2,6 +2,7 @@ import { createHash, createHmac } from "node:crypto";
 import { type CallbackRecord, withClosureDefaults } from "../closure/schema.js";
 import { nextSupervisionAt, type SupervisionPolicy } from "../closure/supervision.js";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
+import type { StatsDelta } from "../routing/stats.js";
 
 /**
  * The single-table layout: every key is built here and nowhere else.
@@ -22,6 +23,8 @@ import type { HistoryEvent, Ticket } from "../domain/ticket.js";
  *   CREATED#<yyyymm> / <createdAt>#<id>      every ticket by creation month (UTC; Open311 request listings)
  *   FILER#<actor> / <createdAt>#<id>          a ticket a grid worker filed (their "mine" list, with the ticket)
  *   CONV#<channelUserId> / CONV              a resident's channel conversation (会话; expires when abandoned)
+ *   STATS#<yyyymm> / DEPT#<id>#<shard>       a department's statistics counters of that city month (退单率…),
+ *   STATS#<yyyymm> / GRID#<path>#<shard>     a grid cell's; added to in the transaction of the events counted
  * GSI7 (sparse) holds open tickets with a text signature under DEDUP#<area>#<top category>, sorted by creation.
  */
 export const PK = "PK";
@@ -33,7 +36,12 @@ export const TTL_ATTRIBUTE = "expiresAt";
 export const TABLE_INDEXES = [
   { name: "GSI1", pk: "GSI1PK", sk: "GSI1SK", purpose: "sparse: dispatch-pending tickets by time" },
   { name: "GSI2", pk: "GSI2PK", sk: "GSI2SK", purpose: "status + next supervision moment (due time)" },
-  { name: "GSI3", pk: "GSI3PK", sk: "GSI3SK", purpose: "department + status" },
+  {
+    name: "GSI3",
+    pk: "GSI3PK",
+    sk: "GSI3SK",
+    purpose: "handler + status: department, or the grid cell handling a small matter",
+  },
   { name: "GSI4", pk: "GSI4PK", sk: "GSI4SK", purpose: "reporter (hashed phone)" },
   { name: "GSI5", pk: "GSI5PK", sk: "GSI5SK", purpose: "area + category + time (dedup, hotspots)" },
   { name: "GSI6", pk: "GSI6PK", sk: "GSI6SK", purpose: "channel resident (hashed channel user id) + time" },
@@ -83,7 +91,51 @@ export const keys = {
   channelUserPartition: (channel: string, channelUserId: string) =>
     `CHUSER#${createHash("sha256").update(`${channel}\n${channelUserId}`).digest("hex")}`,
   dedupPartition: (partition: string) => `DEDUP#${partition}`,
+  statsPartition: (month: string) => `STATS#${month}`,
+  /** GSI3 partition of the tickets a grid cell's workers handle (小事一格解决), by status. */
+  gridHandlerPartition: (grid: string, status: string) => `GRID#${grid}#${status}`,
 };
+
+/**
+ * Counter items per (scope, id, month) are split over this many shards (by ticket id), so that concurrent
+ * transactions of one busy department rarely touch the same item; a read adds the shards up.
+ */
+export const STATS_SHARDS = 4;
+
+/** The counters' sort key prefix of a scope. */
+export const STATS_PREFIX = { department: "DEPT#", grid: "GRID#" } as const;
+
+function shardOf(ticketId: string): number {
+  return createHash("sha256").update(ticketId).digest()[0]! % STATS_SHARDS;
+}
+
+/** The counter items to add to in the transaction that stores `deltas` (shared/routing/stats.ts). */
+export function statsUpdates(
+  ticketId: string,
+  deltas: readonly StatsDelta[],
+): {
+  Key: Record<string, string>;
+  UpdateExpression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}[] {
+  const shard = shardOf(ticketId);
+  return deltas.map((d) => {
+    const names: Record<string, string> = { "#scope": "scope", "#sid": "sid" };
+    const values: Record<string, unknown> = { ":entity": "stats", ":scope": d.scope, ":sid": d.id };
+    const adds = Object.entries(d.counts).map(([k, n], i) => {
+      names[`#c${i}`] = k;
+      values[`:c${i}`] = n;
+      return `#c${i} :c${i}`;
+    });
+    return {
+      Key: { [PK]: keys.statsPartition(d.month), [SK]: `${STATS_PREFIX[d.scope]}${d.id}#${shard}` },
+      UpdateExpression: `SET entity = :entity, #scope = :scope, #sid = :sid ADD ${adds.join(", ")}`,
+      names,
+      values,
+    };
+  });
+}
 
 /** States whose deadlines the supervision sweep watches through GSI2. */
 export const SUPERVISED_STATES = ["dispatched", "accepted"] as const;
@@ -121,7 +173,10 @@ export function ticketItem(
     item.GSI1PK = keys.pendingPartition;
     item.GSI1SK = `${ticket.updatedAt}#${ticket.id}`;
   }
-  if (ticket.department) {
+  if (ticket.handlingGrid) {
+    item.GSI3PK = keys.gridHandlerPartition(ticket.handlingGrid, ticket.status);
+    item.GSI3SK = `${ticket.updatedAt}#${ticket.id}`;
+  } else if (ticket.department) {
     item.GSI3PK = `DEPT#${ticket.department}#${ticket.status}`;
     item.GSI3SK = `${ticket.updatedAt}#${ticket.id}`;
   }

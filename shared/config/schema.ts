@@ -254,10 +254,15 @@ export const CityConfig = z
       }),
     /**
      * 小事一格解决: these categories, when the report is placed in a grid cell and is not urgent, go to that grid's
-     * street office (`<district>-<street>`) instead of the bureau the rules name.
+     * street office (`<district>-<street>`, `to: "street-office"`) or to the grid workers bound to that grid cell
+     * (`to: "grid-worker"`: their work list GET /v1/grids/mine/inbox, the street office accountable) instead of
+     * the bureau the rules name.
      */
     smallMatters: z
-      .object({ categories: z.array(id).default([]), to: z.enum(["street-office"]).default("street-office") })
+      .object({
+        categories: z.array(id).default([]),
+        to: z.enum(["street-office", "grid-worker"]).default("street-office"),
+      })
       .strict()
       .default({ categories: [], to: "street-office" }),
     /** 退单: when a ticket escalates to joint handling, and whether a `not_ours` return goes straight on. */

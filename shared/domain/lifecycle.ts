@@ -54,6 +54,8 @@ export type Command =
       dueAt: string | null;
       acceptDueAt?: string | null;
       coHandlers?: CoHandlerAssignment[];
+      /** 小事一格解决: the grid cell whose grid workers handle it (`department` is its street office). */
+      grid?: string;
     }
   | { type: "triage"; reason: string }
   | { type: "accept"; note?: string }
@@ -101,6 +103,17 @@ export type Command =
     }
   /** 小事一格解决: a grid worker fixed it on the spot while filing; the ticket is closed at once. */
   | { type: "handle-on-site"; result: string; evidence: Attachment[] }
+  /**
+   * 小事一格解决, not small after all: the grid worker hands the ticket up to the grid's street office
+   * (`department`, fresh deadlines) or, with `department: null`, to triage.
+   */
+  | {
+      type: "hand-up";
+      reason: string;
+      department: string | null;
+      dueAt: string | null;
+      acceptDueAt?: string | null;
+    }
   // 协办: a co-handling department accepts (签收) and reports (反馈) its part.
   | { type: "co-accept"; note?: string }
   | { type: "co-report"; result: string }
@@ -115,6 +128,7 @@ export type Command =
       department: string | null;
       dueAt: string | null;
       coHandlers?: CoHandlerAssignment[];
+      grid?: string;
     }
   | {
       type: "unmerge";
@@ -122,6 +136,7 @@ export type Command =
       dueAt: string | null;
       coHandlers?: CoHandlerAssignment[];
       note?: string;
+      grid?: string;
     };
 
 export type CommandType = Command["type"];
@@ -135,9 +150,10 @@ interface Rule {
 export const TRANSITIONS: Readonly<Record<CommandType, Rule>> = {
   dispatch: { roles: ["system"], from: ["received"] },
   triage: { roles: ["system"], from: ["received"] },
-  accept: { roles: ["department"], from: ["dispatched"] },
-  progress: { roles: ["department"], from: ["accepted"] },
-  resolve: { roles: ["department"], from: ["accepted"] },
+  // grid-worker: a small matter routed to the workers of their grid cell (小事一格解决, `handlingGrid`).
+  accept: { roles: ["department", "grid-worker"], from: ["dispatched"] },
+  progress: { roles: ["department", "grid-worker"], from: ["accepted"] },
+  resolve: { roles: ["department", "grid-worker"], from: ["accepted"] },
   // system: the sweeper returns a dispatch nobody accepted after queues.maxRedrives dead-letter redrives.
   return: { roles: ["department", "system"], from: ["dispatched", "accepted"] },
   assign: { roles: ["dispatcher"], from: ["triage"] },
@@ -145,7 +161,7 @@ export const TRANSITIONS: Readonly<Record<CommandType, Rule>> = {
   reject: { roles: ["dispatcher"], from: ["received", "triage"] },
   merge: { roles: ["dispatcher", "system"], from: ["received", "triage"] },
   reopen: { roles: ["dispatcher", "operator"], from: ["closed"] },
-  extend: { roles: ["department"], from: ["dispatched", "accepted"] },
+  extend: { roles: ["department", "grid-worker"], from: ["dispatched", "accepted"] },
   "approve-extension": { roles: ["dispatcher"], from: ["dispatched", "accepted"] },
   "refuse-extension": { roles: ["dispatcher"], from: ["dispatched", "accepted"] },
   warn: { roles: ["system"], from: ["dispatched", "accepted"] },
@@ -159,6 +175,7 @@ export const TRANSITIONS: Readonly<Record<CommandType, Rule>> = {
   // A resident rating through a signed link acts as `system` (no key); WeChat through its gateway; operators by phone.
   rate: { roles: ["operator", "channel", "system"], from: ["closed"] },
   "handle-on-site": { roles: ["grid-worker"], from: ["received"] },
+  "hand-up": { roles: ["grid-worker"], from: ["dispatched", "accepted"] },
   "co-accept": { roles: ["department"], from: ["dispatched", "accepted"] },
   "co-report": { roles: ["department"], from: ["dispatched", "accepted"] },
   forward: { roles: ["system"], from: ["triage"] },
@@ -260,6 +277,17 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
   ) {
     throw new ForbiddenError();
   }
+  // 小事一格解决: while a grid cell's workers handle a ticket, only they act on it — but its street office may
+  // take it over by accepting it itself (a grid worker who does not come).
+  if (actor.role === "grid-worker" && command.type !== "handle-on-site") {
+    if (!ticket.handlingGrid || ticket.handlingGrid !== actor.grid)
+      throw new ForbiddenError("该工单不由本网格办理 / this ticket is not handled by your grid cell");
+  } else if (actor.role === "department" && ticket.handlingGrid && !CO_COMMANDS.has(command.type)) {
+    if (command.type !== "accept")
+      throw new ForbiddenError(
+        "该工单由网格员办理，街道可签收接手 / the grid worker handles this ticket; the street office may accept it to take over",
+      );
+  }
   if (!rule.from.includes(ticket.status)) {
     throw new IllegalTransitionError(ticket.status, command.type);
   }
@@ -274,12 +302,14 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
     case "forward":
       next.status = "dispatched";
       next.department = command.department;
+      next.handlingGrid = command.type === "dispatch" && command.grid ? command.grid : null;
       next.dispatchedAt = at;
       refreshDeadlines(next, {
         dueAt: command.dueAt,
         acceptDueAt: command.type === "dispatch" ? (command.acceptDueAt ?? null) : null,
       });
       data = { department: command.department, dueAt: command.dueAt, acceptDueAt: next.acceptDueAt };
+      if (next.handlingGrid) data.grid = next.handlingGrid;
       if (command.type === "dispatch" && command.coHandlers?.length) {
         next.coHandlers = coHandlersFrom(command.coHandlers, command.department);
         data.coHandlers = next.coHandlers.map((c) => c.department);
@@ -293,6 +323,30 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
     case "accept":
       next.status = "accepted";
       note = command.note?.trim() || undefined;
+      if (ticket.handlingGrid) {
+        if (actor.role === "department") {
+          // the street office takes the small matter over from its grid worker
+          next.handlingGrid = null;
+          data = { takenOverFrom: ticket.handlingGrid };
+        } else data = { grid: ticket.handlingGrid };
+      }
+      break;
+    case "hand-up":
+      note = required(command.reason, "reason");
+      data = { grid: ticket.handlingGrid, to: command.department ? "street-office" : "triage" };
+      next.handlingGrid = null;
+      next.coHandlers = [];
+      if (command.department) {
+        next.status = "dispatched";
+        next.department = command.department;
+        next.dispatchedAt = at;
+        data.department = command.department;
+        refreshDeadlines(next, { dueAt: command.dueAt, acceptDueAt: command.acceptDueAt ?? null });
+      } else {
+        next.status = "triage";
+        next.department = null;
+        refreshDeadlines(next, { dueAt: null, acceptDueAt: null });
+      }
       break;
     case "progress":
       note = required(command.note, "note");
@@ -343,6 +397,7 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
         },
       ];
       next.department = null;
+      next.handlingGrid = null;
       refreshDeadlines(next, { dueAt: null, acceptDueAt: null });
       next.coHandlers = [];
       break;
@@ -350,6 +405,7 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
     case "assign":
       next.status = "dispatched";
       next.department = command.department;
+      next.handlingGrid = null;
       next.dispatchedAt = at;
       refreshDeadlines(next, {
         dueAt: command.dueAt,
@@ -393,7 +449,13 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
         r.seq === command.seq ? { ...r, wrong: command.wrong } : r,
       );
       note = command.note?.trim() || undefined;
-      data = { seq: command.seq, department: target.department, wrong: command.wrong };
+      // `previous`: the statistics (退单率) count a re-judged return once.
+      data = {
+        seq: command.seq,
+        department: target.department,
+        wrong: command.wrong,
+        previous: target.wrong,
+      };
       break;
     }
     case "keep-separate":
@@ -407,10 +469,12 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       if (command.department) {
         next.status = "dispatched";
         next.department = command.department;
+        next.handlingGrid = command.grid ?? null;
         next.dispatchedAt = at;
         next.dueAt = command.dueAt;
         next.coHandlers = coHandlersFrom(command.coHandlers, command.department);
         data = { department: command.department, dueAt: command.dueAt };
+        if (command.grid) data.grid = command.grid;
       } else {
         next.status = "triage";
       }
@@ -585,9 +649,11 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
 
   // A move into a queued state needs a delivery; a step that stays there (extend, warn, urge, co-handling…)
   // keeps an undelivered mark.
+  // A hand-up from `dispatched` stays `dispatched` but now waits in the street office's queue: always a delivery.
   next.dispatchPending =
     (SAME_STATE_KEEPS_PENDING.has(command.type) && ticket.dispatchPending) ||
-    (QUEUED_STATES.has(next.status) && (next.status !== ticket.status || ticket.dispatchPending));
+    (QUEUED_STATES.has(next.status) &&
+      (next.status !== ticket.status || ticket.dispatchPending || command.type === "hand-up"));
   const event: HistoryEvent = {
     seq: ticket.history.length,
     at,

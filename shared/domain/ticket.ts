@@ -173,6 +173,11 @@ export const Ticket = z.object({
   textSignature: z.string().optional(),
   /** The repeat index partition (area + top-level category) the ticket is kept in while open. */
   dedupKey: z.string().optional(),
+  /**
+   * 小事一格解决 to the grid worker: the grid cell (full path) whose grid workers handle the ticket; `department`
+   * is then the street office answerable for it, which gets no queue message while the grid handles it.
+   */
+  handlingGrid: z.string().nullable().optional(),
   /** Set while the ticket's current queue delivery has not been confirmed (no-loss outbox). */
   dispatchPending: z.boolean(),
   /** The Amazon Connect contact id of the call the operator filed it on (hotline only). */

@@ -22,15 +22,23 @@ export function coHandlerAssignments(
   });
 }
 
-/** Where the rules send a ticket now: lead, its deadline and its co-handlers; null → triage. */
+/**
+ * Where the rules send a ticket now: lead, its deadline and its co-handlers, and for a small matter handled by
+ * the grid workers (小事一格解决) their grid cell; null → triage.
+ */
 export function routeNow(
   core: Core,
   ticket: Pick<Ticket, "categoryId" | "urgency"> & { location: { area?: AreaPath } },
   now: Date,
   exclude: ReadonlySet<string> = new Set(),
-): { department: string; dueAt: string; coHandlers: CoHandlerAssignment[] } | null {
+): { department: string; grid?: string; dueAt: string; coHandlers: CoHandlerAssignment[] } | null {
   const decision = core.decider.decide(ticket.categoryId, ticket.location.area, ticket.urgency as Urgency);
   if (!decision || exclude.has(decision.lead)) return null;
   const dueAt = core.deadlines.dueAt(now, ticket.urgency, ticket.categoryId);
-  return { department: decision.lead, dueAt, coHandlers: coHandlerAssignments(core, decision, now, dueAt) };
+  return {
+    department: decision.lead,
+    ...(decision.grid ? { grid: decision.grid } : {}),
+    dueAt,
+    coHandlers: coHandlerAssignments(core, decision, now, dueAt),
+  };
 }

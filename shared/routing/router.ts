@@ -100,8 +100,13 @@ export interface CoHandlerDecision {
 export interface RoutingDecision {
   lead: string;
   coHandlers: CoHandlerDecision[];
-  /** `rule`: the 事项清单; `small-matter`: 小事一格解决, the grid's street office. */
+  /** `rule`: the 事项清单; `small-matter`: 小事一格解决, the grid's street office (or its grid workers). */
   basis: "rule" | "small-matter";
+  /**
+   * 小事一格解决 with `smallMatters.to: "grid-worker"`: the grid cell (full path) whose workers handle it; `lead`
+   * is then the street office answerable for that grid.
+   */
+  grid?: string;
 }
 
 type RuleInput = Omit<RoutingRule, "coHandlers"> & { coHandlers?: CoHandlerDecision[] };
@@ -116,7 +121,8 @@ export interface DecisionConfig {
 /**
  * The full routing decision for (category, area, urgency): the most specific rule's lead and co-handlers; a
  * small matter (smallMatters.categories, or a sub-category of one) placed in a grid cell and not urgent goes to
- * that grid's street office instead. null: no rule, triage.
+ * that grid's street office instead, or (smallMatters.to "grid-worker") to the grid's workers with the street
+ * office answerable. null: no rule, triage.
  */
 export function createDecider(config: DecisionConfig) {
   const router = createRouter(config);
@@ -149,7 +155,13 @@ export function createDecider(config: DecisionConfig) {
       if (!categoryId) return null;
       if (area?.grid && area.street && urgency !== "urgent" && isSmall(categoryId)) {
         const office = `${area.district}-${area.street}`;
-        if (depts.has(office)) return { lead: office, coHandlers: [], basis: "small-matter" };
+        if (depts.has(office)) {
+          const grid =
+            config.smallMatters?.to === "grid-worker" && area.community
+              ? `${area.district}/${area.street}/${area.community}/${area.grid}`
+              : undefined;
+          return { lead: office, coHandlers: [], basis: "small-matter", ...(grid ? { grid } : {}) };
+        }
       }
       const lead = router.route(categoryId, area);
       if (!lead) return null;

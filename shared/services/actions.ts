@@ -79,6 +79,12 @@ export const ActionInput = z.discriminatedUnion("action", [
   }),
   z.object({ action: z.literal("keep-separate"), note: text(2000).optional() }),
   z.object({ action: z.literal("unmerge"), note: text(2000).optional() }),
+  // 小事一格解决, not small after all: the grid worker hands it up to the grid's street office or to triage.
+  z.object({
+    action: z.literal("hand-up"),
+    to: z.enum(["street-office", "triage"]).default("street-office"),
+    reason: text(2000),
+  }),
 ]);
 export type ActionInput = z.infer<typeof ActionInput>;
 
@@ -96,7 +102,8 @@ export function assertCanRead(ticket: Ticket, actor: Actor): void {
       : actor.role === "channel"
         ? ticket.channel === actor.channel
         : actor.role === "grid-worker"
-          ? ticket.history[0]?.actor === actor.id
+          ? ticket.history[0]?.actor === actor.id ||
+            (!!actor.grid && ticket.history.some((e) => e.data?.grid === actor.grid))
           : actor.role === "system";
   // Not "forbidden": a caller who may not read a ticket cannot tell it from one that does not exist.
   if (!owned) throw new NotFoundError(`工单 ${ticket.id}`);
@@ -172,6 +179,22 @@ async function toCommand(
         dueAt: route?.dueAt ?? null,
         coHandlers: route?.coHandlers ?? [],
         note: input.note,
+        ...(route?.grid ? { grid: route.grid } : {}),
+      };
+    }
+    case "hand-up": {
+      const a = ticket.location.area;
+      const office = a?.district && a.street ? `${a.district}-${a.street}` : null;
+      const toOffice = input.to === "street-office" && office && core.departments.has(office);
+      if (input.to === "street-office" && !toOffice)
+        throw new ValidationError("该网格没有街道办事处 / no street office for this grid", "to");
+      return {
+        type: "hand-up",
+        reason: input.reason,
+        department: toOffice ? office : null,
+        ...(toOffice
+          ? core.deadlines.deadlines(now, ticket.urgency, ticket.categoryId)
+          : { dueAt: null, acceptDueAt: null }),
       };
     }
     case "verify":
@@ -354,6 +377,12 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
       throw new ForbiddenError("该工单不属于本单位 / this ticket is not assigned to your department");
     }
     if (actor.role === "channel") assertReporterConfirms(current, actor, input);
+    // A grid worker acts only on what its grid cell handles (小事一格解决); anything else it cannot tell apart
+    // from a ticket that does not exist, unless it filed it.
+    if (actor.role === "grid-worker" && (!current.handlingGrid || current.handlingGrid !== actor.grid)) {
+      assertCanRead(current, actor);
+      throw new ForbiddenError("该工单不由本网格办理 / this ticket is not handled by your grid cell");
+    }
     // Checked before anything changes: a lease of another ticket is refused, never used to delete.
     const handle =
       actor.role === "department" && "leaseToken" in input && input.leaseToken

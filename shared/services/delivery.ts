@@ -5,9 +5,13 @@ import { errorFields } from "../log.js";
 import { deadLetterTarget, TRIAGE } from "../ports.js";
 import type { Core } from "./context.js";
 
-/** The queue a ticket waits in: its department's while dispatched, triage while in triage; otherwise none. */
+/**
+ * The queue a ticket waits in: its department's while dispatched, triage while in triage; otherwise none. A small
+ * matter handled by a grid cell's workers waits in no queue: they read it from their work list (an index query).
+ */
 export function waitingTarget(ticket: Ticket): string | null {
-  return ticket.status === "triage" ? TRIAGE : ticket.status === "dispatched" ? ticket.department : null;
+  if (ticket.status === "triage") return TRIAGE;
+  return ticket.status === "dispatched" && !ticket.handlingGrid ? ticket.department : null;
 }
 
 /** The message a queue carries for `ticket` at `target` (a department or triage), due at `dueAt`. */

@@ -178,6 +178,7 @@ export async function createTicket(
         department: route.department,
         ...core.deadlines.deadlines(now, received.urgency, received.categoryId),
         coHandlers: route.coHandlers,
+        ...(route.grid ? { grid: route.grid } : {}),
       },
       SYSTEM,
       now,

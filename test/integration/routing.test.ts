@@ -385,3 +385,188 @@ describe("repeat merging (重复工单)", () => {
     expect(child.body.parentId).toBe(parent.id);
   });
 });
+
+describe("小事一格解决 to the grid worker (smallMatters.to: grid-worker) and the statistics (退单率)", () => {
+  let gw: TestSystem;
+  let grid: string;
+  let worker: string;
+  let neighbour: string;
+  const office = "gaoxin-changhe";
+  const spot = { address: "某处", ...at(8.5, 0.5) };
+  const workList = async (key: string, query = "") => {
+    const res = await gw.call("GET", `/v1/grids/mine/inbox${query}`, { key });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body;
+  };
+  const ids = (list: { items: { id: string }[] }) => list.items.map((i) => i.id);
+  const small = async () => file({ ...text("垃圾桶满了"), categoryId: "sanitation", location: spot }, gw);
+
+  beforeAll(async () => {
+    const config = defaultConfig();
+    config.smallMatters.to = "grid-worker";
+    gw = await startTestSystem("gridwork", config);
+    const { issueApiKey } = await import("../../shared/services/auth.js");
+    const probe = await small();
+    const a = probe.location.area;
+    grid = `${a.district}/${a.street}/${a.community}/${a.grid}`;
+    const issue = async (g: string, label: string) =>
+      (await issueApiKey(gw.runtime.core.keys, { role: "grid-worker", grid: g, label })).key;
+    worker = await issue(grid, "gw-worker");
+    neighbour = await issue("xihu/beishan/baoshu/g01", "gw-neighbour");
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it("a small matter reaches the grid's workers through their work list, with deadlines; the street office is answerable", async () => {
+    const t = await small();
+    expect(t).toMatchObject({ status: "dispatched", department: office, handlingGrid: grid });
+    expect(t.dueAt).toBeTruthy();
+    expect(t.acceptDueAt).toBeTruthy();
+    expect(t.history.at(-1).data).toMatchObject({ department: office, grid });
+    // no queue message for the office: its inbox never offers it, even after the sweeper re-sends what is owed
+    await sweepPending(gw.runtime.core, { graceSeconds: 0 });
+    expect((await gw.runtime.core.store.get(t.id))?.dispatchPending).toBe(false);
+    const officeInbox = await inbox(office, dept(office, gw), gw);
+    expect(officeInbox.map((i) => i.ticket.id)).not.toContain(t.id);
+
+    const mine = await workList(worker);
+    expect(mine.grid).toBe(grid);
+    expect(ids(mine)).toContain(t.id);
+    const item = mine.items.find((i: { id: string }) => i.id === t.id);
+    expect(item).toMatchObject({ status: "dispatched", dueAt: t.dueAt, acceptDueAt: t.acceptDueAt });
+    expect(item.reporter).toEqual({ anonymous: false }); // no contact for a grid worker
+    expect(ids(await workList(neighbour))).not.toContain(t.id);
+    const bad = await gw.call("GET", "/v1/grids/mine/inbox?status=closed", { key: worker });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe("status");
+
+    // only the grid's workers act; another grid's worker cannot tell it exists; the office may not step in midway
+    expect((await act(t.id, neighbour, { action: "accept" }, gw)).status).toBe(404);
+    expect((await act(t.id, dept(office, gw), { action: "progress", note: "x" }, gw)).status).toBe(403);
+    expect((await act(t.id, worker, { action: "assign", department: "water" }, gw)).status).toBe(403);
+    expect((await act(t.id, worker, { action: "accept" }, gw)).body.status).toBe("accepted");
+    expect(ids(await workList(worker, "?status=accepted"))).toContain(t.id);
+    expect((await act(t.id, worker, { action: "progress", note: "已联系保洁" }, gw)).status).toBe(200);
+    const resolved = await act(t.id, worker, { action: "resolve", result: "已清运" }, gw);
+    expect(resolved.body.status).toBe("resolved");
+
+    // the same verification as any department ticket: a failed one sends it back to the grid
+    const failed = await act(
+      t.id,
+      gw.keys.dispatcher,
+      { action: "verify", passed: false, note: "还有垃圾" },
+      gw,
+    );
+    expect(failed.body).toMatchObject({ status: "dispatched", handlingGrid: grid, department: office });
+    expect(ids(await workList(worker))).toContain(t.id);
+    await act(t.id, worker, { action: "accept" }, gw);
+    await act(t.id, worker, { action: "resolve", result: "已全部清运" }, gw);
+    const closed = await act(t.id, gw.keys.dispatcher, { action: "verify", passed: true }, gw);
+    expect(closed.body.status).toBe("closed");
+    expect(ids(await workList(worker))).not.toContain(t.id);
+  });
+
+  it("not small after all: handed up to the street office or to triage; the office may take one over", async () => {
+    const up = await small();
+    // its dispatch to the grid owes no queue message: the mark is gone before the hand-up, which must owe one
+    await sweepPending(gw.runtime.core, { graceSeconds: 0 });
+    expect((await gw.runtime.core.store.get(up.id))?.dispatchPending).toBe(false);
+    const bad = await act(up.id, worker, { action: "hand-up", to: "nowhere", reason: "x" }, gw);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe("to");
+    expect((await act(up.id, worker, { action: "hand-up" }, gw)).body.error.field).toBe("reason");
+    const toOffice = await act(up.id, worker, { action: "hand-up", reason: "需要清运车" }, gw);
+    expect(toOffice.body).toMatchObject({ status: "dispatched", department: office, handlingGrid: null });
+    expect(await findIn(office, dept(office, gw), up.id, gw)).toBeDefined();
+    expect(ids(await workList(worker))).not.toContain(up.id);
+
+    const tri = await small();
+    const toTriage = await act(
+      tri.id,
+      worker,
+      { action: "hand-up", to: "triage", reason: "涉及多个部门" },
+      gw,
+    );
+    expect(toTriage.body).toMatchObject({ status: "triage", department: null, handlingGrid: null });
+
+    const over = await small();
+    const taken = await act(
+      over.id,
+      dept(office, gw),
+      { action: "accept", note: "网格员休假，街道接手" },
+      gw,
+    );
+    expect(taken.body).toMatchObject({ status: "accepted", department: office, handlingGrid: null });
+    expect((await act(over.id, worker, { action: "progress", note: "x" }, gw)).status).toBe(403);
+  });
+
+  it("statistics per department and per grid: returns, returns judged wrong, the return rate; one query", async () => {
+    const t = await file({ ...text("雨水井堵塞"), categoryId: "drainage" }, gw);
+    expect(t.department).toBe("water");
+    // a refused return counts nothing
+    expect(
+      (await act(t.id, dept("water", gw), { action: "return", code: "not_ours", reason: "x" }, gw)).status,
+    ).toBe(400);
+    const ret = await act(
+      t.id,
+      dept("water", gw),
+      { action: "return", code: "need_info", reason: "地址不详" },
+      gw,
+    );
+    expect(ret.body.status).toBe("triage");
+    const seq = ret.body.returns[0].seq;
+    const stats = async () => {
+      const res = await gw.call("GET", "/v1/stats/departments", { key: gw.keys.dispatcher });
+      expect(res.status).toBe(200);
+      return res.body;
+    };
+    let water = (await stats()).departments.find((d: { department: string }) => d.department === "water");
+    expect(water).toMatchObject({
+      received: 1,
+      returned: 1,
+      returnedNeedInfo: 1,
+      returnedWrong: 0,
+      returnRate: 1,
+    });
+    await act(t.id, gw.keys.dispatcher, { action: "judge-return", seq, wrong: true }, gw);
+    await act(t.id, gw.keys.dispatcher, { action: "judge-return", seq, wrong: true }, gw); // the same judgement again
+    const body = await stats();
+    water = body.departments.find((d: { department: string }) => d.department === "water");
+    expect(water).toMatchObject({
+      returned: 1,
+      returnedWrong: 1,
+      justifiedReturnRate: 0,
+      wrongReturnRate: 1,
+    });
+    expect(body.totals.returned).toBeGreaterThanOrEqual(1);
+    expect(body.month).toMatch(/^\d{4}-\d{2}$/);
+    await act(t.id, gw.keys.dispatcher, { action: "judge-return", seq, wrong: false }, gw);
+    water = (await stats()).departments.find((d: { department: string }) => d.department === "water");
+    expect(water.returnedWrong).toBe(0);
+
+    // the street office: received the one handed up; accepted the one it took over (its own small matters
+    // handled by the grid count in the grid's row)
+    const officeRow = (await stats()).departments.find(
+      (d: { department: string }) => d.department === office,
+    );
+    expect(officeRow).toMatchObject({ received: 1, accepted: 1 });
+
+    const grids = await gw.call("GET", "/v1/stats/grids", { key: gw.keys.dispatcher });
+    expect(grids.status).toBe(200);
+    const row = grids.body.grids.find((g: { grid: string }) => g.grid === grid);
+    // the probe + four small matters above, all filed in this grid cell and routed to its workers
+    expect(row).toMatchObject({
+      filed: 5,
+      assigned: 5,
+      accepted: 2,
+      resolved: 2,
+      resolvedOnTime: 2,
+      handedUp: 2,
+      takenOver: 1,
+    });
+    const refused = await gw.call("GET", "/v1/stats/grids?month=2026-13", { key: gw.keys.dispatcher });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.field).toBe("month");
+  });
+});

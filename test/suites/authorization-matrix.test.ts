@@ -75,7 +75,8 @@ const MATRIX: Record<HttpRouteName, Row> = {
       path: `/v1/tickets/${c.ticketId}/actions`,
       body: { action: "progress", note: "矩阵测试" },
     }),
-    expect: refused({ operator: 403, dispatcher: 403, deptA: 422, deptB: 404 }),
+    // A grid worker may act only on what its grid cell handles: another ticket it cannot tell from none.
+    expect: refused({ operator: 403, dispatcher: 403, deptA: 422, deptB: 404, "grid-worker": 404 }),
   },
   "department-inbox": {
     request: () => ({ method: "GET", path: "/v1/departments/water/inbox?wait=0&max=1" }),
@@ -194,6 +195,18 @@ const MATRIX: Record<HttpRouteName, Row> = {
       body: "<xml/>",
     }),
     expect: all(404),
+  },
+  "grids-inbox": {
+    request: () => ({ method: "GET", path: "/v1/grids/mine/inbox" }),
+    expect: refused({ "grid-worker": 200 }),
+  },
+  "stats-departments": {
+    request: () => ({ method: "GET", path: "/v1/stats/departments" }),
+    expect: refused({ dispatcher: 200 }),
+  },
+  "stats-grids": {
+    request: () => ({ method: "GET", path: "/v1/stats/grids?month=2026-12" }),
+    expect: refused({ dispatcher: 200 }),
   },
   "rate-page": {
     request: () => ({ method: "GET", path: "/rate/no-such-token-0000000000" }),

@@ -147,6 +147,50 @@ const TARGETS: HttpTarget[] = [
       });
     },
   },
+  {
+    name: "GET /v1/grids/mine/inbox?status&cursor&limit",
+    body: fc.record(
+      {
+        status: fc.oneof(hostileString, fc.constantFrom("dispatched", "accepted", "resolved")),
+        cursor: hostileString,
+        limit: hostileString,
+      },
+      { requiredKeys: [] },
+    ),
+    mayAccept: true,
+    send: (q) => {
+      const params = new URLSearchParams(q as Record<string, string>);
+      return sys.call("GET", `/v1/grids/mine/inbox?${params}`, { key: sys.keys["grid-worker"] });
+    },
+  },
+  {
+    name: "GET /v1/stats/departments|grids?month",
+    body: fc.record({ which: fc.constantFrom("departments", "grids"), month: hostileString }),
+    mayAccept: true,
+    send: (q) => {
+      const { which, month } = q as Record<string, string>;
+      return sys.call("GET", `/v1/stats/${which}?${new URLSearchParams({ month: month ?? "" })}`, {
+        key: sys.keys.dispatcher,
+      });
+    },
+  },
+  {
+    name: "POST /v1/tickets/{id}/actions (a grid worker's hand-up and steps)",
+    body: fc.record(
+      {
+        action: fc.constantFrom("hand-up", "accept", "progress", "resolve", "extend"),
+        to: fc.oneof(hostileString, fc.constantFrom("street-office", "triage")),
+        reason: hostileString,
+      },
+      { requiredKeys: ["action"] },
+    ),
+    mayAccept: false,
+    send: (body) =>
+      sys.call("POST", `/v1/tickets/${ticketId}/actions`, {
+        key: sys.keys["grid-worker"],
+        body: JSON.stringify(body),
+      }),
+  },
 ];
 
 /** Non-HTTP parsers: must throw their own typed error for bad input, never anything else. */

@@ -57,7 +57,7 @@ function decodedOf(entry: DedupEntry): Decoded | null {
 const QUICK = 16;
 const QUICK_MIN = 4;
 
-function quickEqual(a: Uint32Array, b: Uint32Array): number {
+function quickEqual(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let same = 0;
   for (let i = 0; i < QUICK; i++) if (a[i] === b[i]) same++;
   return same;

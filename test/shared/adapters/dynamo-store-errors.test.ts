@@ -20,6 +20,7 @@ import { keys, ticketItem, ticketSideItems } from "../../../shared/adapters/tabl
 import { ConflictError, ValidationError } from "../../../shared/domain/errors.js";
 import { newTicket, transition } from "../../../shared/domain/lifecycle.js";
 import type { Ticket } from "../../../shared/domain/ticket.js";
+import { statsDeltas } from "../../../shared/routing/stats.js";
 import { caught } from "../../support/caught.js";
 
 const TABLE = "tickets-under-test";
@@ -80,7 +81,11 @@ describe("DynamoTicketStore.create", () => {
 
   it("returns duplicate with the stored record when the idempotency item's condition fails", async () => {
     const ticket = dispatchedTicket();
-    const nonIdem = 1 + ticket.history.length + ticketSideItems(ticket).length;
+    const nonIdem =
+      1 +
+      ticket.history.length +
+      ticketSideItems(ticket).length +
+      statsDeltas(ticket, ticket.history, 480).length;
     ddbMock
       .on(TransactWriteCommand)
       .rejects(cancelled(...Array(nonIdem).fill("None"), "ConditionalCheckFailed"));

@@ -25,6 +25,7 @@ import { parseCityConfig } from "../../../shared/config/load.js";
 import type { Actor } from "../../../shared/domain/lifecycle.js";
 import { QueueMessage, type Ticket } from "../../../shared/domain/ticket.js";
 import { createLogger } from "../../../shared/log.js";
+import { statsDeltas } from "../../../shared/routing/stats.js";
 import { applyAction } from "../../../shared/services/actions.js";
 import { sweepPending } from "../../../shared/services/delivery.js";
 import { createTicket } from "../../../shared/services/intake.js";
@@ -189,8 +190,10 @@ describe("services on a mocked AWS core: a failed queue send loses nothing", () 
     expect(meta?.GSI1PK).toBe("PENDING");
     expect(meta?.GSI1PK).toBe(keys.pendingPartition);
     expect(meta?.ticket).toMatchObject({ id: ticket.id, status: "dispatched", dispatchPending: true });
-    // history events, the lookup items (number, creation month) and the idempotency record: one transaction
-    expect(items).toHaveLength(1 + ticket.history.length + ticketSideItems(ticket).length + 1);
+    // history events, the lookup items (number, creation month), the statistics counters (退单率…) and the
+    // idempotency record: one transaction
+    const counters = statsDeltas(ticket, ticket.history, 480).length;
+    expect(items).toHaveLength(1 + ticket.history.length + ticketSideItems(ticket).length + counters + 1);
     // the key is scoped to the channel and the caller, so two operators' "call-0001" never collide
     expect(items.at(-1)?.Put?.Item).toMatchObject(keys.idempotency("hotline:operator-3:call-0001"));
 

@@ -231,14 +231,21 @@ const ROUTING_COMMANDS = new Set([
   "judge-return",
   "keep-separate",
   "unmerge",
+  "hand-up",
 ]);
 const COMMAND_TYPES = (Object.keys(TRANSITIONS) as CommandType[]).filter((t) => !ROUTING_COMMANDS.has(t));
 const STATUSES = TicketStatus.options;
 const ROLES = Role.options;
 
 function actorFor(role: Role, department: string | undefined = OWN_DEPT): Actor {
+  if (role === "grid-worker") return { id: `user-${role}`, role, grid: OWN_GRID };
   return role === "department" ? { id: `user-${role}`, role, department } : { id: `user-${role}`, role };
 }
+
+/** 小事一格解决: a grid worker steps in only on what its grid cell handles (test/integration/routing.test.ts). */
+const OWN_GRID = "north/a/b/g1";
+const handledBy = (role: Role, type: CommandType): Partial<Ticket> =>
+  role === "grid-worker" && type !== "handle-on-site" ? { handlingGrid: OWN_GRID } : {};
 
 /** A well-formed ticket in any status. Every fixture belongs to OWN_DEPT so the department check passes. */
 function ticketIn(status: TicketStatus, overrides: Partial<Ticket> = {}): Ticket {
@@ -314,7 +321,7 @@ describe("transition: the full (command × status × allowed role) matrix", () =
         const target = variant.targets[status];
         if (target !== undefined) {
           it(`${variant.name} from ${status} as ${role} → ${target}`, () => {
-            const before = ticketIn(status, variant.fixture);
+            const before = ticketIn(status, { ...variant.fixture, ...handledBy(role, variant.command.type) });
             const snapshot = structuredClone(before);
             const actor = actorFor(role);
             const { ticket, events } = transition(deepFreeze(before), variant.command, actor, NOW);
@@ -346,7 +353,7 @@ describe("transition: the full (command × status × allowed role) matrix", () =
           });
         } else {
           it(`${variant.name} from ${status} as ${role} is illegal`, () => {
-            const before = ticketIn(status);
+            const before = ticketIn(status, handledBy(role, variant.command.type));
             let caught: unknown;
             try {
               transition(before, variant.command, actorFor(role), NOW);
