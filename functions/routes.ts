@@ -125,6 +125,12 @@ export const HTTP_ROUTES = [
     entry: "functions/wechat-outbox-ack.ts",
   },
   {
+    method: "POST",
+    path: "/v1/channels/wechat/uploads",
+    name: "wechat-uploads",
+    entry: "functions/wechat-uploads.ts",
+  },
+  {
     method: "GET",
     path: "/v1/channels/wechat-oa",
     name: "wechat-oa-verify",

@@ -135,6 +135,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     timeoutSeconds: 25,
   },
   "wechat-outbox-ack": { table: "read", delete: ["wechat-bot"], timeoutSeconds: 10 },
+  // The bot's photos: a presigned PUT into the uploads bucket, as public-uploads (no rate counter: a channel key).
+  "wechat-uploads": { table: "read", uploads: "put", timeoutSeconds: 5 },
   // URL verification: the token only.
   "wechat-oa-verify": { table: "none", timeoutSeconds: 5, wechatSecret: true },
   // WeChat waits 5 s for a passive reply: the same path as wechat-messages, signed by the OA token.

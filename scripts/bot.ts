@@ -4,18 +4,14 @@
  *                                as a demo resident)
  *   WECHATY_PUPPET_SERVICE_TOKEN token for wechaty-puppet-service (production)
  *   INTAKE_API_URL / INTAKE_API_KEY   the intake API and a `channel:wechat` key (default: .data/local-keys.json)
- *   WECHAT_PHOTO_DIR             where photos go locally (default .data/wechat-photos)
- *   WECHAT_PHOTO_BUCKET          the photo bucket instead (AWS; credentials from the default chain)
  *   BOT_HEALTH_PORT              GET /health: 200 while logged in, else 503 (default 8080; 0 = off)
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mock, PuppetMock } from "wechaty-puppet-mock";
 import { createWechatBot } from "../shared/channels/wechat/bot.js";
-import { bucketPhotoStore, localPhotoStore } from "../shared/channels/wechat/photos.js";
 import { createLogger } from "../shared/log.js";
 
 const env = process.env;
@@ -43,14 +39,6 @@ function apiSettings(): { apiBaseUrl: string; apiKey: string } {
 async function main() {
   const { apiBaseUrl, apiKey } = apiSettings();
   const puppetName = env.WECHATY_PUPPET || "wechaty-puppet-mock";
-  const bucket = env.WECHAT_PHOTO_BUCKET;
-  const s3 = bucket ? new S3Client({}) : null;
-  const photos = bucket
-    ? bucketPhotoStore(bucket, async (b, key, data) => {
-        await s3!.send(new PutObjectCommand({ Bucket: b, Key: key, Body: data, ContentType: "image/jpeg" }));
-      })
-    : localPhotoStore(env.WECHAT_PHOTO_DIR || resolve(DATA_DIR, "wechat-photos"));
-
   const mocker = puppetName === "wechaty-puppet-mock" ? new mock.Mocker() : null;
   const bot = createWechatBot({
     puppet: mocker ? new PuppetMock({ mocker }) : (puppetName as "wechaty-puppet-service"),
@@ -63,7 +51,6 @@ async function main() {
       : {}),
     apiBaseUrl,
     apiKey,
-    photos,
     log,
   });
   bot.on("scan", (qrcode: string) => console.log(`scan to log in: ${qrcode}`));

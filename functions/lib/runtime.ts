@@ -9,7 +9,7 @@ import cityJson from "../../shared/config/city.json" with { type: "json" };
 import gridsJson from "../../shared/config/grids.geo.json" with { type: "json" };
 import { parseCityConfig, withGridsFile } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
-import { createLogger } from "../../shared/log.js";
+import { createLogger, type Logger } from "../../shared/log.js";
 import type { Metrics } from "../../shared/metrics.js";
 import type { UploadStore } from "../../shared/ports.js";
 import { createAuthenticator } from "../../shared/services/auth.js";
@@ -55,13 +55,15 @@ export async function createRuntime(
   config: CityConfig,
   extra: {
     quiet?: boolean;
+    /** A logger of the caller's (a test that keeps the log to show when it fails); wins over quiet. */
+    log?: Logger;
     preloadModel?: boolean;
     dispatch?: "stream" | "inline";
     metrics?: Metrics;
     uploads?: UploadStore;
   } = {},
 ) {
-  const log = extra.quiet ? undefined : createLogger({ service: "intake" });
+  const log = extra.log ?? (extra.quiet ? undefined : createLogger({ service: "intake" }));
   // In AWS the deployment secret comes from Secrets Manager (INTAKE_SECRET_ID); INTAKE_SECRET, when set, wins.
   if (!settingsIn.secret && settingsIn.secretId) {
     settingsIn = {

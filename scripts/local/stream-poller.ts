@@ -65,7 +65,18 @@ export function startStreamPoller(
    */
   async function handle(records: _Record[]) {
     for (const record of records) {
-      const ticket = ticketFromStreamImage(record.dynamodb?.NewImage as never);
+      let ticket: ReturnType<typeof ticketFromStreamImage>;
+      try {
+        ticket = ticketFromStreamImage(record.dynamodb?.NewImage as never);
+      } catch (err) {
+        // Skipped, not retried: it would fail the same way forever and hold up every later record. A ticket it
+        // held keeps its dispatch-pending mark, so the sweeper sends it.
+        core.log.log("error", "unreadable table stream record skipped", {
+          key: record.dynamodb?.Keys?.PK?.S,
+          ...errorFields(err),
+        });
+        continue;
+      }
       if (!ticket) continue;
       for (let attempt = 1; ; attempt++) {
         try {

@@ -10,7 +10,7 @@ import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
 import type { CityConfig } from "../../shared/config/schema.js";
 import { gridIds } from "../../shared/config/schema.js";
 import type { Actor } from "../../shared/domain/lifecycle.js";
-import { errorFields } from "../../shared/log.js";
+import { errorFields, type Logger } from "../../shared/log.js";
 import { consumeNotifications } from "../../shared/notify/service.js";
 import { GATEWAY_CHANNELS, type GatewayChannel, issueApiKey } from "../../shared/services/auth.js";
 import { reconcileQueues } from "../../shared/services/delivery.js";
@@ -59,6 +59,8 @@ export async function startLocalSystem(opts: {
   port: number;
   host?: string;
   quiet?: boolean;
+  /** The system's logger (a test that keeps the log); wins over quiet. */
+  log?: Logger;
   /** Where SMS are recorded (JSON lines); the local system never sends real SMS. */
   smsOutboxFile?: string;
   /** The deployment secret (lease tokens, phone index); without it one per process. */
@@ -94,6 +96,7 @@ export async function startLocalSystem(opts: {
   const uploads = new LocalUploadStore(opts.uploadsDir ?? mkdtempSync(join(tmpdir(), "intake-uploads-")));
   const runtime = await createRuntime(settings, opts.config, {
     quiet: opts.quiet,
+    ...(opts.log ? { log: opts.log } : {}),
     preloadModel: true,
     uploads,
   });

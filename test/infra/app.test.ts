@@ -247,11 +247,12 @@ describe("least privilege", () => {
     }
   });
 
-  it("photo uploads: only the upload route signs (PutObject), intake routes only check (GetObject), on uploads/*", () => {
+  it("photo uploads: only the upload routes (web form, WeChat bot) sign (PutObject), intake routes only check (GetObject), on uploads/*", () => {
     const s3Of = (name: (typeof FUNCTION_NAMES)[number]) =>
       policyOf(name).filter((x) => actionsOf([x]).some((a) => a.startsWith("s3:")));
     const expected: Partial<Record<(typeof FUNCTION_NAMES)[number], string>> = {
       "public-uploads": "s3:PutObject",
+      "wechat-uploads": "s3:PutObject",
       "public-reports-create": "s3:GetObject",
       "patrols-report": "s3:GetObject",
     };

@@ -245,7 +245,7 @@ describe("a trained classifier model", () => {
     } finally {
       s.cleanup();
     }
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("cdk-nag is wired into synthesis", () => {

@@ -170,6 +170,14 @@ const MATRIX: Record<HttpRouteName, Row> = {
     request: () => ({ method: "POST", path: "/v1/channels/wechat/outbox/ack", body: {} }),
     expect: refused({ "channel:wechat": 400 }),
   },
+  "wechat-uploads": {
+    request: () => ({
+      method: "POST",
+      path: "/v1/channels/wechat/uploads",
+      body: { contentType: "text/plain", size: 10 },
+    }),
+    expect: refused({ "channel:wechat": 400 }),
+  },
   // The Official Account callback is WeChat's: its signature, not our keys, decides. This system has no Official
   // Account configured, so the route is off: 404 for everyone (signatures: test/integration/wechat-oa.test.ts).
   "wechat-oa-verify": {

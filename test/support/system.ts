@@ -10,6 +10,7 @@ import {
 import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
 import { loadCityConfigFile } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
+import type { Logger } from "../../shared/log.js";
 
 export function defaultConfig(): CityConfig {
   const config = loadCityConfigFile("shared/config/city.json");
@@ -33,7 +34,7 @@ export interface TestSystem extends LocalSystem {
 export async function startTestSystem(
   name: string,
   config: CityConfig = defaultConfig(),
-  opts: { wechat?: WechatSettings; outbox?: boolean } = {},
+  opts: { wechat?: WechatSettings; outbox?: boolean; log?: Logger } = {},
 ): Promise<TestSystem> {
   const suffix = `${name}-${randomBytes(3).toString("hex")}`;
   const system = await startLocalSystem({
@@ -47,6 +48,7 @@ export async function startTestSystem(
     quiet: true,
     ...(opts.wechat ? { wechat: opts.wechat } : {}),
     ...(opts.outbox === false ? { outbox: false } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
   });
   const keys = await issueDemoKeys(system.runtime);
   return {

@@ -3,7 +3,7 @@ import type { Message, Wechaty, WechatyOptions } from "wechaty";
 import { WechatyBuilder } from "wechaty";
 import { errorFields, type Logger, silentLogger } from "../../log.js";
 import type { IncomingMessage } from "./conversation.js";
-import { localPhotoStore, MAX_PHOTO_BYTES, type PhotoStore } from "./photos.js";
+import { apiPhotoStore, MAX_PHOTO_BYTES, type PhotoStore } from "./photos.js";
 
 /**
  * The WeChat bot (`npm run bot`): a thin relay with no state of its own. Each resident message goes to the
@@ -20,7 +20,7 @@ export interface WechatBotOptions {
   apiBaseUrl: string;
   /** A key of role `channel` bound to `wechat`. */
   apiKey: string;
-  /** Where photos go (default .data/wechat-photos). */
+  /** Where photos go (default: the intake API's upload path, apiPhotoStore). */
   photos?: PhotoStore;
   /** Long-poll wait of the outbox, seconds (default 10; tests use less). */
   outboxWaitSeconds?: number;
@@ -37,7 +37,7 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
   const log = opts.log ?? silentLogger;
   const doFetch = opts.fetch ?? fetch;
   const base = opts.apiBaseUrl.replace(/\/+$/, "");
-  const photos = opts.photos ?? localPhotoStore(".data/wechat-photos");
+  const photos = opts.photos ?? apiPhotoStore({ apiBaseUrl: base, apiKey: opts.apiKey, fetch: doFetch });
   const bot = WechatyBuilder.build({
     name: "intake-wechat-bot",
     puppet: opts.puppet ?? "wechaty-puppet-mock",
@@ -88,7 +88,13 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
         const box: FileBoxInterface = await msg.toFileBox();
         const data = await box.toBuffer();
         if (data.byteLength > MAX_PHOTO_BYTES) return { kind: "other" };
-        return { kind: "image", ref: await photos.save(box.name, data) };
+        try {
+          return { kind: "image", ref: await photos.save(box.name, data) };
+        } catch (err) {
+          // The report goes on without it; the resident is told the message was not understood.
+          log.log("warn", "photo not kept", errorFields(err));
+          return { kind: "other" };
+        }
       }
       default:
         return { kind: "other" };
@@ -117,16 +123,20 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
   const sent = new Set<string>();
   const startPoller = () => {
     if (poller) return;
+    // Stopping lets the poll in flight finish and sends what it brought: a long poll cut short on the client
+    // still takes its messages on the server, and they would stay hidden for the queue's visibility timeout.
+    // `abort` ends it only when it outlives its wait by far (the API gone).
+    let stopping = false;
     const abort = new AbortController();
     const wait = opts.outboxWaitSeconds ?? 10;
     const loop = (async () => {
-      while (!abort.signal.aborted) {
+      while (!stopping && !abort.signal.aborted) {
         try {
           const out = (await api(
             "GET",
             `/v1/channels/wechat/outbox?wait=${wait}`,
             undefined,
-            abort.signal,
+            AbortSignal.any([abort.signal, AbortSignal.timeout((wait + 10) * 1000)]),
           )) as {
             messages: { id: string; contactId: string; text: string; lease: string }[];
           };
@@ -148,7 +158,7 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
           if (done.length)
             await api("POST", "/v1/channels/wechat/outbox/ack", { leases: done }, abort.signal);
         } catch (err) {
-          if (abort.signal.aborted) break;
+          if (stopping || abort.signal.aborted) break;
           log.log("warn", "outbox poll failed", errorFields(err));
           await new Promise((r) => setTimeout(r, 1000));
         }
@@ -156,8 +166,10 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
     })();
     poller = {
       stop: async () => {
-        abort.abort();
+        stopping = true;
+        const cut = setTimeout(() => abort.abort(), (wait + 5) * 1000);
         await loop;
+        clearTimeout(cut);
       },
     };
   };

@@ -1,42 +1,43 @@
-import { createHash } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { extname, join, resolve } from "node:path";
+import { extname } from "node:path";
 
 /** Where the bot keeps residents' photos: returns the reference attached to the ticket. */
 export interface PhotoStore {
   save(name: string, data: Buffer): Promise<string>;
 }
 
-const EXT = /^\.(jpe?g|png|gif|webp|heic)$/i;
+const CONTENT_TYPE: Record<string, string> = { ".png": "image/png", ".webp": "image/webp" };
 
-function photoName(name: string, data: Buffer): string {
-  const ext = EXT.test(extname(name)) ? extname(name).toLowerCase() : ".jpg";
-  return `${createHash("sha256").update(data).digest("hex").slice(0, 32)}${ext}`;
-}
-
-/** Local photos under a directory (`npm run bot`: .data/wechat-photos); the reference is `local-photo:<file>`. */
-export function localPhotoStore(dir: string): PhotoStore {
-  const root = resolve(dir);
+/**
+ * Photos through the intake API's upload path (`POST /v1/channels/wechat/uploads`, the same presigned PUT the
+ * web form uses): S3 in AWS, the API's upload folder locally. The bot needs no storage or credentials of its
+ * own; the reference is the upload's, which the API can check.
+ */
+export function apiPhotoStore(opts: {
+  apiBaseUrl: string;
+  apiKey: string;
+  fetch?: typeof fetch;
+}): PhotoStore {
+  const doFetch = opts.fetch ?? fetch;
+  const base = opts.apiBaseUrl.replace(/\/+$/, "");
   return {
     async save(name, data) {
-      await mkdir(root, { recursive: true });
-      const file = photoName(name, data);
-      await writeFile(join(root, file), data);
-      return `local-photo:${file}`;
-    },
-  };
-}
-
-/** Photos in the photo bucket (AWS): the reference is `s3://<bucket>/<key>`. `put` is the S3 adapter's. */
-export function bucketPhotoStore(
-  bucket: string,
-  put: (bucket: string, key: string, data: Buffer) => Promise<void>,
-): PhotoStore {
-  return {
-    async save(name, data) {
-      const key = `wechat/${photoName(name, data)}`;
-      await put(bucket, key, data);
-      return `s3://${bucket}/${key}`;
+      const contentType = CONTENT_TYPE[extname(name).toLowerCase()] ?? "image/jpeg";
+      const res = await doFetch(`${base}/v1/channels/wechat/uploads`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${opts.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ contentType, size: data.byteLength }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (res.status !== 201) throw new Error(`photo upload refused: ${res.status} ${await res.text()}`);
+      const ticket = (await res.json()) as { ref: string; url: string; headers: Record<string, string> };
+      const put = await doFetch(new URL(ticket.url, `${base}/`), {
+        method: "PUT",
+        headers: ticket.headers,
+        body: new Uint8Array(data),
+        signal: AbortSignal.timeout(60_000),
+      });
+      if (!put.ok) throw new Error(`photo upload failed: ${put.status}`);
+      return ticket.ref;
     },
   };
 }
