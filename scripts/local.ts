@@ -10,10 +10,8 @@ import { calendarWarning } from "../shared/closure/calendar.js";
 import { sweepAll } from "../shared/closure/sweep.js";
 import { ConfigError, parseCityConfig, withGridsFile } from "../shared/config/load.js";
 import { errorFields } from "../shared/log.js";
-import { reconcileQueues } from "../shared/services/delivery.js";
 import { localSecret } from "./local/secret.js";
-import { ensureQueues, startDynamoLocal, startSqsLocal } from "./local/stand-ins.js";
-import { supervise } from "./local/supervisor.js";
+import { superviseLocalStandIns } from "./local/supervisor.js";
 import { type DemoKeys, demoKeysValid, issueDemoKeys, startLocalSystem } from "./local/system.js";
 import { startWechatApiStandIn } from "./local/wechat-api.js";
 
@@ -57,43 +55,29 @@ async function main() {
   // Ctrl-C at any point stops what has started so far, newest first.
   const stoppers: (() => Promise<void> | void)[] = [];
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
     for (const stop of stoppers.reverse()) await stop();
-    process.exit(0);
+    process.exit(code);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
   const fatal = (reason: string) => {
     console.error(`FATAL ${reason}: stopping, since requests could no longer be kept`);
-    void shutdown("stand-in lost").finally(() => process.exit(1));
+    // Exit code 1 (shutdown would otherwise exit 0 once everything has stopped).
+    void shutdown("stand-in lost", 1).finally(() => process.exit(1));
   };
   const note = (message: string) => console.error(`supervisor: ${message}`);
-  // Set once the system runs: after a restart the in-memory queue server needs its queues and the waiting tickets.
-  let afterSqsRestart: () => Promise<void> = async () => {};
-  const dynamo = await supervise({
-    name: "DynamoDB Local",
-    start: (port) => startDynamoLocal({ dbPath: resolve(DATA_DIR, "dynamodb"), port }),
+  const standIns = await superviseLocalStandIns({
+    dbPath: resolve(DATA_DIR, "dynamodb"),
     log: note,
     giveUp: fatal,
   });
-  stoppers.push(() => dynamo.stop());
-  let sqsUrlBase = "";
-  const sqs = await supervise({
-    name: "SQS server",
-    start: async (port) => {
-      const s = await startSqsLocal({ port });
-      sqsUrlBase = s.urlBase;
-      return s;
-    },
-    afterRestart: () => afterSqsRestart(),
-    log: note,
-    giveUp: fatal,
-  });
-  stoppers.push(() => sqs.stop());
+  const { dynamo, sqs, sqsUrlBase } = standIns;
+  stoppers.push(() => standIns.stop());
   const secret = localSecret(DATA_DIR);
   const wechatApi = process.env.WECHAT_API_BASE_URL
     ? null
@@ -145,10 +129,8 @@ async function main() {
     config.city.timezoneOffsetMinutes,
   );
   if (calendarGap) console.warn(`warning: ${calendarGap}`);
-  afterSqsRestart = async () => {
-    await ensureQueues(sqs.endpoint, "intake-local", config);
-    await reconcileQueues(system.runtime.core);
-  };
+  // After a restart the in-memory queue server needs its queues and the waiting tickets again.
+  standIns.reofferAfterSqsRestart(system.runtime.core, "intake-local");
 
   // The local stand-in for the EventBridge schedule: the same sweep as functions/sweeper.ts.
   let sweeping = false;

@@ -17,7 +17,7 @@ import {
   tokenLookup,
 } from "../../shared/channels/open311/service.js";
 import { enforceRateLimit } from "../../shared/channels/web/rate-limit.js";
-import { TooManyRequestsError } from "../../shared/domain/errors.js";
+import { TooManyRequestsError, UnauthorizedError } from "../../shared/domain/errors.js";
 import { createAuthenticator } from "../../shared/services/auth.js";
 import type { Core } from "../../shared/services/context.js";
 import type { HttpRequest, HttpResponse } from "./http.js";
@@ -148,8 +148,11 @@ export async function open311Post(req: HttpRequest, core: Core): Promise<HttpRes
       authKeys = core.keys;
       authenticate = createAuthenticator(core.keys);
     }
-    const actor = await authenticate!(key).catch(() => {
-      throw new Open311Error(403, "invalid api_key");
+    // Only an unknown or revoked key is "invalid": a lookup that failed (the store down) stays a 503, so the
+    // client tries again instead of giving up on a valid key.
+    const actor = await authenticate!(key).catch((err: unknown) => {
+      if (err instanceof UnauthorizedError) throw new Open311Error(403, "invalid api_key");
+      throw err;
     });
     if (actor.role !== "channel" || actor.channel !== "open311") {
       throw new Open311Error(403, "this api_key is not an Open311 client key");

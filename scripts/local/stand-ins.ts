@@ -53,6 +53,21 @@ export interface StandIn {
   stop(): Promise<void>;
   /** Calls `listener` once if the stand-in dies by itself (not through stop()). */
   onDeath(listener: (reason: string) => void): void;
+  /** Ends it abruptly, as a crash would (no clean shutdown; `onDeath` listeners are told). */
+  kill(): void;
+}
+
+/** The children of a process (Linux /proc); empty where /proc is absent. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** Resident memory of a process and all its descendants (Linux /proc), in MiB; null where /proc is absent. */
@@ -61,11 +76,7 @@ export function processTreeRssMiB(pid: number): number | null {
     try {
       const status = readFileSync(`/proc/${p}/status`, "utf8");
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8")
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean);
-      return kb + children.reduce((sum, c) => sum + rss(Number(c)), 0);
+      return kb + childPids(p).reduce((sum, c) => sum + rss(c), 0);
     } catch {
       return 0;
     }
@@ -158,17 +169,39 @@ export async function startDynamoLocal(
   } finally {
     client.destroy();
   }
-  return { endpoint, ...(child.pid ? { pid: child.pid } : {}), stop, onDeath };
+  // SIGKILL to the JVM itself (the guard's child running java), as `kill -9 <java pid>` would: no shutdown hook
+  // runs, SQLite is left as the crash left it. The guard then exits and onDeath fires.
+  const kill = () => {
+    const jvm = child.pid
+      ? childPids(child.pid).find((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("DynamoDBLocal.jar");
+          } catch {
+            return false;
+          }
+        })
+      : undefined;
+    if (jvm) process.kill(jvm, "SIGKILL");
+    else child.kill("SIGKILL");
+  };
+  return { endpoint, ...(child.pid ? { pid: child.pid } : {}), stop, onDeath, kill };
 }
 
-/** The in-process SQS-compatible server (local-aws-sqs), on loopback. */
-export async function startSqsLocal(opts: { port?: number } = {}): Promise<StandIn & { urlBase: string }> {
+/**
+ * The in-process SQS-compatible server (local-aws-sqs), on loopback. `queues` (see {@link queueDefinitions})
+ * exist before the port opens: a restarted server never answers "no such queue" to a client that is already
+ * calling it.
+ */
+export async function startSqsLocal(
+  opts: { port?: number; queues?: QueueDefinition[] } = {},
+): Promise<StandIn & { urlBase: string }> {
   const port = opts.port ?? (await freePort());
   const server: Server = await createSqsServer({
     port,
     hostname: "127.0.0.1",
     emulateQueueCreationLifecycle: false,
     accountId: SQS_ACCOUNT,
+    ...(opts.queues ? { queues: opts.queues } : {}),
   });
   const endpoint = `http://127.0.0.1:${port}`;
   let stopping = false;
@@ -179,6 +212,11 @@ export async function startSqsLocal(opts: { port?: number } = {}): Promise<Stand
       server.once("close", () => {
         if (!stopping) listener("the SQS server closed");
       });
+    },
+    // A crash of the in-process server: every connection dropped, the port closed, what it held forgotten.
+    kill: () => {
+      server.closeAllConnections?.();
+      server.close();
     },
     stop: () =>
       new Promise<void>((resolve) => {
@@ -220,31 +258,39 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   }
 }
 
-/** One queue per department plus triage, notification and callback, each with its dead-letter queue and redrive. */
+export interface QueueDefinition {
+  QueueName: string;
+  Attributes?: Record<string, string>;
+}
+
+/**
+ * One queue per department plus triage, notification and callback, each after its dead-letter queue (which
+ * must exist first) with the redrive policy pointing at it.
+ */
+export function queueDefinitions(prefix: string, config: CityConfig): QueueDefinition[] {
+  return queueTargets(config).flatMap((target) => [
+    { QueueName: dlqName(prefix, target) },
+    {
+      QueueName: queueName(prefix, target),
+      Attributes: {
+        VisibilityTimeout: String(config.queues.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(config.queues.retentionDays * 86400),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: `arn:aws:sqs:${LOCAL.region}:${SQS_ACCOUNT}:${dlqName(prefix, target)}`,
+          maxReceiveCount: config.queues.maxReceiveCount,
+        }),
+      },
+    },
+  ]);
+}
+
+/** Creates every queue of {@link queueDefinitions} (if absent) on a running queue server. */
 export async function ensureQueues(endpoint: string, prefix: string, config: CityConfig): Promise<string[]> {
   const client = new SQSClient({ ...LOCAL, endpoint });
-  const targets = queueTargets(config);
   try {
-    for (const target of targets) {
-      const dlq = await client.send(new CreateQueueCommand({ QueueName: dlqName(prefix, target) }));
-      const dlqArn = `arn:aws:sqs:${LOCAL.region}:${SQS_ACCOUNT}:${dlqName(prefix, target)}`;
-      void dlq;
-      await client.send(
-        new CreateQueueCommand({
-          QueueName: queueName(prefix, target),
-          Attributes: {
-            VisibilityTimeout: String(config.queues.visibilityTimeoutSeconds),
-            MessageRetentionPeriod: String(config.queues.retentionDays * 86400),
-            RedrivePolicy: JSON.stringify({
-              deadLetterTargetArn: dlqArn,
-              maxReceiveCount: config.queues.maxReceiveCount,
-            }),
-          },
-        }),
-      );
-    }
+    for (const queue of queueDefinitions(prefix, config)) await client.send(new CreateQueueCommand(queue));
   } finally {
     client.destroy();
   }
-  return targets;
+  return queueTargets(config);
 }

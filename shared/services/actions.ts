@@ -110,7 +110,12 @@ function assertReporterConfirms(ticket: Ticket, actor: Actor, input: ActionInput
     throw new ForbiddenError("只能确认本人的工单 / only the reporter may confirm");
 }
 
-async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promise<Command> {
+async function toCommand(
+  core: Core,
+  ticket: Ticket,
+  input: ActionInput,
+  parent: Ticket | null,
+): Promise<Command> {
   const now = core.clock.now();
   switch (input.action) {
     case "accept":
@@ -202,7 +207,6 @@ async function toCommand(core: Core, ticket: Ticket, input: ActionInput): Promis
       }
       return { type: "reject", reason: input.reason };
     case "merge": {
-      const parent = await core.store.get(input.parentId);
       if (!parent) throw new ValidationError("被合并的主工单不存在 / parent ticket not found", "parentId");
       if (["closed", "rejected", "merged"].includes(parent.status)) {
         throw new ValidationError("主工单已结束 / parent ticket is no longer open", "parentId");
@@ -355,7 +359,10 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
       actor.role === "department" && "leaseToken" in input && input.leaseToken
         ? leaseHandle(core, input.leaseToken, current, actor)
         : null;
-    const command = await toCommand(core, current, input);
+    // A merge reads its parent once: checked here, conditioned again inside the save's transaction, and its
+    // number (which never changes) named in the reporter's notice.
+    const parent = input.action === "merge" ? await core.store.get(input.parentId) : null;
+    const command = await toCommand(core, current, input, parent);
     const now = core.clock.now();
     let { ticket, events } = transition(current, command, actor, now);
     if (command.type === "return") ({ ticket, events } = afterReturn(core, ticket, events, command, now));
@@ -372,8 +379,7 @@ export async function applyAction(core: Core, ticketId: string, raw: unknown, ac
       from: current.status,
       to: ticket.status,
     });
-    const parentNo = input.action === "merge" ? (await core.store.get(input.parentId))?.ticketNo : undefined;
-    await enqueueNotifications(core, ticket, events, parentNo ? { parentNo } : {});
+    await enqueueNotifications(core, ticket, events, parent ? { parentNo: parent.ticketNo } : {});
     let result = ticket;
     if (ticket.dispatchPending && core.dispatch === "inline" && (await deliver(core, ticket)))
       result = { ...ticket, dispatchPending: false };

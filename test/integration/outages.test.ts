@@ -39,6 +39,7 @@ async function apiOn(settings: AwsSettings) {
   return {
     runtime,
     call,
+    baseUrl: `http://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -77,6 +78,13 @@ describe("the store or the queue unreachable", () => {
       // The key lookup itself failed: the caller cannot be told "unknown key" (401) — that would be a lie.
       const unknown = await api.call("GET", "/v1/tickets?phone=13900001111", "cri_oper_not-a-real-key");
       expect(unknown.status).toBe(503);
+      // Open311 carries its key in the form: a lookup that failed is "try again", not "invalid api_key".
+      const open311 = await fetch(`${api.baseUrl}/open311/v2/requests.json`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ api_key: sys.keys["channel:open311"], service_code: "street-light" }),
+      });
+      expect(open311.status).toBe(503);
       const health = await api.call("GET", "/health");
       expect(health.status).toBe(503);
       expect(health.body).toMatchObject({ status: "degraded", store: "down", queue: "ok" });
