@@ -1,16 +1,19 @@
 // Routing benchmark of the category classifier:
 //   npm run bench:routing -- --train F --test G
-//   npm run bench:routing -- --train F --split 0.2 [--seed N] [--compare]
-//   … [--colloquial F] [--seed-data F | --no-seed-data] [--city shared/config/city.json]
+//   npm run bench:routing -- --train F --split 0.2 [--seed N] [--compare] [--tune]
+//   … [--colloquial F] [--dev F] [--seed-data F | --no-seed-data] [--city shared/config/city.json]
 // Without arguments it uses ../shared/data/teddy2020c/train.jsonl (next to the repo) with a 20 % split, and
-// says so and exits 0 when that file is absent. Beside the formal split it scores the team's colloquial set
-// (test/fixtures/colloquial-eval.jsonl) and routes it end to end through the intake's own pieces
-// (chooseCategory with the city's suggester and lexicon refinement, then the city's router).
+// says so and exits 0 when that file is absent. Beside the formal split it scores the team's colloquial dev set
+// (test/fixtures/colloquial-dev.jsonl, for tuning) and evaluation set (test/fixtures/colloquial-eval.jsonl, the
+// final measure) and routes both end to end through the intake's own pieces (chooseCategory with the city's
+// suggester and lexicon refinement, then the city's router). The threshold is chosen on the dev set.
+// --tune scores a formal dev split (20 % of the training part, split seed + 1) and the dev set only: the
+// evaluation set and the formal test split stay unseen while tuning.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { titleExamples } from "../shared/classify/dataset.js";
+import { shortExamples, titleExamples } from "../shared/classify/dataset.js";
 import {
   type Evaluation,
   evaluateClassifier,
@@ -39,10 +42,13 @@ export const DEFAULT_ROUTING_DATA =
     .map((p) => resolve(REPO_ROOT, p))
     .find((p) => existsSync(p)) ?? resolve(REPO_ROOT, "../shared/data/teddy2020c/train.jsonl");
 export const DEFAULT_COLLOQUIAL = resolve(REPO_ROOT, "test/fixtures/colloquial-eval.jsonl");
+export const DEFAULT_COLLOQUIAL_DEV = resolve(REPO_ROOT, "test/fixtures/colloquial-dev.jsonl");
 export const DEFAULT_SEED_DATA = resolve(REPO_ROOT, "test/fixtures/colloquial-seed.jsonl");
 export const DEFAULT_CITY = resolve(REPO_ROOT, "shared/config/city.json");
 /** Threshold sweep of the end-to-end routing table. */
-export const ROUTING_THRESHOLDS = [0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9];
+export const ROUTING_THRESHOLDS = [0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9];
+/** Largest share of reports the centre is expected to triage by hand (the issue's target). */
+export const MAX_TRIAGE = 0.15;
 /**
  * Cost of a report routed to a wrong department, in dispatcher-minutes (a triage decision costs 1): the
  * department reads it, returns it with a reason (退单), a dispatcher triages it anyway, and the resident waits
@@ -61,8 +67,15 @@ export interface RoutingBenchOptions {
   split?: number;
   /** Seed of the split; default 1. */
   seed?: number;
-  /** Also train and score feature variants (characters + pre-cut words, characters + jieba words). */
+  /** Also train and score the variants of docs/classifier.md (augmentations, boosts, jieba words, 3-grams). */
   compare?: boolean;
+  /**
+   * Tuning mode: train on 80 % of the training part, score the other 20 % (the formal dev split) and the
+   * colloquial dev set; the evaluation set and the formal test split are not touched.
+   */
+  tune?: boolean;
+  /** The colloquial dev set (same format as the evaluation set); default the fixture. */
+  dev?: string;
   /** Print the report (default true for the CLI, false for callers that format the result themselves). */
   print?: boolean;
   /** The colloquial evaluation set (JSONL with text, label, department, optional address); default the fixture. */
@@ -99,6 +112,8 @@ export interface EndToEnd {
   outcomes: RoutingOutcome[];
   /** Lowest cost in the sweep. */
   recommended: RoutingOutcome;
+  /** Lowest cost among the thresholds that send at most {@link MAX_TRIAGE} to triage (null if none does). */
+  withinTriage: RoutingOutcome | null;
   /** The outcome at the city's configured threshold. */
   configured: RoutingOutcome;
   /** Expected departments the configured city does not have (those reports can only count as wrong/triage). */
@@ -113,9 +128,24 @@ export interface VariantScores {
   trainSeconds: number;
   medianMs: number;
   colloquialMacroF1?: number;
+  devMacroF1?: number;
   formalEce?: number;
   colloquialEce?: number;
+  devEce?: number;
   note?: string;
+}
+
+/** One colloquial set scored as labels and routed end to end. */
+export interface ColloquialScores {
+  file: string;
+  count: number;
+  evaluation: Evaluation;
+  endToEnd: EndToEnd;
+  /**
+   * The same routing with every report's true label at confidence 1: the ceiling that the city's lexicon
+   * refinement and routing rules allow, whatever the model.
+   */
+  ceiling: RoutingOutcome;
 }
 
 export type RoutingBenchResult =
@@ -125,6 +155,8 @@ export type RoutingBenchResult =
       trainFile: string;
       testFile: string | null;
       split: number | null;
+      /** True in tuning mode: "formal" figures are the formal dev split's, and `colloquial` is null. */
+      tune: boolean;
       seed: number;
       trainCount: number;
       testCount: number;
@@ -144,17 +176,15 @@ export type RoutingBenchResult =
       /** Formal split's calibration error (ECE, tenths). */
       ece: number;
       seedCount: number;
-      colloquial: {
-        file: string;
-        count: number;
-        evaluation: Evaluation;
-        endToEnd: EndToEnd;
-        /**
-         * The same routing with every report's true label at confidence 1: the ceiling that the city's lexicon
-         * refinement and routing rules allow, whatever the model.
-         */
-        ceiling: RoutingOutcome;
-      } | null;
+      /** The colloquial evaluation set (the final measure; null in tuning mode or when absent). */
+      colloquial: ColloquialScores | null;
+      /** The colloquial dev set (tuning; the threshold is chosen on it). */
+      colloquialDev: ColloquialScores | null;
+      /**
+       * The threshold chosen on the dev set (lowest cost within {@link MAX_TRIAGE} triage, else lowest cost),
+       * and the evaluation set's outcome at it.
+       */
+      chosenThreshold: { dev: RoutingOutcome; evaluation: RoutingOutcome | null } | null;
     };
 
 function trainAndScore(
@@ -162,9 +192,11 @@ function trainAndScore(
   test: readonly TrainingRow[],
   options: TrainOptions,
   colloquial: readonly TrainingRow[] = [],
+  dev: readonly TrainingRow[] = [],
 ): {
   evaluation: Evaluation;
   colloquial: Evaluation | null;
+  dev: Evaluation | null;
   classifier: Classifier;
   bytes: number;
   seconds: number;
@@ -181,6 +213,7 @@ function trainAndScore(
   return {
     evaluation: evaluateClassifier(classifier, test),
     colloquial: colloquial.length ? evaluateClassifier(classifier, colloquial) : null,
+    dev: dev.length ? evaluateClassifier(classifier, dev) : null,
     classifier,
     bytes: Buffer.byteLength(text),
     seconds,
@@ -278,6 +311,10 @@ export function routeReports(
   };
   const outcomes = thresholds.map(outcome);
   const recommended = outcomes.reduce((best, o) => (o.cost < best.cost ? o : best), outcomes[0]!);
+  const staffable = outcomes.filter((o) => o.triage <= MAX_TRIAGE + 1e-9);
+  const withinTriage = staffable.length
+    ? staffable.reduce((best, o) => (o.cost < best.cost ? o : best), staffable[0]!)
+    : null;
   const known = new Set(config.departments.map((d) => d.id));
   const missing = new Map<string, number>();
   for (const r of reports)
@@ -286,11 +323,26 @@ export function routeReports(
     city: cityName,
     outcomes,
     recommended,
+    withinTriage,
     configured: outcome(config.classifier.threshold),
     missingDepartments: [...missing.entries()]
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .map(([department, count]) => ({ department, reports: count })),
   };
+}
+
+/**
+ * The threshold to configure, from the dev set's sweep: the lowest cost among thresholds that send at most
+ * {@link MAX_TRIAGE} to triage (else the lowest cost) — but the configured threshold is kept when it also stays
+ * within that triage share and its cost is within one wrong report (WRONG_ROUTE_COST / reports) of that lowest
+ * cost: on a set of this size such a difference is noise, and a change of threshold also changes the keyword
+ * classifier's rule.
+ */
+export function chooseThreshold(e: EndToEnd, reports: number): RoutingOutcome {
+  const best = e.withinTriage ?? e.recommended;
+  const slack = WRONG_ROUTE_COST / Math.max(1, reports);
+  const keep = e.configured.triage <= MAX_TRIAGE + 1e-9 && e.configured.cost <= best.cost + slack + 1e-9;
+  return keep ? e.configured : best;
 }
 
 /** A classifier that knows the answer: each report's own label at confidence 1 (for the routing ceiling). */
@@ -322,6 +374,7 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     log(reason);
     return { status: "skipped", reason };
   }
+  const tune = options.tune ?? false;
   const seed = options.seed ?? DEFAULT_SPLIT_SEED;
   const rows = readLabelledFile(trainFile).filter((r) => r.text.trim() !== "");
   let train: TrainingRow[];
@@ -334,26 +387,36 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     split = options.split ?? DEFAULT_SPLIT;
     ({ train, test } = stratifiedSplit(rows, split, seed));
   }
+  // Tuning: the formal dev split comes out of the training part; the test split is never looked at.
+  if (tune) ({ train, test } = stratifiedSplit(train, DEFAULT_SPLIT, seed + 1));
   const cityFile = options.city ?? DEFAULT_CITY;
   const config = parseCityConfig(JSON.parse(readFileSync(cityFile, "utf8")), cityFile);
   const lexicon = modelLexicon(config);
   const seedFile = options.seedData === undefined ? DEFAULT_SEED_DATA : options.seedData;
   const seedRows = seedFile && existsSync(seedFile) ? inResidentsVoice(readLabelledFile(seedFile)) : [];
   const colloquialFile = options.colloquial ?? DEFAULT_COLLOQUIAL;
-  const reports = existsSync(colloquialFile) ? readColloquialReports(colloquialFile) : [];
+  const reports = !tune && existsSync(colloquialFile) ? readColloquialReports(colloquialFile) : [];
+  const devFile = options.dev ?? DEFAULT_COLLOQUIAL_DEV;
+  const devReports = existsSync(devFile) ? readColloquialReports(devFile) : [];
   const colloquialRows: TrainingRow[] = reports.map((r) => ({ text: r.text, label: r.label }));
+  const devRows: TrainingRow[] = devReports.map((r) => ({ text: r.text, label: r.label }));
   log(
-    `routing bench: train ${train.length} messages from ${trainFile}` +
+    `routing bench${tune ? " (tuning: formal dev split + colloquial dev set; evaluation set not scored)" : ""}: ` +
+      `train ${train.length} messages from ${trainFile}` +
       (seedRows.length ? ` + ${seedRows.length} seed messages from ${seedFile}` : "") +
       "; " +
       (options.test
         ? `test ${test.length} messages from ${options.test}`
-        : `test ${test.length} held out (${split} stratified, seed ${seed})`) +
-      (reports.length ? `; colloquial ${reports.length} reports from ${colloquialFile}` : ""),
+        : tune
+          ? `formal dev ${test.length} (20 % of the training part, seed ${seed + 1})`
+          : `test ${test.length} held out (${split} stratified, seed ${seed})`) +
+      (devReports.length ? `; colloquial dev ${devReports.length} reports from ${devFile}` : "") +
+      (reports.length ? `; colloquial eval ${reports.length} reports from ${colloquialFile}` : ""),
   );
 
   const recipe = cityTrainOptions(lexicon);
-  const main = trainAndScore([...train, ...seedRows], test, recipe, colloquialRows);
+  const withSeed = [...train, ...seedRows];
+  const main = trainAndScore(withSeed, test, recipe, colloquialRows, devRows);
   const ev = main.evaluation;
   const rawRows = test.filter((r) => !isPreTokenized(r.text));
   const rawEval = evaluateClassifier(main.classifier, rawRows, { warmup: 0 });
@@ -369,22 +432,31 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     ...(scored.colloquial
       ? { colloquialMacroF1: scored.colloquial.macroF1, colloquialEce: scored.colloquial.ece }
       : {}),
+    ...(scored.dev ? { devMacroF1: scored.dev.macroF1, devEce: scored.dev.ece } : {}),
     ...(note ? { note } : {}),
   });
-  variants.push(variant("city recipe (default): seed + colloquial + lexicon + uniform priors", main));
+  variants.push(
+    variant("city recipe (default): seed + colloquial + lexicon features and boost + uniform priors", main),
+  );
   if (options.compare) {
-    const withSeed = [...train, ...seedRows];
     const score = (name: string, rowsToTrain: readonly TrainingRow[], opts: TrainOptions, note?: string) => {
       log(`  training variant: ${name}`);
-      variants.push(variant(name, trainAndScore(rowsToTrain, test, opts, colloquialRows), note));
+      variants.push(variant(name, trainAndScore(rowsToTrain, test, opts, colloquialRows, devRows), note));
     };
-    score("formal data only, previous recipe (char 1-2 grams + title head)", train, {});
-    score("+ seed data in the residents' voice (×5)", withSeed, {});
-    score("+ colloquial normalisation", withSeed, { features: { colloquial: true } });
-    score("+ lexicon features", withSeed, { features: { colloquial: true, lexicon } });
+    const noBoost: TrainOptions = { ...recipe, lexiconBoost: 0 };
+    score("formal data only, char 1-2 grams + title head (first recipe)", train, {});
+    score("previous recipe: seed + colloquial + lexicon features + uniform priors", withSeed, noBoost);
+    score("previous recipe without seed data", train, noBoost);
     score("recipe without seed data", train, recipe);
+    score("recipe, boost 0.6", withSeed, { ...recipe, lexiconBoost: 0.6 });
+    score("recipe, boost 0.4 at every length", withSeed, { ...recipe, lexiconBoostChars: undefined });
+    score("recipe + salutation/operator frames dropped", withSeed, {
+      ...recipe,
+      features: { ...recipe.features, frames: true },
+    });
     score("recipe + contest titles as examples", [...withSeed, ...titleExamples(train)], recipe);
-    score("recipe, seed weight 1", [...train, ...seedRows.map((r) => ({ ...r, weight: 1 }))], recipe);
+    score("recipe + formal texts cut to 15-80 characters", [...withSeed, ...shortExamples(train)], recipe);
+    score("recipe + learned priors", withSeed, { ...recipe, priors: "learned" });
     const words = await jiebaWords();
     if (typeof words === "string") {
       variants.push({
@@ -399,17 +471,32 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     } else {
       score("recipe + jieba words", withSeed, { ...recipe, extraWords: words }, "needs jieba at run time");
     }
-    score("recipe, char 1-3 grams", withSeed, {
+    score("recipe, char 1-3 grams (250k features)", withSeed, {
       ...recipe,
       features: { ...recipe.features, ngramMax: 3 },
+      maxFeatures: 250_000,
     });
   }
 
+  const scoreSet = (file: string, list: ColloquialReport[], evaluation: Evaluation | null) =>
+    evaluation && list.length
+      ? {
+          file,
+          count: list.length,
+          evaluation,
+          endToEnd: routeReports(config, main.classifier, list, ROUTING_THRESHOLDS, cityFile),
+          ceiling: routeReports(config, trueLabels(list), list, [0.5], cityFile).outcomes[0]!,
+        }
+      : null;
+  const colloquial = scoreSet(colloquialFile, reports, main.colloquial);
+  const colloquialDev = scoreSet(devFile, devReports, main.dev);
+  const chosen = colloquialDev ? chooseThreshold(colloquialDev.endToEnd, colloquialDev.count) : null;
   const result: RoutingBenchResult = {
     status: "ok",
     trainFile,
     testFile: options.test ?? null,
     split,
+    tune,
     seed,
     trainCount: train.length,
     testCount: test.length,
@@ -427,16 +514,14 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     variants,
     ece: ev.ece,
     seedCount: seedRows.length,
-    colloquial:
-      main.colloquial && reports.length
-        ? {
-            file: colloquialFile,
-            count: reports.length,
-            evaluation: main.colloquial,
-            endToEnd: routeReports(config, main.classifier, reports, ROUTING_THRESHOLDS, cityFile),
-            ceiling: routeReports(config, trueLabels(reports), reports, [0.5], cityFile).outcomes[0]!,
-          }
-        : null,
+    colloquial,
+    colloquialDev,
+    chosenThreshold: chosen
+      ? {
+          dev: chosen,
+          evaluation: colloquial?.endToEnd.outcomes.find((o) => o.threshold === chosen.threshold) ?? null,
+        }
+      : null,
   };
   if (print) for (const line of formatRoutingReport(result)) log(line);
   return result;
@@ -479,7 +564,11 @@ export function formatRoutingReport(result: RoutingBenchResult): string[] {
   if (result.status === "skipped") return [result.reason];
   const ev = result.evaluation;
   const lines: string[] = [];
-  lines.push("== formal split (contest messages held out) ==");
+  lines.push(
+    result.tune
+      ? "== formal dev split (20 % of the training part; tuning) =="
+      : "== formal split (contest messages held out) ==",
+  );
   lines.push(
     `accuracy ${f3(result.accuracy)}   macro-F1 ${f3(result.macroF1)}   ECE ${f3(result.ece)}   ` +
       `(${result.testCount} messages)`,
@@ -496,11 +585,13 @@ export function formatRoutingReport(result: RoutingBenchResult): string[] {
   );
   lines.push("");
   lines.push(...evaluationLines(ev));
-  const c = result.colloquial;
-  if (c) {
+  const routeRow = (o: RoutingOutcome, mark: string) =>
+    `${o.threshold.toFixed(2).padStart(9)}  ${pct(o.right).padStart(10)}  ${pct(o.triage).padStart(6)}  ` +
+    `${pct(o.wrong).padStart(10)}  ${pct(o.rightOfRouted).padStart(15)}  ${o.cost.toFixed(3).padStart(6)}${mark}`;
+  const section = (title: string, c: ColloquialScores, chosen: number | null) => {
     const q = c.evaluation;
     lines.push("");
-    lines.push(`== colloquial set (${c.file}) ==`);
+    lines.push(`== ${title} (${c.file}) ==`);
     lines.push(
       `accuracy ${f3(q.accuracy)}   macro-F1 ${f3(q.macroF1)}   ECE ${f3(q.ece)}   (${c.count} reports); ` +
         `per message median ${quantile(q.timesMs, 0.5).toFixed(3)} ms, p99 ${quantile(q.timesMs, 0.99).toFixed(3)} ms`,
@@ -509,16 +600,26 @@ export function formatRoutingReport(result: RoutingBenchResult): string[] {
     lines.push(...evaluationLines(q));
     const e = c.endToEnd;
     lines.push("");
-    lines.push(`== end to end: chooseCategory → lexicon refinement → routing rules of ${e.city} ==`);
+    lines.push(`-- end to end: chooseCategory → lexicon refinement → routing rules of ${e.city} --`);
     lines.push("threshold  right dept  triage  wrong dept  right of routed  cost/report (wrong ×5 + triage)");
-    const row = (o: RoutingOutcome, mark: string) =>
-      `${o.threshold.toFixed(2).padStart(9)}  ${pct(o.right).padStart(10)}  ${pct(o.triage).padStart(6)}  ` +
-      `${pct(o.wrong).padStart(10)}  ${pct(o.rightOfRouted).padStart(15)}  ${o.cost.toFixed(3).padStart(6)}${mark}`;
-    for (const o of e.outcomes) lines.push(row(o, o === e.recommended ? "  ← lowest cost" : ""));
+    for (const o of e.outcomes) {
+      const marks = [
+        o === e.recommended ? "lowest cost" : "",
+        o === e.withinTriage ? `lowest cost with ≤ ${MAX_TRIAGE * 100} % triage` : "",
+        o.threshold === chosen ? "chosen on the dev set" : "",
+        o.cost <=
+          Math.min(...e.outcomes.filter((x) => x.triage <= MAX_TRIAGE + 1e-9).map((x) => x.cost)) +
+            WRONG_ROUTE_COST / c.count +
+            1e-9 && o.triage <= MAX_TRIAGE + 1e-9
+          ? "within one wrong report of it"
+          : "",
+      ].filter(Boolean);
+      lines.push(routeRow(o, marks.length ? `  ← ${marks.join(", ")}` : ""));
+    }
     lines.push(`configured threshold:`);
-    lines.push(row(e.configured, ""));
+    lines.push(routeRow(e.configured, ""));
     lines.push(`with every report's true label (the ceiling of this city's lexicon and routing rules):`);
-    lines.push(row(c.ceiling, ""));
+    lines.push(routeRow(c.ceiling, ""));
     if (e.missingDepartments.length) {
       const total = e.missingDepartments.reduce((a, m) => a + m.reports, 0);
       lines.push(
@@ -526,17 +627,33 @@ export function formatRoutingReport(result: RoutingBenchResult): string[] {
           e.missingDepartments.map((m) => `${m.department} ${m.reports}`).join(", "),
       );
     }
+  };
+  const chosen = result.chosenThreshold?.dev.threshold ?? null;
+  if (result.colloquialDev) section("colloquial dev set (tuning)", result.colloquialDev, chosen);
+  if (result.colloquial) section("colloquial evaluation set (final measure)", result.colloquial, chosen);
+  if (result.chosenThreshold) {
+    const { dev, evaluation } = result.chosenThreshold;
+    lines.push("");
+    lines.push(
+      `threshold chosen on the dev set: ${dev.threshold} (configured ${result.colloquialDev?.endToEnd.configured.threshold}); ` +
+        `dev ${pct(dev.right)} right / ${pct(dev.triage)} triage / ${pct(dev.wrong)} wrong (${pct(dev.rightOfRouted)} of routed)` +
+        (evaluation
+          ? `; evaluation set ${pct(evaluation.right)} / ${pct(evaluation.triage)} / ${pct(evaluation.wrong)} (${pct(evaluation.rightOfRouted)} of routed)`
+          : ""),
+    );
   }
   if (result.variants.length > 1) {
     lines.push("");
-    lines.push("variants (same split; macro-F1 formal / colloquial, ECE formal / colloquial):");
+    lines.push("variants (same split; macro-F1 formal / colloquial dev / colloquial eval, ECE the same):");
     for (const v of result.variants) {
       lines.push(
         `  ${v.name}: ${
           v.note && v.macroF1 === 0
             ? v.note
-            : `macro-F1 ${f3(v.macroF1)} / ${v.colloquialMacroF1 === undefined ? "-" : f3(v.colloquialMacroF1)}, ` +
-              `ECE ${f3(v.formalEce ?? 0)} / ${v.colloquialEce === undefined ? "-" : f3(v.colloquialEce)}, ` +
+            : `macro-F1 ${f3(v.macroF1)} / ${v.devMacroF1 === undefined ? "-" : f3(v.devMacroF1)} / ` +
+              `${v.colloquialMacroF1 === undefined ? "-" : f3(v.colloquialMacroF1)}, ` +
+              `ECE ${f3(v.formalEce ?? 0)} / ${v.devEce === undefined ? "-" : f3(v.devEce)} / ` +
+              `${v.colloquialEce === undefined ? "-" : f3(v.colloquialEce)}, ` +
               `${(v.modelBytes / 1e6).toFixed(2)} MB, training ${v.trainSeconds.toFixed(1)} s, ` +
               `median ${v.medianMs.toFixed(3)} ms${v.note ? ` (${v.note})` : ""}`
         }`,
@@ -546,7 +663,7 @@ export function formatRoutingReport(result: RoutingBenchResult): string[] {
   return lines;
 }
 
-const USAGE = `usage: npm run bench:routing -- [--train F] [--test G | --split 0.2] [--seed N] [--compare]\n       [--colloquial F] [--seed-data F | --no-seed-data] [--city F]`;
+const USAGE = `usage: npm run bench:routing -- [--train F] [--test G | --split 0.2] [--seed N] [--compare] [--tune]\n       [--colloquial F] [--dev F] [--seed-data F | --no-seed-data] [--city F]`;
 
 async function cli(argv: string[]): Promise<number> {
   let values: {
@@ -555,8 +672,10 @@ async function cli(argv: string[]): Promise<number> {
     split?: string;
     seed?: string;
     compare?: boolean;
+    tune?: boolean;
     help?: boolean;
     colloquial?: string;
+    dev?: string;
     "seed-data"?: string;
     "no-seed-data"?: boolean;
     city?: string;
@@ -570,7 +689,9 @@ async function cli(argv: string[]): Promise<number> {
         split: { type: "string" },
         seed: { type: "string" },
         compare: { type: "boolean" },
+        tune: { type: "boolean" },
         colloquial: { type: "string" },
+        dev: { type: "string" },
         "seed-data": { type: "string" },
         "no-seed-data": { type: "boolean" },
         city: { type: "string" },
@@ -606,7 +727,9 @@ async function cli(argv: string[]): Promise<number> {
     ...(split !== undefined ? { split } : {}),
     ...(seed !== undefined ? { seed } : {}),
     compare: values.compare ?? false,
+    tune: values.tune ?? false,
     ...(values.colloquial ? { colloquial: resolve(values.colloquial) } : {}),
+    ...(values.dev ? { dev: resolve(values.dev) } : {}),
     ...(values["no-seed-data"]
       ? { seedData: null }
       : values["seed-data"]

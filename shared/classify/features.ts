@@ -21,6 +21,12 @@ export interface FeatureConfig {
    */
   colloquial?: boolean;
   /**
+   * Salutation and reporting frames dropped before n-grams: the letter frame of a formal message (尊敬的…领导,
+   * 您好, 谢谢, 此致敬礼) and an operator's summary frame (来电人反映, 市民咨询). They occur in every category,
+   * in one channel's voice only, so they teach the model the channel rather than the matter.
+   */
+  frames?: boolean;
+  /**
    * Keyword lexicon by label (from the city configuration: the keywords of each category, under the model label
    * its category maps to). Every distinct keyword found adds one occurrence of the feature "#label", so the
    * learner sees the configuration's knowledge as evidence it weighs, not as a rule applied afterwards.
@@ -58,6 +64,15 @@ const DIALECT: readonly [RegExp, string][] = [
   [/贼拉|老鼻子/gu, "很"],
   [/醉了|服了|无语/gu, ""],
 ];
+
+// Frames: addressing, thanks and the operator's "the caller reports" (longest alternatives first).
+const FRAMES =
+  /尊敬的[\p{Script=Han}]{0,8}?(领导|书记|市长|县长|区长|局长|主任|同志)|各位领导|领导们?|您们?好|你们?好|此致|敬礼|非常感谢|谢谢|感谢|来电人|来电|市民|网友|反映|咨询|投诉/gu;
+
+/** The frame removal of {@link FeatureConfig.frames} (input already normalised). */
+export function stripFrames(text: string): string {
+  return text.replace(FRAMES, " ");
+}
 
 /** The colloquial normalisation of {@link FeatureConfig.colloquial} (input already normalised). */
 export function normalizeColloquial(text: string): string {
@@ -134,6 +149,7 @@ export function forEachFeature(
     text.length > config.maxChars * 2 ? text.slice(0, config.maxChars * 2) : text,
   );
   if (config.colloquial) normalized = normalizeColloquial(normalized);
+  if (config.frames) normalized = stripFrames(normalized);
   if (config.foldDigits) normalized = normalized.replace(DIGITS, "0");
   const compact = normalized.replace(NON_WORD, "");
   if (config.lexicon) {

@@ -39,6 +39,13 @@ export interface TrainOptions {
    */
   calibrate?: boolean;
   /**
+   * Fixed weight of the city's keywords at scoring time ({@link Model.lexiconBoost}); needs `features.lexicon`.
+   * The temperature is fitted with the boost in place (default 0: off).
+   */
+  lexiconBoost?: number;
+  /** Length above which the boost shrinks in proportion ({@link Model.lexiconBoostChars}); default none. */
+  lexiconBoostChars?: number;
+  /**
    * Experiments only (see bench/routing.ts --compare): a word segmenter whose words are added as features.
    * It is not stored in the model file, so a model trained with it must be used with the same segmenter.
    */
@@ -53,6 +60,8 @@ const MIN_TEMPERATURE = 0.1;
 interface HeldOutScores {
   scores: Float64Array;
   y: number;
+  /** The example's weight: messages in the residents' voice count as much in calibration as in training. */
+  weight: number;
 }
 
 interface Resolved {
@@ -65,6 +74,8 @@ interface Resolved {
   seed: number;
   balanced: boolean;
   priors: "learned" | "uniform";
+  lexiconBoost: number;
+  lexiconBoostChars: number | undefined;
   extraWords: ((normalized: string) => string[]) | undefined;
 }
 
@@ -83,6 +94,9 @@ function resolve(rows: readonly TrainingRow[], options: TrainOptions): Resolved 
     seed: options.seed ?? 20200601,
     balanced: options.balanced ?? true,
     priors: options.priors ?? "learned",
+    lexiconBoost: features.lexicon ? Math.max(0, options.lexiconBoost ?? 0) : 0,
+    lexiconBoostChars:
+      options.lexiconBoostChars && options.lexiconBoostChars > 0 ? options.lexiconBoostChars : undefined,
     extraWords: options.extraWords,
   };
 }
@@ -173,6 +187,8 @@ function trainCore(rows: readonly TrainingRow[], opts: Resolved): Model {
     bias,
     temperature: 1,
     fullEvidence: FULL_EVIDENCE,
+    ...(opts.lexiconBoost > 0 ? { lexiconBoost: opts.lexiconBoost } : {}),
+    ...(opts.lexiconBoost > 0 && opts.lexiconBoostChars ? { lexiconBoostChars: opts.lexiconBoostChars } : {}),
   };
 }
 
@@ -281,9 +297,10 @@ function heldOutScores(
   for (const row of test) {
     const y = labelIndex.get(row.label);
     if (y === undefined) continue;
-    const x = vectorize(extractFeatures(row.text, opts.features, opts.extraWords), lookup, model.idf);
+    const counts = extractFeatures(row.text, opts.features, opts.extraWords);
+    const x = vectorize(counts, lookup, model.idf);
     if (x.index.length === 0) continue;
-    out.push({ scores: scoreVector(model, x), y });
+    out.push({ scores: scoreVector(model, x, counts), y, weight: row.weight ?? 1 });
   }
   return out;
 }
@@ -293,12 +310,12 @@ function fitTemperature(samples: readonly HeldOutScores[]): number {
   const nll = (logT: number): number => {
     const t = Math.exp(logT);
     let total = 0;
-    for (const { scores, y } of samples) {
+    for (const { scores, y, weight } of samples) {
       let max = Number.NEGATIVE_INFINITY;
       for (const s of scores) max = Math.max(max, s / t);
       let sum = 0;
       for (const s of scores) sum += Math.exp(s / t - max);
-      total += Math.log(sum) + max - scores[y]! / t;
+      total += weight * (Math.log(sum) + max - scores[y]! / t);
     }
     return total;
   };

@@ -47,7 +47,7 @@ describe("lexicon features", () => {
 
   it("adds one #label occurrence per distinct keyword found", () => {
     const features = extractFeatures("公交站台旁边的红绿灯坏了", { ...DEFAULT_FEATURES, lexicon });
-    expect(features.get("#交通运输")).toBe(3); // 公交, 站台, 红绿灯
+    expect(features.get("#交通运输")).toBe(4); // 公交, 公交站, 站台, 红绿灯
     expect(features.has("#卫生计生")).toBe(false);
   });
 
