@@ -229,9 +229,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     }
   }
 
-  async get(id: string): Promise<Ticket | null> {
-    let meta: Record<string, unknown> | undefined;
-    const events: Record<string, unknown>[] = [];
+  /** Every item of one partition, page after page (a ticket and its events, a month's counters, a day's patrols). */
+  private async *partition(pk: string, consistent = false): AsyncGenerator<Record<string, unknown>> {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.doc.send(
@@ -239,17 +238,23 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
           TableName: this.tableName,
           KeyConditionExpression: "#pk = :pk",
           ExpressionAttributeNames: { "#pk": PK },
-          ExpressionAttributeValues: { ":pk": keys.ticketPartition(id) },
-          ConsistentRead: true,
+          ExpressionAttributeValues: { ":pk": pk },
+          ...(consistent ? { ConsistentRead: true } : {}),
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of out.Items ?? []) {
-        if (item[SK] === "META") meta = item;
-        else if (item.entity === "event") events.push(item);
-      }
+      yield* out.Items ?? [];
       start = out.LastEvaluatedKey;
     } while (start);
+  }
+
+  async get(id: string): Promise<Ticket | null> {
+    let meta: Record<string, unknown> | undefined;
+    const events: Record<string, unknown>[] = [];
+    for await (const item of this.partition(keys.ticketPartition(id), true)) {
+      if (item[SK] === "META") meta = item;
+      else if (item.entity === "event") events.push(item);
+    }
     return meta ? ticketFromItems(meta, events) : null;
   }
 
@@ -421,29 +426,16 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
 
   async readStats(month: string): Promise<StatsRow[]> {
     const rows = new Map<string, StatsRow>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "#pk = :pk",
-          ExpressionAttributeNames: { "#pk": PK },
-          ExpressionAttributeValues: { ":pk": keys.statsPartition(month) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const scope = item.scope === "grid" ? "grid" : "department";
-        const id = String(item.sid);
-        const row = rows.get(`${scope}|${id}`) ?? { scope, id, counts: {} };
-        for (const [k, v] of Object.entries(item)) {
-          if (typeof v !== "number" || k === PK || k === SK) continue;
-          row.counts[k] = (row.counts[k] ?? 0) + v;
-        }
-        rows.set(`${scope}|${id}`, row);
+    for await (const item of this.partition(keys.statsPartition(month))) {
+      const scope = item.scope === "grid" ? "grid" : "department";
+      const id = String(item.sid);
+      const row = rows.get(`${scope}|${id}`) ?? { scope, id, counts: {} };
+      for (const [k, v] of Object.entries(item)) {
+        if (typeof v !== "number" || k === PK || k === SK) continue;
+        row.counts[k] = (row.counts[k] ?? 0) + v;
       }
-      start = out.LastEvaluatedKey;
-    } while (start);
+      rows.set(`${scope}|${id}`, row);
+    }
     return [...rows.values()];
   }
 
@@ -801,32 +793,19 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   async patrolDay(day: string): Promise<{ zero: ZeroReport[]; reports: PatrolReportRecord[] }> {
     const zero: ZeroReport[] = [];
     const reports: PatrolReportRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "#pk = :pk",
-          ExpressionAttributeNames: { "#pk": PK },
-          ExpressionAttributeValues: { ":pk": keys.patrolDay(day) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        if (item.entity === "zero-report") zero.push(item.record as ZeroReport);
-        else if (item.entity === "patrol-report") {
-          reports.push({
-            day,
-            grid: String(item.grid),
-            ticketId: String(item.ticketId),
-            ticketNo: String(item.ticketNo),
-            actor: String(item.actor),
-            at: String(item.at),
-          });
-        }
+    for await (const item of this.partition(keys.patrolDay(day))) {
+      if (item.entity === "zero-report") zero.push(item.record as ZeroReport);
+      else if (item.entity === "patrol-report") {
+        reports.push({
+          day,
+          grid: String(item.grid),
+          ticketId: String(item.ticketId),
+          ticketNo: String(item.ticketNo),
+          actor: String(item.actor),
+          at: String(item.at),
+        });
       }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    }
     return { zero, reports };
   }
 
