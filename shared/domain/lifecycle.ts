@@ -196,6 +196,21 @@ function refreshDeadlines(next: Ticket, d: Deadlines): void {
   next.extension = null;
 }
 
+/**
+ * 重办: a closed ticket goes back to its department with fresh deadlines and no verification; the callbacks
+ * still open are superseded (the reopening by the dispatcher and the unsatisfied rating alike).
+ */
+function reopenInto(next: Ticket, at: string, d: Deadlines): void {
+  next.status = "dispatched";
+  next.closedAt = null;
+  next.resolvedAt = null;
+  next.resolution = null;
+  next.dispatchedAt = at;
+  next.verification = { dispatcher: null, reporter: null };
+  refreshDeadlines(next, d);
+  next.callbacks = supersede(next.callbacks, at);
+}
+
 /** 报处分离: the principal who filed a ticket or handled it never verifies it. */
 function assertSeparated(ticket: Ticket, actor: Actor): void {
   const involved = ticket.history.some(
@@ -527,17 +542,7 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       data = { parentId: command.parentId };
       break;
     case "reopen":
-      next.status = "dispatched";
-      next.closedAt = null;
-      next.resolvedAt = null;
-      next.resolution = null;
-      next.dispatchedAt = at;
-      next.verification = { dispatcher: null, reporter: null };
-      refreshDeadlines(next, {
-        dueAt: command.dueAt,
-        acceptDueAt: command.acceptDueAt ?? null,
-      });
-      next.callbacks = supersede(ticket.callbacks, at);
+      reopenInto(next, at, { dueAt: command.dueAt, acceptDueAt: command.acceptDueAt ?? null });
       note = required(command.reason, "reason");
       break;
     case "extend": {
@@ -625,14 +630,7 @@ export function transition(ticket: Ticket, command: Command, actor: Actor, now: 
       data = { callbackId: cb.id, rating: command.rating, reopened: !!command.reopen };
       if (command.reopen) {
         // 重办: back to the same department with the resident's comment and fresh deadlines.
-        next.status = "dispatched";
-        next.closedAt = null;
-        next.resolvedAt = null;
-        next.resolution = null;
-        next.dispatchedAt = at;
-        next.verification = { dispatcher: null, reporter: null };
-        refreshDeadlines(next, command.reopen);
-        next.callbacks = supersede(next.callbacks, at);
+        reopenInto(next, at, command.reopen);
         note = comment ?? `回访不满意（${command.rating} 分）/ unsatisfied callback`;
       }
       break;
