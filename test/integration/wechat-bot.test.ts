@@ -5,7 +5,7 @@ import { types } from "wechaty";
 import { mock, PuppetMock } from "wechaty-puppet-mock";
 import { createWechatBot, type WechatBot } from "../../shared/channels/wechat/bot.js";
 import { createLogger } from "../../shared/log.js";
-import { startTestSystem, type TestSystem } from "../support/system.js";
+import { heldBy, startTestSystem, type TestSystem } from "../support/system.js";
 import { TICKET_NO } from "../support/wechat.js";
 
 let system: TestSystem;
@@ -194,14 +194,7 @@ describe("the WeChat bot on the mock puppet", () => {
     await t.say("东城区新华街道人民路66号下水道堵了污水漫出来");
     const no = TICKET_NO.exec(await t.say("确认"))![0];
     const [ticket] = await ownTickets(t.resident.id);
-    const department = ticket!.department ?? Object.keys(system.keys.departments)[0]!;
-    if (!ticket!.department) {
-      const assigned = await system.call("POST", `/v1/tickets/${ticket!.id}/actions`, {
-        key: system.keys.dispatcher,
-        body: { action: "assign", department },
-      });
-      expect(assigned.status).toBe(200);
-    }
+    const department = await heldBy(system, ticket!);
     const before = t.heard.length;
     const accepted = await system.call("POST", `/v1/tickets/${ticket!.id}/actions`, {
       key: system.keys.departments[department],

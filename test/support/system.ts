@@ -86,3 +86,15 @@ export function report(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/** The department that holds a ticket: a dispatcher assigns one first when routing sent it to triage. */
+export async function heldBy(system: TestSystem, ticket: { id: string; department: string | null }) {
+  if (ticket.department) return ticket.department;
+  const department = Object.keys(system.keys.departments)[0]!;
+  const assigned = await system.call("POST", `/v1/tickets/${ticket.id}/actions`, {
+    key: system.keys.dispatcher,
+    body: { action: "assign", department },
+  });
+  if (assigned.status !== 200) throw new Error(`assign failed: ${assigned.status}`);
+  return department;
+}
