@@ -1,6 +1,5 @@
 import { enforceRateLimit } from "../shared/channels/web/rate-limit.js";
 import { requestUpload } from "../shared/channels/web/uploads.js";
-import { ValidationError } from "../shared/domain/errors.js";
 import { httpHandler, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
 
@@ -10,7 +9,6 @@ import { fromEnvironment } from "./lib/runtime.js";
  */
 export const route: Route = async (req, core) => {
   await enforceRateLimit(core, "upload", req.sourceIp, core.config.publicAccess.uploadsPerWindow);
-  if (req.body === undefined) throw new ValidationError("缺少请求体 / request body is required", "(body)");
   return { statusCode: 201, body: await requestUpload(core, req.body) };
 };
 

@@ -1,5 +1,4 @@
 import { requestUpload } from "../shared/channels/web/uploads.js";
-import { ValidationError } from "../shared/domain/errors.js";
 import { httpHandler, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
 import { assertWechatGateway } from "./wechat-messages.js";
@@ -11,7 +10,6 @@ import { assertWechatGateway } from "./wechat-messages.js";
  */
 export const route: Route = async (req, core) => {
   assertWechatGateway(req.actor);
-  if (req.body === undefined) throw new ValidationError("缺少请求体 / request body is required", "(body)");
   return { statusCode: 201, body: await requestUpload(core, req.body) };
 };
 

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseWechatXml, XmlError } from "../../shared/channels/wechat/oa-xml.js";
 import { ConfigError, parseCityConfig } from "../../shared/config/load.js";
+import { TicketStatus } from "../../shared/domain/ticket.js";
 import { report, startTestSystem, type TestSystem } from "../support/system.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
@@ -257,16 +258,7 @@ const PARSERS: ParserTarget[] = [
 
 async function storedCount(): Promise<number> {
   let n = 0;
-  for (const status of [
-    "received",
-    "triage",
-    "dispatched",
-    "accepted",
-    "resolved",
-    "closed",
-    "merged",
-    "rejected",
-  ] as const) {
+  for (const status of TicketStatus.options) {
     let cursor: string | undefined;
     do {
       const page = await sys.runtime.core.store.listByStatus(status, 100, cursor);

@@ -18,6 +18,7 @@ const mb = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB
  * signed into the URL, so the storage refuses a body of any other length.
  */
 export async function requestUpload(core: Core, raw: unknown): Promise<UploadTicket> {
+  if (raw === undefined) throw new ValidationError("缺少请求体 / request body is required", "(body)");
   const parsed = UploadRequest.safeParse(raw);
   if (!parsed.success) throw fromZodIssues(parsed.error.issues);
   const { contentType, size } = parsed.data;
