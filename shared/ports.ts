@@ -198,13 +198,22 @@ export interface DedupEntry {
   lng?: number;
 }
 
+/** One range of the repeat index: a partition (street + top-level category) and a sort key range in it. */
+export interface DedupQuery {
+  pk: string;
+  /** Inclusive sort key range (`<community>#<grid>#<createdAt>#<id>`); absent: the whole partition. */
+  from?: string;
+  to?: string;
+}
+
 /**
- * Open tickets by partition (area + top-level category) and time: one indexed query per check, never a scan.
- * The table implements it with a sparse index; the benchmark with an in-memory map.
+ * Open tickets by repeat partition (street + top-level category, sorted by community, grid cell and time; see
+ * shared/routing/dedup dedupQuery): one indexed query per check, never a scan. The table implements it with a
+ * sparse index (GSI8); the benchmark with an in-memory map.
  */
 export interface DedupIndex {
-  /** Open tickets of `partition` created at or after `since` (ISO time), oldest first. */
-  dedupCandidates(partition: string, since: string): Promise<DedupEntry[]>;
+  /** The open tickets in the query's range, in sort key order. */
+  dedupCandidates(query: DedupQuery): Promise<DedupEntry[]>;
 }
 
 export interface ApiKeyRecord {

@@ -5,7 +5,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import { PK, SK, TABLE_INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/table.js";
+import { type IndexDefinition, PK, SK, TABLE_INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/table.js";
 import { logBucket, PRIVATE_BUCKET } from "../constructs/private-bucket.js";
 import { WorkQueue } from "../constructs/work-queue.js";
 import {
@@ -56,11 +56,13 @@ export class DataStack extends Stack {
       partitionKey: { name: PK, type: dynamodb.AttributeType.STRING },
       sortKey: { name: SK, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
-      globalSecondaryIndexes: TABLE_INDEXES.map((i) => ({
+      globalSecondaryIndexes: TABLE_INDEXES.map((i: IndexDefinition) => ({
         indexName: i.name,
         partitionKey: { name: i.pk, type: dynamodb.AttributeType.STRING },
         sortKey: { name: i.sk, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...(i.include
+          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...i.include] }
+          : { projectionType: dynamodb.ProjectionType.ALL }),
       })),
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

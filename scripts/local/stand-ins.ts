@@ -236,6 +236,13 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     if (TableNames.includes(tableName)) {
       // A table kept in .data from before the stream outbox: turn its stream on.
       const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      // …and one from before the repeat index's GSI8: add it, drop GSI7.
+      const indexes = (Table?.GlobalSecondaryIndexes ?? []).filter((g) => g.IndexStatus !== "DELETING");
+      await syncIndexes(
+        client,
+        tableName,
+        indexes.map((g) => g.IndexName!),
+      );
       if (!Table?.StreamSpecification?.StreamEnabled) {
         await client.send(
           new UpdateTableCommand({
@@ -255,6 +262,35 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     );
   } finally {
     client.destroy();
+  }
+}
+
+/**
+ * A table kept in .data from an older layout: creates the indexes it lacks (GSI8, the repeat index) and drops
+ * the ones no longer defined (GSI7; gone once DynamoDB has finished deleting it), one at a time as DynamoDB
+ * requires. Items written before carry no keys for
+ * a new index, so they are not in it (for GSI8: older open tickets stop being repeat candidates).
+ */
+async function syncIndexes(client: DynamoDBClient, tableName: string, existing: string[]): Promise<void> {
+  const wanted = tableDefinition(tableName);
+  for (const gsi of wanted.GlobalSecondaryIndexes) {
+    if (existing.includes(gsi.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: wanted.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: gsi }],
+      }),
+    );
+  }
+  for (const name of existing) {
+    if (wanted.GlobalSecondaryIndexes.some((g) => g.IndexName === name)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: name } }],
+      }),
+    );
   }
 }
 

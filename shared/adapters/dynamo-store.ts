@@ -21,6 +21,7 @@ import type {
   ApiKeyRecord,
   CreateOutcome,
   DedupEntry,
+  DedupQuery,
   IdempotencyRecord,
   KeyStore,
   LabelledTicket,
@@ -30,11 +31,13 @@ import type {
   TicketStore,
   ZeroReport,
 } from "../ports.js";
+import { parseSlotKey } from "../routing/dedup/index.js";
 import { type StatsRow, statsDeltas } from "../routing/stats.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import { conditionFailed, writeIf } from "./conditional.js";
 import {
   callbackItem,
+  DEDUP_ATTRIBUTES,
   eventItem,
   IDEMPOTENCY_TTL_DAYS,
   keys,
@@ -450,52 +453,40 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   }
 
   /**
-   * One query on the sparse GSI7: the partition's open tickets since `since`, only the fields dedup needs. Sent
-   * as the low-level command and read field by field: a large partition is parsed without unmarshalling every
-   * item into objects first (the per-candidate cost of a check).
+   * One query on the sparse GSI8: a key range of one repeat partition, holding only the fields a check reads
+   * (INCLUDE projection: number, signature, point; id and creation time from the sort key). Sent as the
+   * low-level command and read field by field: a partition is parsed without unmarshalling every item.
    */
-  async dedupCandidates(partition: string, since: string): Promise<DedupEntry[]> {
+  async dedupCandidates(query: DedupQuery): Promise<DedupEntry[]> {
     const out: DedupEntry[] = [];
+    const ranged = query.from !== undefined && query.to !== undefined;
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.doc.send(
         new LowLevelQueryCommand({
           TableName: this.tableName,
-          IndexName: "GSI7",
-          KeyConditionExpression: "#pk = :pk AND #sk >= :since",
-          ExpressionAttributeNames: {
-            "#pk": "GSI7PK",
-            "#sk": "GSI7SK",
-            "#t": "ticket",
-            "#id": "id",
-            "#no": "ticketNo",
-            "#c": "createdAt",
-            "#sig": "textSignature",
-            "#loc": "location",
-            "#lat": "lat",
-            "#lng": "lng",
-          },
+          IndexName: "GSI8",
+          KeyConditionExpression: ranged ? "#pk = :pk AND #sk BETWEEN :from AND :to" : "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": "GSI8PK", "#sk": "GSI8SK" },
           ExpressionAttributeValues: {
-            ":pk": { S: keys.dedupPartition(partition) },
-            ":since": { S: since },
+            ":pk": { S: keys.dedupPartition(query.pk) },
+            ...(ranged ? { ":from": { S: query.from! }, ":to": { S: query.to! } } : {}),
           },
-          // Only what the check reads: not the title, not the address or area (fewer bytes per candidate).
-          ProjectionExpression: "#t.#id, #t.#no, #t.#c, #t.#sig, #t.#loc.#lat, #t.#loc.#lng",
+          // Not the table's or the index's partition keys (always projected): fewer attributes to parse each.
+          ProjectionExpression: `#sk, ${DEDUP_ATTRIBUTES.join(", ")}`,
           ExclusiveStartKey: start,
         }),
       );
       for (const item of page?.Items ?? []) {
-        const t = item.ticket?.M;
-        const sig = t?.textSignature?.S;
-        const id = t?.id?.S;
-        if (!t || !sig || !id) continue;
-        const loc = t.location?.M;
-        const lat = loc?.lat?.N;
-        const lng = loc?.lng?.N;
+        const sig = item.ddSig?.S;
+        const slot = item.GSI8SK?.S ? parseSlotKey(item.GSI8SK.S) : null;
+        if (!sig || !slot) continue;
+        const lat = item.ddLat?.N;
+        const lng = item.ddLng?.N;
         out.push({
-          ticketId: id,
-          ticketNo: t.ticketNo?.S ?? "",
-          createdAt: t.createdAt?.S ?? "",
+          ticketId: slot.ticketId,
+          ticketNo: item.ddNo?.S ?? "",
+          createdAt: slot.createdAt,
           signature: sig,
           ...(lat !== undefined && lng !== undefined ? { lat: Number(lat), lng: Number(lng) } : {}),
         });

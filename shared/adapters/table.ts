@@ -2,6 +2,7 @@ import { createHash, createHmac } from "node:crypto";
 import { type CallbackRecord, withClosureDefaults } from "../closure/schema.js";
 import { nextSupervisionAt, type SupervisionPolicy } from "../closure/supervision.js";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
+import { dedupSlot } from "../routing/dedup/index.js";
 import type { StatsDelta } from "../routing/stats.js";
 
 /**
@@ -25,14 +26,29 @@ import type { StatsDelta } from "../routing/stats.js";
  *   CONV#<channelUserId> / CONV              a resident's channel conversation (会话; expires when abandoned)
  *   STATS#<yyyymm> / DEPT#<id>#<shard>       a department's statistics counters of that city month (退单率…),
  *   STATS#<yyyymm> / GRID#<path>#<shard>     a grid cell's; added to in the transaction of the events counted
- * GSI7 (sparse) holds open tickets with a text signature under DEDUP#<area>#<top category>, sorted by creation.
+ * GSI8 (sparse) holds open tickets with a text signature under DEDUP#<district>/<street>#<top category>, sorted
+ * by <community>#<grid>#<createdAt>#<id> (shared/routing/dedup dedupSlot), projecting only the dd* fields a repeat
+ * check reads. (GSI7, its street-keyed predecessor projecting ALL, is gone: tickets keyed for it are no longer
+ * candidates.)
  */
 export const PK = "PK";
 export const SK = "SK";
 export const IDEMPOTENCY_TTL_DAYS = 30;
 export const TTL_ATTRIBUTE = "expiresAt";
 
-/** Global secondary indexes (all project ALL; partition and sort keys are strings). */
+/** The top-level attributes GSI8 projects besides the keys: what a repeat check reads (ticket id from PK). */
+export const DEDUP_ATTRIBUTES = ["ddNo", "ddSig", "ddLat", "ddLng"] as const;
+
+export interface IndexDefinition {
+  name: string;
+  pk: string;
+  sk: string;
+  purpose: string;
+  /** INCLUDE these non-key attributes; without it the index projects ALL. */
+  include?: readonly string[];
+}
+
+/** Global secondary indexes (partition and sort keys are strings; ALL projected unless `include` says). */
 export const TABLE_INDEXES = [
   { name: "GSI1", pk: "GSI1PK", sk: "GSI1SK", purpose: "sparse: dispatch-pending tickets by time" },
   { name: "GSI2", pk: "GSI2PK", sk: "GSI2SK", purpose: "status + next supervision moment (due time)" },
@@ -45,8 +61,15 @@ export const TABLE_INDEXES = [
   { name: "GSI4", pk: "GSI4PK", sk: "GSI4SK", purpose: "reporter (hashed phone)" },
   { name: "GSI5", pk: "GSI5PK", sk: "GSI5SK", purpose: "area + category + time (dedup, hotspots)" },
   { name: "GSI6", pk: "GSI6PK", sk: "GSI6SK", purpose: "channel resident (hashed channel user id) + time" },
-  { name: "GSI7", pk: "GSI7PK", sk: "GSI7SK", purpose: "sparse: open tickets by repeat partition + time" },
-] as const;
+  {
+    name: "GSI8",
+    pk: "GSI8PK",
+    sk: "GSI8SK",
+    purpose:
+      "sparse: open tickets by repeat partition (street + top category), community, grid cell and time",
+    include: DEDUP_ATTRIBUTES,
+  },
+] as const satisfies readonly IndexDefinition[];
 
 export const keys = {
   ticket: (id: string) => ({ [PK]: `TICKET#${id}`, [SK]: "META" }),
@@ -192,9 +215,19 @@ export function ticketItem(
     item.GSI5PK = `AREA#${ticket.location.area.district}#${ticket.categoryId}`;
     item.GSI5SK = `${ticket.createdAt}#${ticket.id}`;
   }
-  if (ticket.dedupKey && ticket.textSignature && DEDUP_OPEN.has(ticket.status)) {
-    item.GSI7PK = keys.dedupPartition(ticket.dedupKey);
-    item.GSI7SK = `${ticket.createdAt}#${ticket.id}`;
+  const slot =
+    ticket.dedupKey && ticket.textSignature && DEDUP_OPEN.has(ticket.status)
+      ? dedupSlot(ticket.dedupKey, ticket.createdAt, ticket.id)
+      : null;
+  if (slot) {
+    item.GSI8PK = keys.dedupPartition(slot.pk);
+    item.GSI8SK = slot.sk;
+    item.ddNo = ticket.ticketNo;
+    item.ddSig = ticket.textSignature;
+    if (ticket.location.lat !== undefined && ticket.location.lng !== undefined) {
+      item.ddLat = ticket.location.lat;
+      item.ddLng = ticket.location.lng;
+    }
   }
   return item;
 }
@@ -298,13 +331,15 @@ export function tableDefinition(tableName: string) {
       { AttributeName: PK, KeyType: "HASH" as const },
       { AttributeName: SK, KeyType: "RANGE" as const },
     ],
-    GlobalSecondaryIndexes: TABLE_INDEXES.map((i) => ({
+    GlobalSecondaryIndexes: TABLE_INDEXES.map((i: IndexDefinition) => ({
       IndexName: i.name,
       KeySchema: [
         { AttributeName: i.pk, KeyType: "HASH" as const },
         { AttributeName: i.sk, KeyType: "RANGE" as const },
       ],
-      Projection: { ProjectionType: "ALL" as const },
+      Projection: i.include
+        ? { ProjectionType: "INCLUDE" as const, NonKeyAttributes: [...i.include] }
+        : { ProjectionType: "ALL" as const },
     })),
   };
 }

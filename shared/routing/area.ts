@@ -13,6 +13,8 @@ export interface LocatedArea {
 export interface AreaLocator {
   /** The grid cell containing a point (a dedicated grid before the basic cell under it), or null. */
   cellAt(lat: number, lng: number): AreaPath | null;
+  /** The basic grid cell containing a point (under any dedicated grid there), or null. */
+  basicCellAt(lat: number, lng: number): AreaPath | null;
   /** Community (and dedicated grid) from the place names in an address, keeping what `given` already says. */
   matchAddress(address: string, given?: AreaPath): AreaPath;
   /**
@@ -106,6 +108,20 @@ export function createAreaLocator(config: Pick<CityConfig, "districts" | "geo">)
     return pick ? { ...pick.path } : null;
   };
 
+  const basicCellAt = (lat: number, lng: number): AreaPath | null => {
+    if (!index) return null;
+    const basic = index
+      .search(lng, lat, lng, lat)
+      .map((i) => cells[i]!)
+      .filter((c) => !c.dedicated);
+    const inside = (c: Cell, ignoreBoundary: boolean) =>
+      booleanPointInPolygon([lng, lat], c.feature.geometry, { ignoreBoundary });
+    const pick =
+      basic.find((c) => inside(c, true)) ??
+      basic.filter((c) => inside(c, false)).sort((a, b) => (a.key < b.key ? -1 : 1))[0];
+    return pick ? { ...pick.path } : null;
+  };
+
   const matchAddress = (address: string, given: AreaPath = {}): AreaPath => {
     const area = resolveArea(config, address, given);
     if (area.community) return area;
@@ -152,6 +168,7 @@ export function createAreaLocator(config: Pick<CityConfig, "districts" | "geo">)
 
   return {
     cellAt,
+    basicCellAt,
     matchAddress,
     locate(location) {
       const given = location.area ? checkGiven(location.area) : {};

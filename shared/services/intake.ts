@@ -4,7 +4,13 @@ import { type Actor, newTicket, transition } from "../domain/lifecycle.js";
 import { type Attachment, type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
 import { enqueueNotifications } from "../notify/service.js";
 import { routeNow } from "../routing/assign.js";
-import { dedupPartition, findRepeat, type RepeatFinding, textSignature } from "../routing/dedup/index.js";
+import {
+  dedupPartition,
+  findRepeat,
+  type RepeatFinding,
+  repeatArea,
+  textSignature,
+} from "../routing/dedup/index.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 
@@ -128,7 +134,18 @@ export async function createTicket(
       suggestion: category.suggestion,
       location: { ...input.location, area, areaSource: located.source },
       textSignature: textSignature(input.title, input.description),
-      dedupKey: dedupPartition(core.config, area, category.categoryId),
+      dedupKey: dedupPartition(
+        core.config,
+        repeatArea(
+          core.config,
+          area,
+          // the basic cell under the point, when the point placed the report (a dedicated grid's reports)
+          located.source === "point" && input.location.lat !== undefined && input.location.lng !== undefined
+            ? core.areas.basicCellAt(input.location.lat, input.location.lng)
+            : null,
+        ),
+        category.categoryId,
+      ),
       reporter: input.reporter,
       attachments: input.attachments,
       urgency: input.urgency,

@@ -13,7 +13,14 @@ import {
 import { dlqName, queueName, queueTargets } from "../../infra/naming.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { DEPARTMENT_QUEUE_ACTIONS } from "../../infra/stacks/data-stack.js";
-import { PK, SK, TABLE_INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/table.js";
+import {
+  DEDUP_ATTRIBUTES,
+  type IndexDefinition,
+  PK,
+  SK,
+  TABLE_INDEXES,
+  TTL_ATTRIBUTE,
+} from "../../shared/adapters/table.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
 import { parseCityConfig } from "../../shared/config/load.js";
 import { resourcesOf, type Synthesized, synthIntakeApp } from "./synth.js";
@@ -91,13 +98,15 @@ describe("table", () => {
           { AttributeName: PK, KeyType: "HASH" },
           { AttributeName: SK, KeyType: "RANGE" },
         ],
-        GlobalSecondaryIndexes: TABLE_INDEXES.map((i) => ({
+        GlobalSecondaryIndexes: TABLE_INDEXES.map((i: IndexDefinition) => ({
           IndexName: i.name,
           KeySchema: [
             { AttributeName: i.pk, KeyType: "HASH" },
             { AttributeName: i.sk, KeyType: "RANGE" },
           ],
-          Projection: { ProjectionType: "ALL" },
+          Projection: i.include
+            ? { ProjectionType: "INCLUDE", NonKeyAttributes: [...i.include] }
+            : { ProjectionType: "ALL" },
         })),
         TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
         SSESpecification: Match.objectLike({ SSEEnabled: true }),
@@ -113,6 +122,13 @@ describe("table", () => {
     const attrs = table.Properties.AttributeDefinitions as { AttributeType: string }[];
     expect(attrs).toHaveLength(2 + 2 * TABLE_INDEXES.length);
     expect(new Set(attrs.map((a) => a.AttributeType))).toEqual(new Set(["S"]));
+    // the repeat index (重复工单) projects only what a check reads; its street-keyed predecessor GSI7 is gone
+    const gsis = table.Properties.GlobalSecondaryIndexes as { IndexName: string; Projection: unknown }[];
+    expect(gsis.map((g) => g.IndexName)).not.toContain("GSI7");
+    expect(gsis.find((g) => g.IndexName === "GSI8")?.Projection).toEqual({
+      ProjectionType: "INCLUDE",
+      NonKeyAttributes: [...DEDUP_ATTRIBUTES],
+    });
   });
 });
 

@@ -386,6 +386,110 @@ describe("repeat merging (重复工单)", () => {
   });
 });
 
+describe("repeat partitions: grid cell, then community, street, district, city (重复工单)", () => {
+  let rp: TestSystem;
+  beforeAll(async () => {
+    const config = defaultConfig();
+    config.dedup.enabled = true;
+    rp = await startTestSystem("repeat-partitions", config);
+  });
+  afterAll(async () => {
+    await rp?.stop();
+  });
+
+  /** Problems written for these tests, each unlike the others (filed as drainage: top category 城建). */
+  const PROBLEMS: Record<string, [string, string]> = {
+    a: ["雨水井盖板碎裂下陷", "雨水井盖板碎了一半，往下陷了十几厘米，晚上骑车很容易摔倒，请尽快派人更换。"],
+    b: ["化粪池满溢臭气熏天", "楼后化粪池满了往外溢，臭味整栋楼都能闻到，夏天苍蝇成群，希望马上抽排。"],
+    c: ["排水沟被建筑垃圾填死", "工地把建筑垃圾倒进路边排水沟，沟已经完全填平，一下雨就漫到人行道上。"],
+    d: ["地下管网破裂路面返水", "路面裂缝里不停往上返水，应该是下面的管网破了，水流到马路中间结了薄冰。"],
+    e: ["下水道返臭影响开窗", "小区下水道口一直返臭，住户家里都不敢开窗，已经持续两个星期没有好转。"],
+    f: ["雨后积水没过脚踝", "每次下雨这里的积水都没过脚踝，老人小孩过不去，排水口好像被树叶堵住了。"],
+    g: ["污水管堵塞商户倒灌", "沿街商铺的污水管堵了，污水从地漏倒灌进店里，生意都没法做，请疏通。"],
+    h: ["窨井冒出黑色污水", "路口窨井冒出黑色污水流了一地，味道刺鼻，过往行人都绕着走。"],
+    i: ["雨污管道混接河道发黑", "小河边的雨污管道接错了，生活污水直接排进河里，河水发黑发臭。"],
+  };
+  const problem = (what: string) => {
+    const [title, description] = PROBLEMS[what]!;
+    return { categoryId: "drainage", title, description };
+  };
+  const fileAt = (what: string, location: Record<string, unknown>) =>
+    file({ ...problem(what), location: { address: "某处", ...location } }, rp);
+  const area = (grid?: string) => ({
+    area: { district: "xihu", street: "beishan", community: "baoshu", ...(grid ? { grid } : {}) },
+  });
+
+  it("two reports of one problem in one grid cell merge", async () => {
+    const first = await fileAt("a", at(0.3, 0.3));
+    expect(first.dedupKey).toBe("xihu/beishan/baoshu/g01#urban-construction");
+    const second = await fileAt("a", at(0.35, 0.3));
+    expect(second.status).toBe("merged");
+    expect(second.parentId).toBe(first.id);
+  });
+
+  it("the same text in two different grid cells does not merge, even without points to tell them apart", async () => {
+    const a = await fileAt("b", area("g01"));
+    const b = await fileAt("b", area("g04"));
+    expect(a.status).toBe("dispatched");
+    expect(b.status).toBe("dispatched");
+    expect(b.duplicateCandidates ?? []).toEqual([]);
+    // neighbours across a cell border (60 m apart) are two partitions too: the cost of the finer partition
+    const west = await fileAt("c", at(7.95, 2.5));
+    const east = await fileAt("c", at(8.05, 2.5));
+    expect(west.location.area.grid).not.toBe(east.location.area.grid);
+    expect(east.status).not.toBe("merged");
+  });
+
+  it("a report in a dedicated grid meets one just outside it: both count in the basic cell under their points", async () => {
+    const inMarket = await fileAt("d", at(4.5, 0.5));
+    expect(inMarket.location.area.grid).toBe("market");
+    const outside = await fileAt("d", at(4.15, 0.5));
+    expect(outside.location.area.grid).toBe("g01");
+    expect(outside.status).toBe("merged");
+    expect(outside.parentId).toBe(inMarket.id);
+  });
+
+  it("a report placed only to its community meets an earlier grid report there, not the other way round", async () => {
+    const grid = await fileAt("e", area("g02"));
+    const community = await fileAt("e", area());
+    expect(community.dedupKey).toBe("xihu/beishan/baoshu/-#urban-construction");
+    expect(community.status).toBe("merged");
+    expect(community.parentId).toBe(grid.id);
+
+    // the reverse order: a grid check reads only its cell, so the earlier community-only report is not found
+    const earlier = await fileAt("f", area());
+    const later = await fileAt("f", area("g03"));
+    expect(earlier.status).toBe("dispatched");
+    expect(later.status).not.toBe("merged");
+    expect(later.duplicateCandidates ?? []).toEqual([]);
+  });
+
+  it("street, district and city-wide fallbacks: reports of one level meet; a street check sees the street's grids", async () => {
+    const onStreet = { area: { district: "xihu", street: "lingyin" } };
+    const s1 = await fileAt("g", onStreet);
+    expect(s1.dedupKey).toBe("xihu/lingyin/-/-#urban-construction");
+    const s2 = await fileAt("g", onStreet);
+    expect(s2.parentId).toBe(s1.id);
+
+    const inGrid = await fileAt("h", {
+      area: { district: "xihu", street: "lingyin", community: "yuquan", grid: "g01" },
+    });
+    const streetOnly = await fileAt("h", onStreet);
+    expect(streetOnly.parentId).toBe(inGrid.id);
+
+    const d1 = await fileAt("i", { area: { district: "xihu" } });
+    expect(d1.dedupKey).toBe("xihu/-/-/-#urban-construction");
+    const d2 = await fileAt("i", { area: { district: "xihu" } });
+    expect(d2.parentId).toBe(d1.id);
+
+    const c1 = await file({ ...problem("a"), location: { address: "说不清楚的地方" } }, rp);
+    expect(c1.location.areaSource).toBe("none");
+    expect(c1.dedupKey).toBe("-/-/-/-#urban-construction");
+    const c2 = await file({ ...problem("a"), location: { address: "说不清楚的地方" } }, rp);
+    expect(c2.parentId).toBe(c1.id);
+  });
+});
+
 describe("小事一格解决 to the grid worker (smallMatters.to: grid-worker) and the statistics (退单率)", () => {
   let gw: TestSystem;
   let grid: string;

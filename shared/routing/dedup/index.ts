@@ -1,9 +1,9 @@
 import type { CityConfig } from "../../config/schema.js";
 import type { AreaPath, DuplicateCandidate } from "../../domain/ticket.js";
-import type { DedupEntry, DedupIndex } from "../../ports.js";
+import type { DedupEntry, DedupIndex, DedupQuery } from "../../ports.js";
 import { decodeSignature, encodeSignature, normalizeText, signature, similarity } from "./minhash.js";
 
-export type { DedupEntry, DedupIndex };
+export type { DedupEntry, DedupIndex, DedupQuery };
 
 /** The category's top-level ancestor ("close" categories share it), or null. */
 export function topCategory(
@@ -17,15 +17,114 @@ export function topCategory(
 }
 
 /**
- * The index partition a ticket is looked up in: its street (or district) and top-level category. Repeats of one
- * problem are reported in one place about one kind of thing; one query reads the partition's recent open tickets.
+ * The place a repeat check looks in, finest first: the report's basic grid cell (网格) when it is known, else
+ * its community, street, district, or the whole city. A report inside a dedicated grid (专属网格) counts in the
+ * basic cell under its point (so two reports of one pothole at a market's edge, one inside the market's polygon
+ * and one just outside, still meet); a dedicated grid known only from the address counts as its community.
+ */
+export function repeatArea(
+  config: Pick<CityConfig, "districts">,
+  area: AreaPath | undefined,
+  basicCellAtPoint: AreaPath | null,
+): AreaPath {
+  if (!area?.grid) return { ...area };
+  const community = config.districts
+    .find((d) => d.id === area.district)
+    ?.streets.find((s) => s.id === area.street)
+    ?.communities.find((c) => c.id === area.community);
+  if (community?.grids.includes(area.grid)) return { ...area };
+  if (basicCellAtPoint?.grid) return { ...basicCellAtPoint };
+  const { grid: _dedicated, ...rest } = area;
+  return rest;
+}
+
+/** What a place is not known to: "-" (never an id, which starts with a letter or digit). */
+const UNKNOWN = "-";
+
+/**
+ * The repeat key a ticket keeps while open (`dedupKey`): `<district>/<street>/<community>/<grid>#<top category>`,
+ * "-" for each part not known; `area` as {@link repeatArea} gives it. Keys of the older street-level form
+ * (`<district>/<street>#<top>`, two path parts) are no longer indexed.
  */
 export function dedupPartition(
   config: Pick<CityConfig, "categories">,
   area: AreaPath | undefined,
   categoryId: string | null,
 ): string {
-  return `${area?.district ?? "-"}/${area?.street ?? "-"}#${topCategory(config, categoryId) ?? "-"}`;
+  const parts = [area?.district, area?.street, area?.community, area?.grid].map((p) => p || UNKNOWN);
+  return `${parts.join("/")}#${topCategory(config, categoryId) ?? UNKNOWN}`;
+}
+
+interface ParsedKey {
+  district: string;
+  street: string;
+  community: string;
+  grid: string;
+  top: string;
+}
+
+function parseKey(key: string): ParsedKey | null {
+  const [path, top, ...extra] = key.split("#");
+  const parts = path?.split("/") ?? [];
+  if (extra.length || !top || parts.length !== 4) return null;
+  const [district, street, community, grid] = parts.map((p) => (p === UNKNOWN ? "" : p)) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  return { district, street, community, grid, top };
+}
+
+/**
+ * The index partition of a key: the street (or district, or city) + top-level category. Within it entries sort
+ * by `<community>#<grid>#<createdAt>#<id>` (empty community / grid when not known; "#" sorts before every id
+ * character), so one partition answers every level of check with one query on a key range.
+ */
+function indexPartition(k: ParsedKey): string {
+  return `${k.district || UNKNOWN}/${k.street || UNKNOWN}#${k.top}`;
+}
+
+/** Where a ticket with this key is kept in the repeat index: partition and sort key; null for a legacy key. */
+export function dedupSlot(key: string, createdAt: string, id: string): { pk: string; sk: string } | null {
+  const k = parseKey(key);
+  if (!k) return null;
+  return { pk: indexPartition(k), sk: `${k.community}#${k.grid}#${createdAt}#${id}` };
+}
+
+/** The sort key's creation time and ticket id. */
+export function parseSlotKey(sk: string): { createdAt: string; ticketId: string } | null {
+  const parts = sk.split("#");
+  if (parts.length !== 4) return null;
+  return { createdAt: parts[2]!, ticketId: parts[3]! };
+}
+
+/**
+ * The one query of a check, by the finest level its key knows:
+ *   - grid: that grid's entries since `since` (the time window is part of the key range);
+ *   - community (no grid): every entry of the community — its grid cells' and its community-only ones;
+ *   - street, district or city: the whole partition.
+ * The coarser ranges carry no time in the key; the entries older than `since` are dropped after reading.
+ * So a later, coarser report meets an earlier finer one, but a report placed to a grid does not meet an earlier
+ * one placed only to its community or street (docs/routing.md).
+ */
+
+export function dedupQuery(key: string, since: string): DedupQuery | null {
+  const k = parseKey(key);
+  if (!k) return null;
+  const pk = indexPartition(k);
+  if (k.grid) return { pk, from: `${k.community}#${k.grid}#${since}`, to: `${k.community}#${k.grid}#~` };
+  if (k.community) return { pk, from: `${k.community}#`, to: `${k.community}#~` };
+  return { pk };
+}
+
+/** The open tickets a check compares with: one indexed query, then the time window. */
+export async function repeatCandidates(index: DedupIndex, key: string, since: string): Promise<DedupEntry[]> {
+  const query = dedupQuery(key, since);
+  if (!query) return [];
+  const entries = await index.dedupCandidates(query);
+  // A grid query's range already starts at `since`; the coarser ranges do not (a string compare each).
+  return entries.filter((e) => e.createdAt >= since);
 }
 
 /** Titles shorter than this (after normalisation) say too little to match on alone ("噪音扰民"). */
@@ -114,7 +213,7 @@ export async function findRepeat(
   check: RepeatCheck,
 ): Promise<RepeatFinding | null> {
   const since = new Date(Date.parse(check.createdAt) - settings.windowDays * 86_400_000).toISOString();
-  const entries = await index.dedupCandidates(check.partition, since);
+  const entries = await repeatCandidates(index, check.partition, since);
   return scoreCandidates(entries, settings, check);
 }
 

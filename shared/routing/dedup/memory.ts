@@ -1,31 +1,47 @@
-import type { DedupEntry, DedupIndex } from "../../ports.js";
+import type { DedupEntry, DedupIndex, DedupQuery } from "../../ports.js";
+import { dedupSlot } from "./index.js";
+
+interface Slot {
+  sk: string;
+  entry: DedupEntry;
+}
 
 /**
- * The dedup index port in memory: partition → entries sorted by creation time, the same shape as the table's
- * sparse index (partition key, sort key createdAt#id). Used by the dedup benchmark for 100,000 open tickets.
+ * The dedup index port in memory: partition → entries sorted by sort key, the same shape as the table's sparse
+ * index (partition key street + top category, sort key community#grid#createdAt#id). Used by the dedup
+ * benchmark for 100,000 open tickets.
  */
 export class MemoryDedupIndex implements DedupIndex {
-  private readonly partitions = new Map<string, DedupEntry[]>();
+  private readonly partitions = new Map<string, Slot[]>();
   queries = 0;
 
-  add(partition: string, entry: DedupEntry): void {
-    const list = this.partitions.get(partition) ?? [];
-    list.push(entry);
-    if (list.length > 1 && list[list.length - 2]!.createdAt > entry.createdAt)
-      list.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
-    this.partitions.set(partition, list);
+  /** Adds an open ticket under its repeat key (`dedupKey`); a legacy key is not indexed, as in the table. */
+  add(key: string, entry: DedupEntry): void {
+    const slot = dedupSlot(key, entry.createdAt, entry.ticketId);
+    if (!slot) return;
+    const list = this.partitions.get(slot.pk) ?? [];
+    list.push({ sk: slot.sk, entry });
+    if (list.length > 1 && list[list.length - 2]!.sk > slot.sk) list.sort((a, b) => (a.sk < b.sk ? -1 : 1));
+    this.partitions.set(slot.pk, list);
   }
 
-  async dedupCandidates(partition: string, since: string): Promise<DedupEntry[]> {
+  async dedupCandidates(query: DedupQuery): Promise<DedupEntry[]> {
     this.queries++;
-    const list = this.partitions.get(partition) ?? [];
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]!.createdAt < since) lo = mid + 1;
-      else hi = mid;
-    }
-    return list.slice(lo);
+    const list = this.partitions.get(query.pk) ?? [];
+    const lo = query.from === undefined ? 0 : lowerBound(list, query.from);
+    const hi = query.to === undefined ? list.length : lowerBound(list, `${query.to}\u0000`);
+    return list.slice(lo, hi).map((s) => s.entry);
   }
+}
+
+/** The first position whose sort key is ≥ `sk`. */
+function lowerBound(list: Slot[], sk: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.sk < sk) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

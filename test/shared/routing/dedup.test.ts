@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { pairScore, textSignature } from "../../../shared/routing/dedup/index.js";
+import { loadCityConfigFile } from "../../../shared/config/load.js";
+import type { AreaPath } from "../../../shared/domain/ticket.js";
+import {
+  dedupPartition,
+  pairScore,
+  repeatArea,
+  repeatCandidates,
+  textSignature,
+} from "../../../shared/routing/dedup/index.js";
+import { MemoryDedupIndex } from "../../../shared/routing/dedup/memory.js";
 import { decodeSignature, SIGNATURE_SIZE, signature } from "../../../shared/routing/dedup/minhash.js";
 
 const A = [
@@ -40,5 +49,58 @@ describe("repeat signatures (b-bit MinHash, 16 bits a position)", () => {
     const short = textSignature("噪音扰民", "楼下每天晚上施工，很吵。");
     const other = textSignature("噪音扰民", "广场舞音响太大，影响休息。");
     expect(pairScore(short, other)).toBeLessThan(0.5);
+  });
+});
+
+describe("repeat partitions (grid cell, community, street, district, city) in the index port", () => {
+  const config = loadCityConfigFile("shared/config/city.json");
+  const key = (area: AreaPath) => dedupPartition(config, area, "drainage");
+  const baoshu = { district: "xihu", street: "beishan", community: "baoshu" };
+  const since = "2026-01-01T00:00:00.000Z";
+  const index = new MemoryDedupIndex();
+  const put = (id: string, area: AreaPath, createdAt = "2026-02-01T00:00:00.000Z") =>
+    index.add(key(area), { ticketId: id, ticketNo: id, createdAt, signature: textSignature(...A) });
+  put("g01", { ...baoshu, grid: "g01" });
+  put("g01-old", { ...baoshu, grid: "g01" }, "2025-12-01T00:00:00.000Z");
+  put("g02", { ...baoshu, grid: "g02" });
+  put("community", baoshu);
+  put("street", { district: "xihu", street: "beishan" });
+  put("other-community", { ...baoshu, community: "shuguang", grid: "g01" });
+  put("district", { district: "xihu" });
+  put("city", {});
+  index.add("xihu/beishan#urban-construction", {
+    ticketId: "legacy",
+    ticketNo: "legacy",
+    createdAt: "2026-02-01T00:00:00.000Z",
+    signature: textSignature(...A),
+  });
+  const found = async (area: AreaPath) =>
+    (await repeatCandidates(index, key(area), since)).map((e) => e.ticketId).sort();
+
+  it("a grid check reads its cell within the window; a community check its cells and itself; a street check all", async () => {
+    expect(await found({ ...baoshu, grid: "g01" })).toEqual(["g01"]);
+    expect(await found(baoshu)).toEqual(["community", "g01", "g02"]);
+    expect(await found({ district: "xihu", street: "beishan" })).toEqual([
+      "community",
+      "g01",
+      "g02",
+      "other-community",
+      "street",
+    ]);
+    expect(await found({ district: "xihu" })).toEqual(["district"]);
+    expect(await found({})).toEqual(["city"]);
+    expect(index.queries).toBe(5);
+  });
+
+  it("a report inside a dedicated grid counts in the basic cell under its point, else in its community", () => {
+    const market = { district: "dongcheng", street: "xinhua", community: "renmin", grid: "market" };
+    const under = { ...market, grid: "g01" };
+    expect(repeatArea(config, market, under)).toEqual(under);
+    expect(repeatArea(config, market, null)).toEqual({
+      district: "dongcheng",
+      street: "xinhua",
+      community: "renmin",
+    });
+    expect(repeatArea(config, under, null)).toEqual(under);
   });
 });
