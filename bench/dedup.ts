@@ -218,6 +218,8 @@ async function evaluate(
   };
   const times: number[] = [];
   let cpuMicros = 0;
+  const queryTimes: number[] = [];
+  let queryCpuMicros = 0;
   let auto = 0;
   let flagged = 0;
   let falseToSynthetic = 0;
@@ -233,7 +235,12 @@ async function evaluate(
     const c0 = process.cpuUsage();
     const signature = textSignature(title!, description);
     const since = new Date(Date.parse(`${row.created_at}Z`) - settings.windowDays * 86_400_000).toISOString();
+    const q0 = performance.now();
+    const qc0 = process.cpuUsage();
     const entries = await repeatCandidates(counted, partition, since);
+    queryTimes.push(performance.now() - q0);
+    const qc1 = process.cpuUsage(qc0);
+    queryCpuMicros += qc1.user + qc1.system;
     const found = scoreCandidates(entries, settings, {
       partition,
       signature,
@@ -302,6 +309,8 @@ async function evaluate(
     meanMs: times.reduce((a, b) => a + b, 0) / times.length,
     cpuMs: cpuMicros / 1000 / rows.length,
     p95Ms: quantile(times, 0.95),
+    queryMeanMs: queryTimes.reduce((a, b) => a + b, 0) / queryTimes.length,
+    queryCpuMs: queryCpuMicros / 1000 / rows.length,
   };
 }
 
@@ -320,6 +329,9 @@ function print(label: string, r: Awaited<ReturnType<typeof evaluate>>) {
   );
   console.log(
     `time per check: mean ${r.meanMs.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms [${mark(r.meanMs < 5)} < 5 ms]; this process's CPU ${r.cpuMs.toFixed(2)} ms per check; ${r.queriesPerCheck} indexed query per check, ${r.candidatesPerCheck.toFixed(0)} candidates read per check`,
+  );
+  console.log(
+    `  of which the query: wall mean ${r.queryMeanMs.toFixed(2)} ms, this process's CPU ${r.queryCpuMs.toFixed(2)} ms; scoring and signature: ${(r.cpuMs - r.queryCpuMs).toFixed(2)} ms CPU`,
   );
   const [load] = loadavg();
   console.log(`(load average ${load?.toFixed(1)} on ${cpus().length} cores while measuring)`);

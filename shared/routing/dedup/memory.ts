@@ -20,8 +20,8 @@ export class MemoryDedupIndex implements DedupIndex {
     const slot = dedupSlot(key, entry.createdAt, entry.ticketId);
     if (!slot) return;
     const list = this.partitions.get(slot.pk) ?? [];
-    list.push({ sk: slot.sk, entry });
-    if (list.length > 1 && list[list.length - 2]!.sk > slot.sk) list.sort((a, b) => (a.sk < b.sk ? -1 : 1));
+    const at = list.length && list[list.length - 1]!.sk > slot.sk ? lowerBound(list, slot.sk) : list.length;
+    list.splice(at, 0, { sk: slot.sk, entry });
     this.partitions.set(slot.pk, list);
   }
 
