@@ -259,6 +259,91 @@ describe("the grid worker's page (360 px)", SLOW, () => {
   });
 });
 
+describe("the grid worker's work list (360 px): 小事一格解决", SLOW, () => {
+  let gw: TestSystem;
+  beforeAll(async () => {
+    const config = defaultConfig();
+    config.smallMatters.to = "grid-worker";
+    gw = await startTestSystem("web-inbox", config);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it("lists the grid's small matters; accept and resolve one, hand another up to the street office", async () => {
+    // two small matters in the demo grid worker's cell (xihu/beishan/baoshu/g01), filed by the hotline
+    expect(gw.keys.demoGrid).toBe("xihu/beishan/baoshu/g01");
+    const fileSmall = async (title: string, description: string) => {
+      const res = await gw.call("POST", "/v1/tickets", {
+        key: gw.keys.operator,
+        body: {
+          requestType: "complaint",
+          categoryId: "sanitation",
+          title,
+          description,
+          location: { address: "保俶路1号", lat: 30.2425, lng: 120.122 },
+          reporter: { phone: "13811112222" },
+        },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body.handlingGrid).toBe(gw.keys.demoGrid);
+      return res.body;
+    };
+    const bins = await fileSmall("保俶路口垃圾桶满溢", "保俶路口的两个垃圾桶满了两天，垃圾散落一地。");
+    const pile = await fileSmall("小区后门建筑垃圾堆放", "小区后门堆了一大堆装修垃圾，需要清运车。");
+
+    const page = await context.newPage();
+    await page.goto(`${gw.baseUrl}/inbox.html`);
+    await page.waitForSelector("body[data-ready]", { state: "attached" });
+    await page.fill("#key", gw.keys["grid-worker"]);
+    await page.click("#key-form button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("#inbox li[data-id]").length === 2);
+    const item = (id: string) => page.locator(`#inbox li[data-id="${id}"]`);
+    await expect(item(bins.id).textContent()).resolves.toContain("保俶路口垃圾桶满溢");
+    await expect(item(bins.id).textContent()).resolves.toContain("待签收");
+    await expect(item(bins.id).textContent()).resolves.not.toContain("13811112222"); // no contact shown
+    await noHorizontalScroll(page);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.click("#lang");
+    await page.waitForFunction(() =>
+      document.querySelector("#inbox li[data-id]")?.textContent?.includes("To accept"),
+    );
+    expect(await axeViolations(page)).toEqual([]);
+    await page.click("#lang"); // back to Chinese (the choice is kept in localStorage)
+    await page.waitForFunction(() =>
+      document.querySelector("#inbox li[data-id]")?.textContent?.includes("待签收"),
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, "inbox.png"), fullPage: true });
+
+    // accept, then resolve with what was done (resolve without it is refused on the page)
+    await item(bins.id).getByRole("button", { name: "签收" }).click();
+    await page.waitForFunction(() => (document.getElementById("ok")?.textContent ?? "").includes("已签收"));
+    await item(bins.id).getByRole("button", { name: "办结" }).click();
+    await expect(page.textContent("#notice")).resolves.toContain("请先填写");
+    await item(bins.id).locator("textarea").fill("已联系保洁清运干净");
+    await item(bins.id).getByRole("button", { name: "办结" }).click();
+    await page.waitForFunction(() => (document.getElementById("ok")?.textContent ?? "").includes("已办结"));
+
+    // hand the other up to the street office, with the reason
+    await item(pile.id).locator("textarea").fill("需要清运车，网格处理不了");
+    await item(pile.id).getByRole("button", { name: "上交街道" }).click();
+    await page.waitForFunction(() => (document.getElementById("ok")?.textContent ?? "").includes("已上交"));
+    await page.waitForFunction(() => document.querySelectorAll("#inbox li[data-id]").length === 0);
+    await page.close();
+
+    const get = async (id: string) =>
+      (await gw.call("GET", `/v1/tickets/${id}`, { key: gw.keys.dispatcher })).body;
+    const resolved = await get(bins.id);
+    expect(resolved.status).toBe("resolved");
+    expect(resolved.resolution.result).toBe("已联系保洁清运干净");
+    const up = await get(pile.id);
+    expect(up.handlingGrid ?? null).toBeNull();
+    expect(up.department).toBe(pile.department);
+    expect(up.history.at(-1).data).toMatchObject({ to: "street-office", grid: gw.keys.demoGrid });
+    expect(JSON.stringify(up.history.at(-1))).toContain("需要清运车，网格处理不了");
+  });
+});
+
 describe("static files", () => {
   it("serves web/ with content types and never outside it", async () => {
     const css = await fetch(`${sys.baseUrl}/app.css`);
