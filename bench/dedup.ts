@@ -14,8 +14,8 @@
  *     top-level categories), each cell weighted 1–3× (a fixed draw: some places are busier), as a city would be;
  *   - each labelled repeat group is put in one grid cell (its reports are one problem at one place) and each
  *     singleton in a cell of its own draw; `--coarse F` places that share of the labelled rows (a fixed draw)
- *     only to their cell's community, as a hotline report with an address and no point is (the recall cost of
- *     mixing grid-level and community-level reports).
+ *     only to their cell's community, as a hotline report with an address and no point is (mixing grid-level and
+ *     community-level reports; a community-level one is indexed under its community's cells too, as intake does).
  * Two indexes hold the same `--open` tickets: the in-memory implementation of the index port (MemoryDedupIndex)
  * and DynamoDB Local's sparse GSI8 (`--dynamo N` synthetic tickets, default = --open; 0 skips it), loaded with
  * BatchWrite in parallel (the load time is printed).
@@ -29,7 +29,7 @@ import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ensureTable, startDynamoLocal } from "../scripts/local/stand-ins.js";
 import { createClients } from "../shared/adapters/aws.js";
 import { DynamoTicketStore } from "../shared/adapters/dynamo-store.js";
-import { ticketItem } from "../shared/adapters/table.js";
+import { dedupCellItems, ticketItem } from "../shared/adapters/table.js";
 import { quantile } from "../shared/classify/evaluate.js";
 import { loadCityConfigFile } from "../shared/config/load.js";
 import type { AreaPath, Ticket } from "../shared/domain/ticket.js";
@@ -37,6 +37,7 @@ import type { DedupEntry, DedupIndex, DedupQuery } from "../shared/ports.js";
 import {
   dedupPartition,
   repeatCandidates,
+  repeatCells,
   scoreCandidates,
   textSignature,
 } from "../shared/routing/dedup/index.js";
@@ -197,7 +198,7 @@ function placeOf(row: Row, coarseShare: number): AreaPath {
 async function evaluate(
   rows: Row[],
   index: DedupIndex,
-  add: (key: string, e: DedupEntry) => Promise<void>,
+  add: (key: string, e: DedupEntry, cells: string[]) => Promise<void>,
   coarseShare: number,
 ) {
   let queries = 0;
@@ -230,7 +231,8 @@ async function evaluate(
     const description = rest.join("\n") || title!;
     // Intake has classified the report already (its cost: npm run bench:routing); the check starts here.
     const s = suggester.suggest(`${title}\n${description}`);
-    const partition = dedupPartition(config, placeOf(row, coarseShare), s?.categoryId ?? null);
+    const place = placeOf(row, coarseShare);
+    const partition = dedupPartition(config, place, s?.categoryId ?? null);
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const signature = textSignature(title!, description);
@@ -262,13 +264,11 @@ async function evaluate(
       }
     }
     if (found?.level !== "auto")
-      await add(partition, {
-        ticketId: row.id,
-        ticketNo: row.id,
-        createdAt: row.created_at,
-        title: title!,
-        signature,
-      });
+      await add(
+        partition,
+        { ticketId: row.id, ticketNo: row.id, createdAt: row.created_at, title: title!, signature },
+        repeatCells(config, place),
+      );
   }
   const truth = new Map(rows.map((r) => [r.id, r.dup_group]));
   const pairs = (links: [string, string][]) => {
@@ -374,7 +374,7 @@ async function main() {
   console.log(`index built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   print(
     `in memory, ${open.toLocaleString()} open tickets`,
-    await evaluate(rows, memory, async (k, e) => memory.add(k, e), coarse),
+    await evaluate(rows, memory, async (k, e, cells) => memory.add(k, e, cells), coarse),
   );
 
   if (dynamoSize > 0) {
@@ -408,7 +408,14 @@ async function main() {
         };
         await Promise.all(Array.from({ length: parallel }, worker));
       };
-      const ticketOf = (id: string, title: string, signature: string, dedupKey: string, createdAt: string) =>
+      const ticketOf = (
+        id: string,
+        title: string,
+        signature: string,
+        dedupKey: string,
+        createdAt: string,
+        dedupCells: string[] = [],
+      ) =>
         ({
           id,
           ticketNo: id,
@@ -424,6 +431,7 @@ async function main() {
           categoryId: null,
           textSignature: signature,
           dedupKey,
+          ...(dedupCells.length ? { dedupCells } : {}),
           history: [],
         }) as unknown as Ticket;
       const l0 = performance.now();
@@ -441,8 +449,10 @@ async function main() {
         await evaluate(
           rows,
           store,
-          async (k, e) =>
-            put([ticketItem(ticketOf(e.ticketId, e.title ?? "", e.signature, k, e.createdAt), PHONE_KEY)]),
+          async (k, e, cells) => {
+            const t = ticketOf(e.ticketId, e.title ?? "", e.signature, k, e.createdAt, cells);
+            await put([ticketItem(t, PHONE_KEY), ...dedupCellItems(t)]);
+          },
           coarse,
         ),
       );

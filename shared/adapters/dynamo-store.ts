@@ -38,6 +38,7 @@ import { conditionFailed, writeIf } from "./conditional.js";
 import {
   callbackItem,
   DEDUP_ATTRIBUTES,
+  dedupCellWrites,
   eventItem,
   IDEMPOTENCY_TTL_DAYS,
   keys,
@@ -322,6 +323,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             })),
             ...this.childLink(ticket),
             ...callbacks,
+            ...this.dedupCellOps(ticket, events),
             ...this.statsItems(ticket, events),
             ...conditions.map((c) => {
               const check = {
@@ -357,6 +359,15 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       }
       throw err;
     }
+  }
+
+  /** A coarse report's extra repeat index entries follow the ticket into and out of the open states. */
+  private dedupCellOps(ticket: Ticket, events: HistoryEvent[]): Record<string, unknown>[] {
+    const { put, remove } = dedupCellWrites(ticket, events);
+    return [
+      ...put.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+      ...remove.map((Key) => ({ Delete: { TableName: this.tableName, Key } })),
+    ];
   }
 
   async clearDispatchPending(id: string, version: number): Promise<boolean> {

@@ -2,7 +2,7 @@ import { createHash, createHmac } from "node:crypto";
 import { type CallbackRecord, withClosureDefaults } from "../closure/schema.js";
 import { nextSupervisionAt, type SupervisionPolicy } from "../closure/supervision.js";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
-import { dedupSlot } from "../routing/dedup/index.js";
+import { dedupCellSlots, dedupSlot } from "../routing/dedup/index.js";
 import type { StatsDelta } from "../routing/stats.js";
 
 /**
@@ -26,6 +26,8 @@ import type { StatsDelta } from "../routing/stats.js";
  *   CONV#<channelUserId> / CONV              a resident's channel conversation (会话; expires when abandoned)
  *   STATS#<yyyymm> / DEPT#<id>#<shard>       a department's statistics counters of that city month (退单率…),
  *   STATS#<yyyymm> / GRID#<path>#<shard>     a grid cell's; added to in the transaction of the events counted
+ *   TICKET#<id> / DEDUPCELL#<community>/<grid> a coarse report's extra repeat index entry (GSI8) per basic cell,
+ *                                            while the ticket is open (expires after the longest window)
  * GSI8 (sparse) holds open tickets with a text signature under DEDUP#<district>/<street>#<top category>, sorted
  * by <community>#<grid>#<createdAt>#<id> (shared/routing/dedup dedupSlot), projecting only the dd* fields a repeat
  * check reads. (GSI7, its street-keyed predecessor projecting ALL, is gone: tickets keyed for it are no longer
@@ -114,6 +116,8 @@ export const keys = {
   channelUserPartition: (channel: string, channelUserId: string) =>
     `CHUSER#${createHash("sha256").update(`${channel}\n${channelUserId}`).digest("hex")}`,
   dedupPartition: (partition: string) => `DEDUP#${partition}`,
+  /** A coarse report's extra repeat index entry for one basic cell (`<community>/<grid>`). */
+  dedupCell: (ticketId: string, cell: string) => ({ [PK]: `TICKET#${ticketId}`, [SK]: `DEDUPCELL#${cell}` }),
   statsPartition: (month: string) => `STATS#${month}`,
   /** GSI3 partition of the tickets a grid cell's workers handle (小事一格解决), by status. */
   gridHandlerPartition: (grid: string, status: string) => `GRID#${grid}#${status}`,
@@ -219,16 +223,7 @@ export function ticketItem(
     ticket.dedupKey && ticket.textSignature && DEDUP_OPEN.has(ticket.status)
       ? dedupSlot(ticket.dedupKey, ticket.createdAt, ticket.id)
       : null;
-  if (slot) {
-    item.GSI8PK = keys.dedupPartition(slot.pk);
-    item.GSI8SK = slot.sk;
-    item.ddNo = ticket.ticketNo;
-    item.ddSig = ticket.textSignature;
-    if (ticket.location.lat !== undefined && ticket.location.lng !== undefined) {
-      item.ddLat = ticket.location.lat;
-      item.ddLng = ticket.location.lng;
-    }
-  }
+  if (slot) Object.assign(item, dedupAttributes(ticket, slot));
   return item;
 }
 
@@ -286,6 +281,7 @@ export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
     entity: "created",
     ticketId: ticket.id,
   });
+  if (DEDUP_OPEN.has(ticket.status)) items.push(...dedupCellItems(ticket));
   const filer = ticket.history[0];
   if (filer?.role === "grid-worker") {
     items.push({
@@ -300,6 +296,56 @@ export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
 
 /** States in which a ticket is a candidate parent for repeats. */
 const DEDUP_OPEN: ReadonlySet<string> = new Set(["received", "triage", "dispatched", "accepted", "resolved"]);
+
+/** The GSI8 keys and projected attributes of one repeat index entry of a ticket. */
+function dedupAttributes(ticket: Ticket, slot: { pk: string; sk: string }): Record<string, unknown> {
+  return {
+    GSI8PK: keys.dedupPartition(slot.pk),
+    GSI8SK: slot.sk,
+    ddNo: ticket.ticketNo,
+    ddSig: ticket.textSignature,
+    ...(ticket.location.lat !== undefined && ticket.location.lng !== undefined
+      ? { ddLat: ticket.location.lat, ddLng: ticket.location.lng }
+      : {}),
+  };
+}
+
+/** The longest repeat window (dedup.windowDays ≤ 365): a cell entry older than that is no candidate anywhere. */
+const DEDUP_CELL_TTL_DAYS = 366;
+
+/**
+ * The extra repeat index entries of a report placed only to its community or street (`dedupCells`): one item
+ * per basic cell (`TICKET#<id> / DEDUPCELL#<community>/<grid>`), so that a later report placed to that cell meets
+ * it with its one query. Written while the ticket is open; they expire after the longest window.
+ */
+export function dedupCellItems(ticket: Ticket): Record<string, unknown>[] {
+  if (!ticket.dedupKey || !ticket.textSignature || !ticket.dedupCells?.length) return [];
+  const ttl = Math.floor(Date.parse(ticket.createdAt) / 1000) + DEDUP_CELL_TTL_DAYS * 86400;
+  return dedupCellSlots(ticket.dedupKey, ticket.dedupCells, ticket.createdAt, ticket.id).map((slot) => ({
+    ...keys.dedupCell(ticket.id, slot.cell),
+    entity: "dedup-cell",
+    ...dedupAttributes(ticket, slot),
+    [TTL_ATTRIBUTE]: ttl,
+  }));
+}
+
+/**
+ * What a save does to those entries: written again when the ticket becomes open (unmerge, 重办), deleted when it
+ * stops being open (merged, closed, rejected…); nothing while it stays on one side.
+ */
+export function dedupCellWrites(
+  ticket: Ticket,
+  events: readonly HistoryEvent[],
+): { put: Record<string, unknown>[]; remove: Record<string, string>[] } {
+  const first = events[0];
+  if (!first || !ticket.dedupCells?.length) return { put: [], remove: [] };
+  const wasOpen = first.from !== null && DEDUP_OPEN.has(first.from);
+  const isOpen = DEDUP_OPEN.has(ticket.status);
+  if (isOpen && !wasOpen) return { put: dedupCellItems(ticket), remove: [] };
+  if (wasOpen && !isOpen)
+    return { put: [], remove: ticket.dedupCells.map((cell) => keys.dedupCell(ticket.id, cell)) };
+  return { put: [], remove: [] };
+}
 
 export function eventItem(ticketId: string, event: HistoryEvent): Record<string, unknown> {
   return { ...keys.event(ticketId, event), entity: "event", event };

@@ -171,8 +171,13 @@ export const Ticket = z.object({
   duplicateCandidates: z.array(DuplicateCandidate).optional(),
   /** MinHash signature of the ticket's text (shared/routing/dedup), for finding repeats. */
   textSignature: z.string().optional(),
-  /** The repeat index partition (area + top-level category) the ticket is kept in while open. */
+  /** The repeat key (shared/routing/dedup dedupPartition: area + top-level category) kept while open. */
   dedupKey: z.string().optional(),
+  /**
+   * A report placed only to its community or street: the basic cells (`<community>/<grid>`) it is also indexed
+   * under while open, so that a later report placed to one of those cells meets it (shared/routing/dedup).
+   */
+  dedupCells: z.array(z.string()).optional(),
   /**
    * 小事一格解决 to the grid worker: the grid cell (full path) whose grid workers handle the ticket; `department`
    * is then the street office answerable for it, which gets no queue message while the grid handles it.

@@ -9,6 +9,7 @@ import {
   findRepeat,
   type RepeatFinding,
   repeatArea,
+  repeatCells,
   textSignature,
 } from "../routing/dedup/index.js";
 import type { Core } from "./context.js";
@@ -119,6 +120,15 @@ export async function createTicket(
   const category = chooseCategory(core, input);
   const located = core.areas.locate(input.location);
   const area = located.area;
+  // 重复工单: where the report is kept for repeats (a dedicated grid's report: the basic cell under its point).
+  const place = repeatArea(
+    core.config,
+    area,
+    located.source === "point" && input.location.lat !== undefined && input.location.lng !== undefined
+      ? core.areas.basicCellAt(input.location.lat, input.location.lng)
+      : null,
+  );
+  const cells = repeatCells(core.config, place);
   const day = cityDay(now, core.config.city.timezoneOffsetMinutes);
   const seq = await core.numbers.next(day);
   const received = newTicket(
@@ -134,18 +144,8 @@ export async function createTicket(
       suggestion: category.suggestion,
       location: { ...input.location, area, areaSource: located.source },
       textSignature: textSignature(input.title, input.description),
-      dedupKey: dedupPartition(
-        core.config,
-        repeatArea(
-          core.config,
-          area,
-          // the basic cell under the point, when the point placed the report (a dedicated grid's reports)
-          located.source === "point" && input.location.lat !== undefined && input.location.lng !== undefined
-            ? core.areas.basicCellAt(input.location.lat, input.location.lng)
-            : null,
-        ),
-        category.categoryId,
-      ),
+      dedupKey: dedupPartition(core.config, place, category.categoryId),
+      ...(cells.length ? { dedupCells: cells } : {}),
       reporter: input.reporter,
       attachments: input.attachments,
       urgency: input.urgency,

@@ -408,6 +408,7 @@ describe("repeat partitions: grid cell, then community, street, district, city (
     g: ["污水管堵塞商户倒灌", "沿街商铺的污水管堵了，污水从地漏倒灌进店里，生意都没法做，请疏通。"],
     h: ["窨井冒出黑色污水", "路口窨井冒出黑色污水流了一地，味道刺鼻，过往行人都绕着走。"],
     i: ["雨污管道混接河道发黑", "小河边的雨污管道接错了，生活污水直接排进河里，河水发黑发臭。"],
+    j: ["检查井盖缺失无人围挡", "人行道上的检查井盖子不见了，只剩一个黑洞，也没有任何围挡或警示牌。"],
   };
   const problem = (what: string) => {
     const [title, description] = PROBLEMS[what]!;
@@ -449,18 +450,43 @@ describe("repeat partitions: grid cell, then community, street, district, city (
     expect(outside.parentId).toBe(inMarket.id);
   });
 
-  it("a report placed only to its community meets an earlier grid report there, not the other way round", async () => {
+  it("a report placed only to its community and one placed to a cell of it meet, whichever comes first", async () => {
     const grid = await fileAt("e", area("g02"));
     const community = await fileAt("e", area());
     expect(community.dedupKey).toBe("xihu/beishan/baoshu/-#urban-construction");
     expect(community.status).toBe("merged");
     expect(community.parentId).toBe(grid.id);
 
-    // the reverse order: a grid check reads only its cell, so the earlier community-only report is not found
+    // the reverse order: the community-only report is indexed under each of its community's cells too
     const earlier = await fileAt("f", area());
+    expect(earlier.dedupCells).toEqual(["baoshu/g01", "baoshu/g02", "baoshu/g03", "baoshu/g04"]);
     const later = await fileAt("f", area("g03"));
     expect(earlier.status).toBe("dispatched");
-    expect(later.status).not.toBe("merged");
+    expect(later.status).toBe("merged");
+    expect(later.parentId).toBe(earlier.id);
+  });
+
+  it("a community-only report that is no longer open is no candidate in its cells any more", async () => {
+    const first = await fileAt("j", { area: { district: "xihu", street: "beishan", community: "shuguang" } });
+    expect(first.status).toBe("dispatched");
+    const returned = await act(
+      first.id,
+      dept(first.department, rp),
+      { action: "return", code: "other", reason: "不在本单位职责" },
+      rp,
+    );
+    expect(returned.body.status, JSON.stringify(returned.body)).toBe("triage");
+    const rejected = await act(
+      first.id,
+      rp.keys.dispatcher,
+      { action: "reject", reason: "重复诉求已另案处理" },
+      rp,
+    );
+    expect(rejected.body.status).toBe("rejected");
+    const later = await fileAt("j", {
+      area: { district: "xihu", street: "beishan", community: "shuguang", grid: "g02" },
+    });
+    expect(later.status).toBe("dispatched");
     expect(later.duplicateCandidates ?? []).toEqual([]);
   });
 

@@ -92,6 +92,36 @@ export function dedupSlot(key: string, createdAt: string, id: string): { pk: str
   return { pk: indexPartition(k), sk: `${k.community}#${k.grid}#${createdAt}#${id}` };
 }
 
+/**
+ * The basic cells a report placed no finer than its community (or street) is also indexed under, as
+ * `<community>/<grid>`: every cell of that community (or of every community of that street). A report placed to
+ * a cell, or only to a district or nowhere, has none.
+ */
+export function repeatCells(config: Pick<CityConfig, "districts">, area: AreaPath): string[] {
+  if (area.grid || !area.street) return [];
+  const street = config.districts
+    .find((d) => d.id === area.district)
+    ?.streets.find((s) => s.id === area.street);
+  return (street?.communities ?? [])
+    .filter((c) => !area.community || c.id === area.community)
+    .flatMap((c) => c.grids.map((g) => `${c.id}/${g}`));
+}
+
+/** The extra index entries of a report's `dedupCells`: one per cell, in the same partition as its own entry. */
+export function dedupCellSlots(
+  key: string,
+  cells: readonly string[],
+  createdAt: string,
+  id: string,
+): { cell: string; pk: string; sk: string }[] {
+  const k = parseKey(key);
+  if (!k) return [];
+  return cells.map((cell) => {
+    const [community, grid] = cell.split("/");
+    return { cell, pk: indexPartition(k), sk: `${community}#${grid}#${createdAt}#${id}` };
+  });
+}
+
 /** The sort key's creation time and ticket id. */
 export function parseSlotKey(sk: string): { createdAt: string; ticketId: string } | null {
   const parts = sk.split("#");
@@ -105,8 +135,8 @@ export function parseSlotKey(sk: string): { createdAt: string; ticketId: string 
  *   - community (no grid): every entry of the community — its grid cells' and its community-only ones;
  *   - street, district or city: the whole partition.
  * The coarser ranges carry no time in the key; the entries older than `since` are dropped after reading.
- * So a later, coarser report meets an earlier finer one, but a report placed to a grid does not meet an earlier
- * one placed only to its community or street (docs/routing.md).
+ * A report placed only to its community or street is in its cells' ranges too (dedupCells), so a later report
+ * placed to one of those cells meets it, and a later coarser one meets earlier finer ones (docs/routing.md).
  */
 
 export function dedupQuery(key: string, since: string): DedupQuery | null {
@@ -123,8 +153,14 @@ export async function repeatCandidates(index: DedupIndex, key: string, since: st
   const query = dedupQuery(key, since);
   if (!query) return [];
   const entries = await index.dedupCandidates(query);
-  // A grid query's range already starts at `since`; the coarser ranges do not (a string compare each).
-  return entries.filter((e) => e.createdAt >= since);
+  // A grid query's range already starts at `since`; the coarser ranges do not (a string compare each). A coarse
+  // report is in a community's or street's range once for itself and once per cell (dedupCells): kept once.
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    if (e.createdAt < since || seen.has(e.ticketId)) return false;
+    seen.add(e.ticketId);
+    return true;
+  });
 }
 
 /** Titles shorter than this (after normalisation) say too little to match on alone ("噪音扰民"). */

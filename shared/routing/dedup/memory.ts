@@ -1,5 +1,5 @@
 import type { DedupEntry, DedupIndex, DedupQuery } from "../../ports.js";
-import { dedupSlot } from "./index.js";
+import { dedupCellSlots, dedupSlot } from "./index.js";
 
 interface Slot {
   sk: string;
@@ -15,14 +15,19 @@ export class MemoryDedupIndex implements DedupIndex {
   private readonly partitions = new Map<string, Slot[]>();
   queries = 0;
 
-  /** Adds an open ticket under its repeat key (`dedupKey`); a legacy key is not indexed, as in the table. */
-  add(key: string, entry: DedupEntry): void {
-    const slot = dedupSlot(key, entry.createdAt, entry.ticketId);
-    if (!slot) return;
-    const list = this.partitions.get(slot.pk) ?? [];
-    const at = list.length && list[list.length - 1]!.sk > slot.sk ? lowerBound(list, slot.sk) : list.length;
-    list.splice(at, 0, { sk: slot.sk, entry });
-    this.partitions.set(slot.pk, list);
+  /**
+   * Adds an open ticket under its repeat key (`dedupKey`) and, for a report placed only to its community or
+   * street, under its `dedupCells` too; a legacy key is not indexed, as in the table.
+   */
+  add(key: string, entry: DedupEntry, cells: readonly string[] = []): void {
+    const own = dedupSlot(key, entry.createdAt, entry.ticketId);
+    if (!own) return;
+    for (const slot of [own, ...dedupCellSlots(key, cells, entry.createdAt, entry.ticketId)]) {
+      const list = this.partitions.get(slot.pk) ?? [];
+      const at = list.length && list[list.length - 1]!.sk > slot.sk ? lowerBound(list, slot.sk) : list.length;
+      list.splice(at, 0, { sk: slot.sk, entry });
+      this.partitions.set(slot.pk, list);
+    }
   }
 
   async dedupCandidates(query: DedupQuery): Promise<DedupEntry[]> {

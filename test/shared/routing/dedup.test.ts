@@ -6,6 +6,7 @@ import {
   pairScore,
   repeatArea,
   repeatCandidates,
+  repeatCells,
   textSignature,
 } from "../../../shared/routing/dedup/index.js";
 import { MemoryDedupIndex } from "../../../shared/routing/dedup/memory.js";
@@ -90,6 +91,31 @@ describe("repeat partitions (grid cell, community, street, district, city) in th
     expect(await found({ district: "xihu" })).toEqual(["district"]);
     expect(await found({})).toEqual(["city"]);
     expect(index.queries).toBe(5);
+  });
+
+  it("a community-only report kept under its cells too is found by a cell's check, and once by its community's", async () => {
+    const fanned = new MemoryDedupIndex();
+    const cells = repeatCells(config, baoshu);
+    expect(cells).toEqual(["baoshu/g01", "baoshu/g02", "baoshu/g03", "baoshu/g04"]);
+    fanned.add(
+      key(baoshu),
+      {
+        ticketId: "hotline",
+        ticketNo: "hotline",
+        createdAt: "2026-02-01T00:00:00.000Z",
+        signature: textSignature(...A),
+      },
+      cells,
+    );
+    const ids = async (area: AreaPath) =>
+      (await repeatCandidates(fanned, key(area), since)).map((e) => e.ticketId);
+    expect(await ids({ ...baoshu, grid: "g03" })).toEqual(["hotline"]);
+    expect(await ids(baoshu)).toEqual(["hotline"]);
+    expect(await ids({ district: "xihu", street: "beishan" })).toEqual(["hotline"]);
+    expect(await ids({ ...baoshu, community: "shuguang", grid: "g01" })).toEqual([]);
+    expect(repeatCells(config, { district: "xihu", street: "beishan" })).toHaveLength(16);
+    expect(repeatCells(config, { ...baoshu, grid: "g01" })).toEqual([]);
+    expect(repeatCells(config, { district: "xihu" })).toEqual([]);
   });
 
   it("a report inside a dedicated grid counts in the basic cell under its point, else in its community", () => {
