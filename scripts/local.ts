@@ -148,7 +148,7 @@ async function main() {
   console.log(`
 citizen request intake — running locally
   API          ${system.baseUrl}   (health: ${system.baseUrl}/health)
-  web form     ${system.baseUrl}/   (status page: ${system.baseUrl}/status.html, grid workers: ${system.baseUrl}/grid.html and /inbox.html)
+  web form     ${system.baseUrl}/   (status page: ${system.baseUrl}/status.html, grid workers: ${system.baseUrl}/grid.html)
   Open311      ${system.baseUrl}/open311/v2/discovery.xml
   DynamoDB     ${dynamo.endpoint}  (DynamoDB Local, data in ${resolve(DATA_DIR, "dynamodb")})
   SQS          ${sqs.endpoint}  (local-aws-sqs, in memory; re-offered from the table at start)

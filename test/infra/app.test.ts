@@ -681,7 +681,7 @@ describe("buckets and web hosting", () => {
 
   it("the web stack uploads the web app (web/) alone by default", () => {
     expect(s.settings.webAssetsDir).toBe(join(REPO_ROOT, "web"));
-    for (const page of ["index.html", "status.html", "grid.html", "inbox.html", "app.css", "common.js"]) {
+    for (const page of ["index.html", "status.html", "grid.html", "app.css", "common.js"]) {
       expect(existsSync(join(REPO_ROOT, "web", page)), page).toBe(true);
     }
     const deploy = Object.values(resourcesOf(s.templates.web, "Custom::CDKBucketDeployment"))[0]!;
