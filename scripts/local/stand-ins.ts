@@ -268,11 +268,24 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
 /**
  * A table kept in .data from an older layout: creates the indexes it lacks (GSI8, the repeat index) and drops
  * the ones no longer defined (GSI7; gone once DynamoDB has finished deleting it), one at a time as DynamoDB
- * requires. Items written before carry no keys for
- * a new index, so they are not in it (for GSI8: older open tickets stop being repeat candidates).
+ * requires. Items written before carry no keys for a new index, so they are not in it (for GSI8: older open
+ * tickets stop being repeat candidates).
  */
 async function syncIndexes(client: DynamoDBClient, tableName: string, existing: string[]): Promise<void> {
   const wanted = tableDefinition(tableName);
+  // One index change at a time: the next waits until no index is still being built (up to a minute).
+  const built = async () => {
+    for (let i = 0; i < 600; i++) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (
+        !Table?.GlobalSecondaryIndexes?.some(
+          (g) => g.IndexStatus === "CREATING" || g.IndexStatus === "UPDATING",
+        )
+      )
+        return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   for (const gsi of wanted.GlobalSecondaryIndexes) {
     if (existing.includes(gsi.IndexName)) continue;
     await client.send(
@@ -282,7 +295,9 @@ async function syncIndexes(client: DynamoDBClient, tableName: string, existing: 
         GlobalSecondaryIndexUpdates: [{ Create: gsi }],
       }),
     );
+    await built();
   }
+  await built();
   for (const name of existing) {
     if (wanted.GlobalSecondaryIndexes.some((g) => g.IndexName === name)) continue;
     await client.send(
