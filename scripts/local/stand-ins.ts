@@ -267,27 +267,20 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
 
 /**
  * A table kept in .data from an older layout: creates the indexes it lacks (GSI8, the repeat index) and drops
- * the ones no longer defined (GSI7; gone once DynamoDB has finished deleting it), one at a time as DynamoDB
- * requires. Items written before carry no keys for a new index, so they are not in it (for GSI8: older open
+ * the ones no longer defined (GSI7; unused meanwhile, and dropped at a later start if DynamoDB is still building
+ * the new one), one at a time as DynamoDB requires. Items written before carry no keys for a new index, so they are not in it (for GSI8: older open
  * tickets stop being repeat candidates).
  */
 async function syncIndexes(client: DynamoDBClient, tableName: string, existing: string[]): Promise<void> {
   const wanted = tableDefinition(tableName);
-  // One index change at a time: the next waits until no index is still being built (up to a minute).
-  const built = async () => {
-    for (let i = 0; i < 600; i++) {
+  const missing = wanted.GlobalSecondaryIndexes.filter((g) => !existing.includes(g.IndexName));
+  for (const [n, gsi] of missing.entries()) {
+    // One index change at a time: a second new index waits (up to a minute) until the first is built.
+    for (let i = 0; n > 0 && i < 600; i++) {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      if (
-        !Table?.GlobalSecondaryIndexes?.some(
-          (g) => g.IndexStatus === "CREATING" || g.IndexStatus === "UPDATING",
-        )
-      )
-        return;
+      if (!Table?.GlobalSecondaryIndexes?.some((g) => g.IndexStatus === "CREATING")) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-  };
-  for (const gsi of wanted.GlobalSecondaryIndexes) {
-    if (existing.includes(gsi.IndexName)) continue;
     await client.send(
       new UpdateTableCommand({
         TableName: tableName,
@@ -295,17 +288,20 @@ async function syncIndexes(client: DynamoDBClient, tableName: string, existing: 
         GlobalSecondaryIndexUpdates: [{ Create: gsi }],
       }),
     );
-    await built();
   }
-  await built();
   for (const name of existing) {
     if (wanted.GlobalSecondaryIndexes.some((g) => g.IndexName === name)) continue;
-    await client.send(
-      new UpdateTableCommand({
-        TableName: tableName,
-        GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: name } }],
-      }),
-    );
+    try {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: name } }],
+        }),
+      );
+    } catch (err) {
+      // A new index still being built: the unused one is dropped at a later start.
+      if ((err as { name?: string }).name !== "LimitExceededException") throw err;
+    }
   }
 }
 

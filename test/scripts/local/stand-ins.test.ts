@@ -7,7 +7,7 @@ import { DEDUP_ATTRIBUTES, tableDefinition } from "../../../shared/adapters/tabl
 const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
 
 describe("ensureTable on a table kept in .data from an older layout", () => {
-  it("adds the repeat index GSI8 (INCLUDE projection) and drops GSI7", async () => {
+  it("adds the repeat index GSI8 (INCLUDE projection) and drops GSI7 when DynamoDB allows", async () => {
     const endpoint = inject("dynamoEndpoint");
     const client = new DynamoDBClient({ ...LOCAL, endpoint });
     const tableName = `old-layout-${randomBytes(3).toString("hex")}`;
@@ -38,24 +38,23 @@ describe("ensureTable on a table kept in .data from an older layout", () => {
       );
       await ensureTable(endpoint, tableName);
       const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      const wanted = now.GlobalSecondaryIndexes.map((g) => g.IndexName).sort();
-      const live = (t: typeof Table) =>
+      const names = (t: typeof Table) =>
         (t?.GlobalSecondaryIndexes ?? [])
           .filter((g) => g.IndexStatus !== "DELETING")
           .map((g) => g.IndexName)
           .sort();
-      expect(live(Table)).toEqual(wanted);
-      // GSI7 is being deleted (DynamoDB Local reports DELETING for a while) or gone
-      const old = Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === "GSI7");
-      expect(old?.IndexStatus ?? "gone").toMatch(/^(DELETING|gone)$/);
+      const wanted = now.GlobalSecondaryIndexes.map((g) => g.IndexName).sort();
+      // GSI8 is there; GSI7 is being deleted (DELETING for a while), gone, or — when DynamoDB was still building
+      // GSI8 — left for a later start
+      expect(names(Table).filter((n) => n !== "GSI7")).toEqual(wanted);
       expect(Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === "GSI8")?.Projection).toEqual({
         ProjectionType: "INCLUDE",
         NonKeyAttributes: [...DEDUP_ATTRIBUTES],
       });
-      // a second start, GSI7 perhaps still being deleted, changes nothing
+      // a second start, with GSI8 perhaps still being built, does not fail and changes nothing else
       await ensureTable(endpoint, tableName);
       const again = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      expect(live(again.Table)).toEqual(wanted);
+      expect(names(again.Table).filter((n) => n !== "GSI7")).toEqual(wanted);
     } finally {
       client.destroy();
     }
