@@ -57,6 +57,11 @@ export const MAX_TRIAGE = 0.15;
  */
 export const WRONG_ROUTE_COST = 5;
 export const DEFAULT_SPLIT = 0.2;
+/**
+ * Timed passes per message: each message's time is its fastest of these passes, so that a pass pre-empted by
+ * another process on a shared machine does not count as the classifier's time.
+ */
+export const TIMED_PASSES = 3;
 export const DEFAULT_SPLIT_SEED = 1;
 
 export interface RoutingBenchOptions {
@@ -219,10 +224,11 @@ function trainAndScore(
   const text = serializeModel(trained);
   const model = parseModel(text);
   const classifier = createModelClassifier(model, { extraWords: options.extraWords });
+  const timed = { passes: TIMED_PASSES };
   return {
-    evaluation: evaluateClassifier(classifier, test),
-    colloquial: colloquial.length ? evaluateClassifier(classifier, colloquial) : null,
-    dev: dev.length ? evaluateClassifier(classifier, dev) : null,
+    evaluation: evaluateClassifier(classifier, test, timed),
+    colloquial: colloquial.length ? evaluateClassifier(classifier, colloquial, timed) : null,
+    dev: dev.length ? evaluateClassifier(classifier, dev, timed) : null,
     classifier,
     bytes: Buffer.byteLength(text),
     seconds,
@@ -641,7 +647,7 @@ export function formatRoutingReport(result: RoutingBenchResult): string[] {
   );
   lines.push(
     `per message: median ${result.medianMs.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, ` +
-      `max ${Math.max(0, ...ev.timesMs).toFixed(3)} ms (every test message, after a warm-up pass)`,
+      `max ${Math.max(0, ...ev.timesMs).toFixed(3)} ms (every test message, fastest of ${TIMED_PASSES} passes after a warm-up pass)`,
   );
   if (result.seedCv) {
     lines.push(
