@@ -6,7 +6,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from "@aws-sdk/client-dynamodb-streams";
-import { ticketFromStreamImage } from "../../shared/adapters/table-stream.js";
+import { isPendingTicketImage, ticketFromStreamImage } from "../../shared/adapters/table-stream.js";
 import type { Ticket } from "../../shared/domain/ticket.js";
 import { errorFields } from "../../shared/log.js";
 import type { Core } from "../../shared/services/context.js";
@@ -119,6 +119,9 @@ export function startStreamPoller(
   }
   function handle(records: _Record[]) {
     for (const record of records) {
+      // The filter the Lambda event source applies, on the attribute values: most records (events, side items,
+      // counters, the clearing of a mark) are dropped without being unmarshalled.
+      if (!isPendingTicketImage(record.dynamodb?.NewImage as never)) continue;
       let ticket: ReturnType<typeof ticketFromStreamImage>;
       try {
         ticket = ticketFromStreamImage(record.dynamodb?.NewImage as never);
@@ -131,7 +134,7 @@ export function startStreamPoller(
         });
         continue;
       }
-      if (ticket?.dispatchPending) enqueue(ticket); // the filter the Lambda event source applies
+      if (ticket?.dispatchPending) enqueue(ticket);
     }
   }
 
