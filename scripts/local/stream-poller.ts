@@ -35,12 +35,13 @@ export function startStreamPoller(
   const concurrency = opts.concurrency ?? 8;
   const ddb = new DynamoDBClient({ ...LOCAL, endpoint: opts.endpoint });
   const streams = new DynamoDBStreamsClient({ ...LOCAL, endpoint: opts.endpoint });
-  // How often a shard is asked. Each GetRecords costs DynamoDB Local's JVM the same whether or not the shard has
-  // anything new (measured, bench/intake-requests.ts's machine: asking an idle stream every 10 ms took 20–43 %
-  // of a core, every 50 ms ~12 %, every 250 ms ~1 % above no poller at all), and that JVM is the store the
-  // requests wait for. So an idle shard is asked every 200 ms (Lambda polls a shard about four times a second),
-  // one that gave records every 50 ms, and one that gave a full page at once again.
-  const idleMs = opts.idleMs ?? 200;
+  // How often a shard is asked. Each GetRecords costs DynamoDB Local's JVM about the same whether or not the
+  // shard has anything new (on this machine an idle stream asked every 10 ms took 20–43 % of a core, every 50 ms
+  // ~12 %, every 250 ms ~1 % above no poller at all), and that JVM is the store the requests wait for. So a shard
+  // is asked every 50 ms, busy or idle (busy was every 10 ms: the poller's own load during the intake it serves),
+  // and one that gave a full page at once again. Not slower when idle: a ticket filed then waits up to one
+  // interval, and callers (tests, a department's first poll) expect it in the queue about that soon.
+  const idleMs = opts.idleMs ?? 50;
   const busyMs = opts.busyMs ?? 50;
   const pageSize = 100;
   let stopped = false;
