@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { gridIds } from "../../config/schema.js";
+import { gridIds } from "../../config/grid-ids.js";
 import { ForbiddenError, fromZodIssues, ValidationError } from "../../domain/errors.js";
 import type { Actor } from "../../domain/lifecycle.js";
 import { type AreaPath, Phone, type Ticket, Urgency } from "../../domain/ticket.js";
