@@ -1,5 +1,6 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Ticket } from "../domain/ticket.js";
+import "../zod.js";
 
 /**
  * The closure loop's facts on a ticket (限时办理 · 督查督办 · 核查结案 · 回访). Every field is defaulted, so that
@@ -17,8 +18,8 @@ export type Supervision = z.infer<typeof Supervision>;
 
 /** When each current deadline was passed (null while on time). */
 export const Overdue = z.object({
-  accept: z.iso.datetime().nullable(),
-  resolve: z.iso.datetime().nullable(),
+  accept: z.nullable(z.iso.datetime()),
+  resolve: z.nullable(z.iso.datetime()),
 });
 export type Overdue = z.infer<typeof Overdue>;
 
@@ -37,15 +38,15 @@ export type VerificationMode = z.infer<typeof VerificationMode>;
 
 /** The verifications a resolved ticket has received in the current round (true = passed). */
 export const Verification = z.object({
-  dispatcher: z.boolean().nullable(),
-  reporter: z.boolean().nullable(),
+  dispatcher: z.nullable(z.boolean()),
+  reporter: z.nullable(z.boolean()),
 });
 export type Verification = z.infer<typeof Verification>;
 
 export const CallbackStatus = z.enum(["pending", "rated", "unrated"]);
 export type CallbackStatus = z.infer<typeof CallbackStatus>;
 
-export const Rating = z.number().int().min(1).max(5);
+export const Rating = z.number().check(z.int(), z.gte(1), z.lte(5));
 
 /** One callback (回访) as the ticket shows it: no contact details. */
 export const CallbackSummary = z.object({
@@ -55,14 +56,14 @@ export const CallbackSummary = z.object({
   reporterTicketNo: z.string(),
   channel: z.string(),
   status: CallbackStatus,
-  rating: Rating.nullable(),
-  comment: z.string().optional(),
-  attempts: z.number().int().nonnegative(),
+  rating: z.nullable(Rating),
+  comment: z.optional(z.string()),
+  attempts: z.number().check(z.int(), z.nonnegative()),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
-  answeredAt: z.iso.datetime().nullable(),
+  answeredAt: z.nullable(z.iso.datetime()),
   /** Why a callback ended without a rating: unreachable, expired, superseded (the ticket was reopened meanwhile). */
-  endedBecause: z.enum(["unreachable", "expired", "superseded"]).optional(),
+  endedBecause: z.optional(z.enum(["unreachable", "expired", "superseded"])),
 });
 export type CallbackSummary = z.infer<typeof CallbackSummary>;
 

@@ -1,5 +1,6 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
+import "../zod.js";
 
 /**
  * What a resident is told about their ticket (DESIGN.md §4: "a state change puts a message on the notification
@@ -20,15 +21,15 @@ export type NotificationKind = z.infer<typeof NotificationKind>;
 
 export const Notification = z.object({
   /** Unique per effect: `<ticketId>:<version>:<kind>`; consumers deliver each id at most once. */
-  id: z.string().min(1).max(300),
-  ticketId: z.string().min(1),
-  ticketNo: z.string().min(1),
-  version: z.number().int().positive(),
+  id: z.string().check(z.minLength(1), z.maxLength(300)),
+  ticketId: z.string().check(z.minLength(1)),
+  ticketNo: z.string().check(z.minLength(1)),
+  version: z.number().check(z.int(), z.positive()),
   kind: NotificationKind,
   /** Chinese, short, the ticket number always, never an internal id. */
-  text: z.string().min(1).max(1000),
+  text: z.string().check(z.minLength(1), z.maxLength(1000)),
   /** Set for `callback`: the callback (回访) being asked. */
-  callbackId: z.string().optional(),
+  callbackId: z.optional(z.string()),
   at: z.iso.datetime(),
 });
 export type Notification = z.infer<typeof Notification>;
