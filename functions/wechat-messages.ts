@@ -7,13 +7,14 @@ import "../shared/zod.js";
 import { httpHandler, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
 
-const Body = z.object({
-  /** The bot's contact id of the resident. */
-  userId: z.string().check(z.trim(), z.minLength(1), z.maxLength(150)),
-  /** The platform's message id: the idempotency key of the step and of any ticket it files. */
-  messageId: z.string().check(z.trim(), z.minLength(1), z.maxLength(150)),
-  message: IncomingMessage,
-});
+const Body = /* @__PURE__ */ (() =>
+  z.object({
+    /** The bot's contact id of the resident. */
+    userId: z.string().check(z.trim(), z.minLength(1), z.maxLength(150)),
+    /** The platform's message id: the idempotency key of the step and of any ticket it files. */
+    messageId: z.string().check(z.trim(), z.minLength(1), z.maxLength(150)),
+    message: IncomingMessage,
+  }))();
 
 export function assertWechatGateway(actor: Actor): void {
   if (actor.role !== "channel" || actor.channel !== "wechat") {

@@ -6,9 +6,12 @@ import { httpHandler, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
 import { assertWechatGateway } from "./wechat-messages.js";
 
-const Body = z.object({
-  leases: z.array(z.string().check(z.minLength(1), z.maxLength(2000))).check(z.minLength(1), z.maxLength(10)),
-});
+const Body = /* @__PURE__ */ (() =>
+  z.object({
+    leases: z
+      .array(z.string().check(z.minLength(1), z.maxLength(2000)))
+      .check(z.minLength(1), z.maxLength(10)),
+  }))();
 
 /** POST /v1/channels/wechat/outbox/ack — the bot confirms it sent these outbox messages. */
 export const route: Route = async (req, core) => {

@@ -271,11 +271,12 @@ async function endCallback(
   return { ticket: r.ticket, callback: updated };
 }
 
-export const CallbackResultInput = z.strictObject({
-  reached: z.boolean(),
-  rating: z.optional(z.number().check(z.int(), z.gte(1), z.lte(5))),
-  comment: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(2000))),
-});
+export const CallbackResultInput = /* @__PURE__ */ (() =>
+  z.strictObject({
+    reached: z.boolean(),
+    rating: z.optional(z.number().check(z.int(), z.gte(1), z.lte(5))),
+    comment: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(2000))),
+  }))();
 
 /**
  * POST /v1/callbacks/{id}/result: the operator's phone call. Reached → the rating (required); not reached → one
@@ -368,10 +369,11 @@ export async function ratingView(core: Core, token: string) {
   };
 }
 
-export const PublicRatingInput = z.strictObject({
-  rating: z.number().check(z.int(), z.gte(1), z.lte(5)),
-  comment: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))),
-});
+export const PublicRatingInput = /* @__PURE__ */ (() =>
+  z.strictObject({
+    rating: z.number().check(z.int(), z.gte(1), z.lte(5)),
+    comment: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))),
+  }))();
 
 /** POST /v1/public/ratings/{token}: a link rates only its own callback, once. */
 export async function rateByToken(core: Core, token: string, raw: unknown) {

@@ -15,12 +15,13 @@ import type { Secrets } from "./secrets.js";
  */
 const PREFIX = "l1.";
 
-const Claims = z.object({
-  t: z.string().check(z.minLength(1), z.maxLength(100)),
-  v: z.number().check(z.int(), z.nonnegative()),
-  q: z.string().check(z.minLength(1), z.maxLength(100)),
-  h: z.string().check(z.minLength(1), z.maxLength(4096)),
-});
+const Claims = /* @__PURE__ */ (() =>
+  z.object({
+    t: z.string().check(z.minLength(1), z.maxLength(100)),
+    v: z.number().check(z.int(), z.nonnegative()),
+    q: z.string().check(z.minLength(1), z.maxLength(100)),
+    h: z.string().check(z.minLength(1), z.maxLength(4096)),
+  }))();
 
 export interface LeaseClaims {
   ticketId: string;

@@ -19,25 +19,26 @@ const text = (min: number, max: number, zh: string, en: string) =>
     );
 
 /** What the resident's form sends (POST /v1/public/reports). */
-export const PublicReportInput = z.strictObject({
-  categoryId: z.pipe(
-    z.optional(z.string().check(z.trim(), z.maxLength(64))),
-    z.transform((v: string | undefined) => v || undefined),
-  ),
-  description: text(5, 2000, "问题描述", "description"),
-  address: text(2, 300, "地址", "address"),
-  lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
-  lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
-  phone: z.pipe(
-    z.pipe(z.string({ error: "请填写手机号码 / a phone number is required" }), Phone),
-    z.string().check(z.regex(/^1\d{10}$/, "请填写 11 位手机号码 / an 11-digit mobile number is required")),
-  ),
-  name: z.optional(z.string().check(z.trim(), z.maxLength(50))),
-  photos: z._default(z.array(z.string().check(z.maxLength(200))), []),
-  consent: z.literal(true, {
-    error: "请阅读并同意个人信息说明 / please read and accept the personal-data notice",
-  }),
-});
+export const PublicReportInput = /* @__PURE__ */ (() =>
+  z.strictObject({
+    categoryId: z.pipe(
+      z.optional(z.string().check(z.trim(), z.maxLength(64))),
+      z.transform((v: string | undefined) => v || undefined),
+    ),
+    description: text(5, 2000, "问题描述", "description"),
+    address: text(2, 300, "地址", "address"),
+    lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
+    lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
+    phone: z.pipe(
+      z.pipe(z.string({ error: "请填写手机号码 / a phone number is required" }), Phone),
+      z.string().check(z.regex(/^1\d{10}$/, "请填写 11 位手机号码 / an 11-digit mobile number is required")),
+    ),
+    name: z.optional(z.string().check(z.trim(), z.maxLength(50))),
+    photos: z._default(z.array(z.string().check(z.maxLength(200))), []),
+    consent: z.literal(true, {
+      error: "请阅读并同意个人信息说明 / please read and accept the personal-data notice",
+    }),
+  }))();
 export type PublicReportInput = z.infer<typeof PublicReportInput>;
 
 /** Files a resident's web-form report as a `web` ticket; the page's draft id makes a retry return the same one. */

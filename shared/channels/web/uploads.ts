@@ -6,11 +6,12 @@ import "../../zod.js";
 
 const EXTENSION: Record<string, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
 
-export const UploadRequest = z.object({
-  contentType: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-  size: z.number().check(z.int(), z.gte(1)),
-  name: z.optional(z.string().check(z.trim(), z.maxLength(200))),
-});
+export const UploadRequest = /* @__PURE__ */ (() =>
+  z.object({
+    contentType: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+    size: z.number().check(z.int(), z.gte(1)),
+    name: z.optional(z.string().check(z.trim(), z.maxLength(200))),
+  }))();
 
 const mb = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 

@@ -9,45 +9,48 @@ import "../../zod.js";
  * performs (file the draft, look tickets up, answer a callback) before formatting its outcome with `replyFor…`.
  */
 
-export const DraftLocation = z.object({
-  address: z.string().check(z.minLength(1), z.maxLength(500)),
-  lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
-  lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
-});
+export const DraftLocation = /* @__PURE__ */ (() =>
+  z.object({
+    address: z.string().check(z.minLength(1), z.maxLength(500)),
+    lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
+    lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
+  }))();
 
-export const ConversationState = z.object({
-  step: z.enum(["idle", "what", "where", "confirm"]),
-  draft: z.object({
-    what: z.optional(z.string().check(z.maxLength(5000))),
-    where: z.optional(DraftLocation),
-    photos: z._default(
-      z.array(z.string().check(z.minLength(1), z.maxLength(1000))).check(z.maxLength(9)),
-      [],
-    ),
-  }),
-});
+export const ConversationState = /* @__PURE__ */ (() =>
+  z.object({
+    step: z.enum(["idle", "what", "where", "confirm"]),
+    draft: z.object({
+      what: z.optional(z.string().check(z.maxLength(5000))),
+      where: z.optional(DraftLocation),
+      photos: z._default(
+        z.array(z.string().check(z.minLength(1), z.maxLength(1000))).check(z.maxLength(9)),
+        [],
+      ),
+    }),
+  }))();
 export type ConversationState = z.infer<typeof ConversationState>;
 
 export const EMPTY_STATE: ConversationState = { step: "idle", draft: { photos: [] } };
 
 /** One incoming message, whatever the transport. */
-export const IncomingMessage = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("text"), text: z.string().check(z.maxLength(5000)) }),
-  z.object({
-    kind: z.literal("location"),
-    label: z.optional(z.string().check(z.maxLength(500))),
-    lat: z.number().check(z.gte(-90), z.lte(90)),
-    lng: z.number().check(z.gte(-180), z.lte(180)),
-  }),
-  z.object({ kind: z.literal("image"), ref: z.string().check(z.minLength(1), z.maxLength(1000)) }),
-  z.object({
-    kind: z.literal("event"),
-    event: z.enum(["subscribe", "unsubscribe", "click"]),
-    key: z.optional(z.string().check(z.maxLength(200))),
-  }),
-  /** Stickers, voice, files, links: nothing the engine can read. */
-  z.object({ kind: z.literal("other") }),
-]);
+export const IncomingMessage = /* @__PURE__ */ (() =>
+  z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("text"), text: z.string().check(z.maxLength(5000)) }),
+    z.object({
+      kind: z.literal("location"),
+      label: z.optional(z.string().check(z.maxLength(500))),
+      lat: z.number().check(z.gte(-90), z.lte(90)),
+      lng: z.number().check(z.gte(-180), z.lte(180)),
+    }),
+    z.object({ kind: z.literal("image"), ref: z.string().check(z.minLength(1), z.maxLength(1000)) }),
+    z.object({
+      kind: z.literal("event"),
+      event: z.enum(["subscribe", "unsubscribe", "click"]),
+      key: z.optional(z.string().check(z.maxLength(200))),
+    }),
+    /** Stickers, voice, files, links: nothing the engine can read. */
+    z.object({ kind: z.literal("other") }),
+  ]))();
 export type IncomingMessage = z.infer<typeof IncomingMessage>;
 
 export type Effect =
