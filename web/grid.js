@@ -1,4 +1,14 @@
-import { ApiError, api, lang, loadEnv, newDraftKey, pick, setupLangSwitch, uploadPhotos } from "./common.js";
+import {
+  ApiError,
+  api,
+  formatTime,
+  lang,
+  loadEnv,
+  newDraftKey,
+  pick,
+  setupLangSwitch,
+  uploadPhotos,
+} from "./common.js";
 
 const KEY = "intake.gridKey";
 const DICT = {
@@ -33,11 +43,28 @@ const DICT = {
   },
   "z.submit": { zh: "提交今日零报告", en: "Send today's zero report" },
   "m.title": { zh: "我上报的未办结事项", en: "My open reports" },
+  "t.title": { zh: "交办本网格的事项", en: "Small matters for my grid" },
+  "t.hint": {
+    zh: "小事一格解决：签收、处置后办结；办不了的上报街道或分派中心。",
+    en: "Accept, fix and resolve; what the grid cannot fix goes up to the street office or the dispatch centre.",
+  },
 };
 const TEXT = {
   filed: { zh: "已上报，工单编号 ", en: "Filed, ticket number " },
   zero: { zh: "今日零报告已提交（", en: "Today's zero report is in (" },
   none: { zh: "暂无未办结事项。", en: "Nothing open." },
+  noTasks: { zh: "暂无交办事项。", en: "Nothing assigned to your grid." },
+  dispatched: { zh: "待签收", en: "To accept" },
+  accepted: { zh: "办理中", en: "In hand" },
+  acceptDue: { zh: "签收时限 ", en: "Accept by " },
+  due: { zh: "办结时限 ", en: "Resolve by " },
+  accept: { zh: "签收", en: "Accept" },
+  note: { zh: "处置结果或上报原因", en: "What was done, or why it goes up" },
+  resolve: { zh: "办结", en: "Resolve" },
+  handUp: { zh: "上报街道", en: "Hand up to the street office" },
+  toTriage: { zh: "转分派中心", en: "Send to the dispatch centre" },
+  needNote: { zh: "请先填写处置结果或上报原因。", en: "Write what was done or why it goes up first." },
+  acted: { zh: "已处理：", en: "Done: " },
 };
 
 const auth = () => ({ authorization: `Bearer ${localStorage.getItem(KEY) ?? ""}` });
@@ -49,7 +76,10 @@ function show() {
   const has = !!localStorage.getItem(KEY);
   document.getElementById("key-form").hidden = has;
   document.getElementById("work").hidden = !has;
-  if (has) void loadMine();
+  if (has) {
+    void loadTasks();
+    void loadMine();
+  }
 }
 
 function fail(err) {
@@ -76,6 +106,108 @@ async function loadMine() {
       li.textContent = `${item.ticketNo} · ${item.statusText} · ${item.title}${item.lastProgress ? ` — ${item.lastProgress.note}` : ""}`;
       list.append(li);
     }
+  } catch (err) {
+    fail(err);
+  }
+}
+
+/** The small matters routed to this worker's grid cell (GET /v1/grids/mine/inbox), each with its next steps. */
+async function loadTasks() {
+  try {
+    const { items } = await api("GET", "/v1/grids/mine/inbox", { headers: auth() });
+    const list = document.getElementById("tasks");
+    list.replaceChildren();
+    if (!items.length) {
+      const li = document.createElement("li");
+      li.textContent = TEXT.noTasks[lang()];
+      list.append(li);
+    }
+    for (const item of items) list.append(taskItem(item));
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function taskItem(item) {
+  const l = lang();
+  const li = document.createElement("li");
+  li.dataset.ticket = item.id;
+  const head = document.createElement("p");
+  const strong = document.createElement("strong");
+  strong.textContent = `${item.ticketNo} · ${TEXT[item.status]?.[l] ?? item.status}`;
+  head.append(strong, ` ${item.title}`);
+  const where = document.createElement("p");
+  where.className = "hint";
+  const due =
+    item.status === "dispatched" && item.acceptDueAt ? ["acceptDue", item.acceptDueAt] : ["due", item.dueAt];
+  where.textContent = [item.location?.address, due[1] ? `${TEXT[due[0]][l]}${formatTime(due[1])}` : ""]
+    .filter(Boolean)
+    .join(" · ");
+  li.append(head, where);
+  const button = (key, cls, onClick) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = cls;
+    b.dataset.action = key;
+    b.textContent = TEXT[key][l];
+    b.addEventListener("click", onClick);
+    return b;
+  };
+  if (item.status === "dispatched") {
+    li.append(button("accept", "primary", () => act(item, { action: "accept" })));
+    return li;
+  }
+  const field = document.createElement("div");
+  field.className = "field";
+  const label = document.createElement("label");
+  label.htmlFor = `note-${item.id}`;
+  label.textContent = TEXT.note[l];
+  const note = document.createElement("textarea");
+  note.id = `note-${item.id}`;
+  note.maxLength = 2000;
+  field.append(label, note);
+  const withNote = (body) => () => {
+    const text = note.value.trim();
+    if (!text) {
+      notice.textContent = TEXT.needNote[l];
+      note.focus();
+      return;
+    }
+    void act(item, body(text));
+  };
+  const actions = document.createElement("p");
+  actions.className = "actions";
+  actions.append(
+    button(
+      "resolve",
+      "primary",
+      withNote((result) => ({ action: "resolve", result })),
+    ),
+    button(
+      "handUp",
+      "secondary",
+      withNote((reason) => ({ action: "hand-up", reason })),
+    ),
+    button(
+      "toTriage",
+      "secondary",
+      withNote((reason) => ({ action: "hand-up", to: "triage", reason })),
+    ),
+  );
+  li.append(field, actions);
+  return li;
+}
+
+async function act(item, body) {
+  notice.textContent = "";
+  ok.textContent = "";
+  try {
+    const ticket = await api("POST", `/v1/tickets/${encodeURIComponent(item.id)}/actions`, {
+      body,
+      headers: auth(),
+    });
+    ok.textContent = `${TEXT.acted[lang()]}${ticket.ticketNo}`;
+    await loadTasks();
   } catch (err) {
     fail(err);
   }

@@ -1,5 +1,5 @@
 import { ConflictError } from "../domain/errors.js";
-import { type Actor, transition } from "../domain/lifecycle.js";
+import { type Actor, type Command, transition } from "../domain/lifecycle.js";
 import type { HistoryEvent, QueueMessage, Ticket } from "../domain/ticket.js";
 import { errorFields } from "../log.js";
 import { TRIAGE } from "../ports.js";
@@ -74,8 +74,10 @@ async function superviseOne(
   for (let attempt = 0; ; attempt++) {
     const current = await core.store.get(id);
     if (!current) return [];
-    const commands = dueSupervision(current, now, policy);
+    const commands: Command[] = dueSupervision(current, now, policy);
     if (!commands.length) return [];
+    const handUp = notAcceptedHandUp(core, current, commands, now);
+    if (handUp) commands.push(handUp);
     let ticket = current;
     const events: HistoryEvent[] = [];
     for (const command of commands) {
@@ -92,7 +94,11 @@ async function superviseOne(
     // Per deadline only the latest notice to the department (a ticket found long overdue gets one urge, not a
     // warning too), and the escalation to the centre.
     const latest = new Map<string, HistoryEvent>();
-    for (const e of events) latest.set(`${e.data?.deadline}:${e.type === "escalate" ? "centre" : "dept"}`, e);
+    for (const e of events) {
+      // handed up: the street office's dispatch message is its notice of the missed accept deadline
+      if (handUp && e.data?.deadline === "accept") continue;
+      latest.set(`${e.data?.deadline}:${e.type === "escalate" ? "centre" : "dept"}`, e);
+    }
     for (const e of latest.values()) {
       const out = noticeFor(ticket, e);
       if (!out) continue;
@@ -103,6 +109,24 @@ async function superviseOne(
     }
     return events;
   }
+}
+
+/**
+ * 小事一格解决 when nobody in the grid cell picks it up: once the accept deadline of a small matter its grid's
+ * workers handle has passed (the sweep urges it), it goes up to the grid's street office with fresh deadlines
+ * (`smallMatters.handUpWhenNotAccepted`), as a grid worker's own hand-up would.
+ */
+function notAcceptedHandUp(core: Core, ticket: Ticket, due: Command[], now: Date): Command | null {
+  if (!core.config.smallMatters.handUpWhenNotAccepted) return null;
+  if (!ticket.handlingGrid || ticket.status !== "dispatched" || !ticket.department) return null;
+  const missed = due.some((c) => (c.type === "urge" || c.type === "escalate") && c.deadline === "accept");
+  if (!missed) return null;
+  return {
+    type: "hand-up",
+    reason: "网格员超时未签收，转街道办理 / not accepted by the grid in time: handed up to the street office",
+    department: ticket.department,
+    ...core.deadlines.deadlines(now, ticket.urgency, ticket.categoryId),
+  };
 }
 
 /**

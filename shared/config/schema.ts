@@ -262,9 +262,15 @@ export const CityConfig = z
       .object({
         categories: z.array(id).default([]),
         to: z.enum(["street-office", "grid-worker"]).default("street-office"),
+        /**
+         * With `to: "grid-worker"`: a small matter no worker of the grid has accepted (签收) by its accept deadline
+         * goes up to the grid's street office by itself at the sweep (a grid cell without a worker, a worker on
+         * leave), with fresh deadlines, instead of waiting for the escalation to the centre.
+         */
+        handUpWhenNotAccepted: z.boolean().default(true),
       })
       .strict()
-      .default({ categories: [], to: "street-office" }),
+      .default({ categories: [], to: "street-office", handUpWhenNotAccepted: true }),
     /** 退单: when a ticket escalates to joint handling, and whether a `not_ours` return goes straight on. */
     returns: z
       .object({

@@ -175,7 +175,8 @@ export const TRANSITIONS: Readonly<Record<CommandType, Rule>> = {
   // A resident rating through a signed link acts as `system` (no key); WeChat through its gateway; operators by phone.
   rate: { roles: ["operator", "channel", "system"], from: ["closed"] },
   "handle-on-site": { roles: ["grid-worker"], from: ["received"] },
-  "hand-up": { roles: ["grid-worker"], from: ["dispatched", "accepted"] },
+  // system: a small matter not accepted in time goes up to the street office at the sweep
+  "hand-up": { roles: ["grid-worker", "system"], from: ["dispatched", "accepted"] },
   "co-accept": { roles: ["department"], from: ["dispatched", "accepted"] },
   "co-report": { roles: ["department"], from: ["dispatched", "accepted"] },
   forward: { roles: ["system"], from: ["triage"] },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { superviseDeadlines } from "../../shared/closure/sweep.js";
 import { sweepPending } from "../../shared/services/delivery.js";
 import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
 
@@ -568,5 +569,35 @@ describe("小事一格解决 to the grid worker (smallMatters.to: grid-worker) a
     const refused = await gw.call("GET", "/v1/stats/grids?month=2026-13", { key: gw.keys.dispatcher });
     expect(refused.status).toBe(400);
     expect(refused.body.error.field).toBe("month");
+  });
+
+  it("a small matter nobody in the grid accepts in time goes up to the street office at the sweep", async () => {
+    const t = await small();
+    expect(t.handlingGrid).toBe(grid);
+    const core = gw.runtime.core;
+    const clock = core.clock;
+    try {
+      // before the accept deadline the sweep leaves it with the grid
+      await superviseDeadlines(core, new Date(Date.parse(t.acceptDueAt) - 60_000));
+      expect((await core.store.get(t.id))?.handlingGrid).toBe(grid);
+      const late = new Date(Date.parse(t.acceptDueAt) + 60_000);
+      core.clock = { now: () => late };
+      await superviseDeadlines(core, late);
+      await superviseDeadlines(core, late); // a second sweep at the same moment changes nothing more
+    } finally {
+      core.clock = clock;
+    }
+    const after = (await gw.call("GET", `/v1/tickets/${t.id}`, { key: gw.keys.dispatcher })).body;
+    expect(after).toMatchObject({ status: "dispatched", department: office, handlingGrid: null });
+    expect(Date.parse(after.acceptDueAt)).toBeGreaterThan(Date.parse(t.acceptDueAt));
+    expect(after.supervision.accept).toBe("none");
+    const handUps = after.history.filter((e: { type: string }) => e.type === "hand-up");
+    expect(handUps).toHaveLength(1);
+    expect(handUps[0]).toMatchObject({ actor: "system", data: { grid, to: "street-office" } });
+    expect(after.history.map((e: { type: string }) => e.type)).toContain("urge");
+    expect(ids(await workList(worker))).not.toContain(t.id);
+    expect(await findIn(office, dept(office, gw), t.id, gw)).toBeDefined();
+    // the street office now handles it as its own
+    expect((await act(t.id, dept(office, gw), { action: "accept" }, gw)).body.status).toBe("accepted");
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { defaultConfig, startTestSystem, type TestSystem } from "../support/system.js";
+import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
 
 // The callbacks of page.evaluate run in the browser; the project's types are Node's (no DOM lib).
 declare const document: any;
@@ -255,6 +255,94 @@ describe("the grid worker's page (360 px)", SLOW, () => {
     expect(mine.body.items).toHaveLength(1); // the on-site one is closed
     const resident = await sys.call("GET", "/v1/tickets?phone=13744445555", { key: sys.keys.operator });
     expect(resident.body.items).toHaveLength(1);
+    await page.close();
+  });
+});
+
+describe("the grid worker's work list (小事一格解决 to the grid worker, 360 px)", SLOW, () => {
+  let gw: TestSystem;
+  let gridContext: BrowserContext;
+  beforeAll(async () => {
+    const config = defaultConfig();
+    config.smallMatters.to = "grid-worker";
+    gw = await startTestSystem("web-gridwork", config);
+    gridContext = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "zh-CN" });
+  });
+  afterAll(async () => {
+    await gridContext?.close();
+    await gw?.stop();
+  });
+
+  it("lists the small matters of the worker's grid; accepts, resolves and hands one up", async () => {
+    // Two small matters inside one cell of the demo city's lattice (scripts/city/generate.ts).
+    const spot = { address: "长河路边", lng: 120.119 + 8.5 * 0.006, lat: 30.24 + 0.5 * 0.005 };
+    const file = async (what: string, phone: string) => {
+      const res = await gw.call("POST", "/v1/tickets", {
+        key: gw.keys.operator,
+        body: report({
+          title: what,
+          description: `${what}，请尽快处理。`,
+          categoryId: "sanitation",
+          location: spot,
+          reporter: { phone },
+        }),
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body.handlingGrid).toBeTruthy();
+      return res.body;
+    };
+    const first = await file("垃圾桶满了溢出来", "13811112222");
+    const second = await file("绿化带里堆了建筑垃圾", "13811113333");
+    const a = first.location.area;
+    const { issueApiKey } = await import("../../shared/services/auth.js");
+    const { key } = await issueApiKey(gw.runtime.core.keys, {
+      role: "grid-worker",
+      grid: `${a.district}/${a.street}/${a.community}/${a.grid}`,
+      label: "page-worker",
+    });
+
+    const page = await gridContext.newPage();
+    await page.goto(`${gw.baseUrl}/grid.html`);
+    await page.waitForSelector("body[data-ready]", { state: "attached" });
+    await page.fill("#key", key);
+    await page.click("#key-form button[type=submit]");
+    const row = (id: string) => `#tasks li[data-ticket="${id}"]`;
+    await page.waitForSelector(row(first.id));
+    await page.waitForSelector(row(second.id));
+    await expect(page.textContent(row(first.id))).resolves.toContain("待签收");
+    await expect(page.textContent(row(first.id))).resolves.toContain(first.ticketNo);
+    // the worker never sees the reporter's phone
+    await expect(page.textContent("#tasks")).resolves.not.toContain("13811112222");
+    await noHorizontalScroll(page);
+
+    await page.click(`${row(first.id)} button[data-action=accept]`);
+    await page.waitForSelector(`${row(first.id)} button[data-action=resolve]`);
+    await expect(page.textContent(row(first.id))).resolves.toContain("办理中");
+    await page.screenshot({ path: join(SCREENSHOTS, "grid-tasks.png"), fullPage: true });
+    expect(await axeViolations(page)).toEqual([]); // with the note field and the buttons of an accepted item
+    // resolving needs a word on what was done; the page says so and sends nothing
+    await page.click(`${row(first.id)} button[data-action=resolve]`);
+    await expect(page.textContent("#notice")).resolves.toContain("请先填写");
+    expect((await gw.call("GET", `/v1/tickets/${first.id}`, { key: gw.keys.dispatcher })).body.status).toBe(
+      "accepted",
+    );
+    await page.fill(`#note-${first.id}`, "已清运并消毒");
+    await page.click(`${row(first.id)} button[data-action=resolve]`);
+    await page.waitForFunction(() => (document.getElementById("ok")?.textContent ?? "").includes("已处理"));
+    await page.waitForSelector(row(first.id), { state: "detached" });
+    const resolved = await gw.call("GET", `/v1/tickets/${first.id}`, { key: gw.keys.dispatcher });
+    expect(resolved.body).toMatchObject({ status: "resolved", resolution: { result: "已清运并消毒" } });
+
+    await page.click(`${row(second.id)} button[data-action=accept]`);
+    await page.waitForSelector(`${row(second.id)} button[data-action=handUp]`);
+    await page.fill(`#note-${second.id}`, "需要清运车，网格内处理不了");
+    await page.click(`${row(second.id)} button[data-action=handUp]`);
+    await page.waitForSelector(row(second.id), { state: "detached" });
+    const up = await gw.call("GET", `/v1/tickets/${second.id}`, { key: gw.keys.dispatcher });
+    expect(up.body).toMatchObject({ status: "dispatched", handlingGrid: null, department: first.department });
+    await expect(page.textContent("#tasks")).resolves.toContain("暂无交办事项");
+
+    expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });
 });
