@@ -111,6 +111,11 @@ export interface EvaluateOptions {
   thresholds?: readonly number[];
   /** Rows classified once, untimed, before measuring (default: all of them). */
   warmup?: number;
+  /**
+   * Timed passes over the rows (default 1); each row's time is its fastest pass, so that a pass pre-empted by
+   * another process on a shared machine does not count as the classifier's time.
+   */
+  passes?: number;
 }
 
 /** Classifies every row once, timing each call after an untimed warm-up pass, and scores the answers. */
@@ -131,6 +136,13 @@ export function evaluateClassifier(
     timesMs.push(performance.now() - start);
     predicted.push(top?.label ?? NONE);
     confidences.push(top?.confidence ?? 0);
+  }
+  for (let pass = 1; pass < (options.passes ?? 1); pass++) {
+    rows.forEach((row, i) => {
+      const start = performance.now();
+      classifier.suggest(row.text, 1);
+      timesMs[i] = Math.min(timesMs[i]!, performance.now() - start);
+    });
   }
   for (const p of predicted) if (!labels.includes(p)) labels.push(p);
   const index = new Map(labels.map((l, i) => [l, i]));

@@ -123,3 +123,26 @@ describe("calibration error", () => {
     expect(evaluateClassifier(always(0.99), rows).ece).toBeCloseTo(0.49, 9);
   });
 });
+
+describe("timing", () => {
+  it("takes each message's fastest of `passes` timed passes, scoring the answers once", () => {
+    const rows = [
+      { text: "a", label: "x" },
+      { text: "b", label: "y" },
+    ];
+    let calls = 0;
+    const counting: Classifier = {
+      suggest: () => {
+        calls++;
+        return [{ label: "x", confidence: 0.9 }];
+      },
+    };
+    const ev = evaluateClassifier(counting, rows, { warmup: 0, passes: 3 });
+    expect(calls).toBe(6);
+    expect(ev.timesMs).toHaveLength(2);
+    expect(ev.accuracy).toBe(0.5);
+    calls = 0;
+    evaluateClassifier(counting, rows, { warmup: 0 });
+    expect(calls).toBe(2);
+  });
+});
