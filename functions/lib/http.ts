@@ -163,6 +163,9 @@ export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
   };
 }
 
+/** Stateless between calls (no `stream` option), so one decoder serves every request. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function parseBody(event: APIGatewayProxyEventV2, options: RouteOptions = {}): unknown {
   if (event.body === undefined || event.body === null || event.body === "") return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
@@ -171,7 +174,7 @@ function parseBody(event: APIGatewayProxyEventV2, options: RouteOptions = {}): u
   let text: string;
   try {
     // Refused, not silently turned into U+FFFD: a report must arrive as the resident wrote it.
-    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+    text = UTF8.decode(raw);
   } catch {
     throw new ValidationError("请求体不是合法的 UTF-8 / body is not valid UTF-8", "(body)");
   }

@@ -23,9 +23,25 @@ function repairedMap(image: Record<string, AttributeValue>): Record<string, Attr
   return out;
 }
 
+/** True when a new image is a ticket's META item (read from the attribute values, nothing unmarshalled). */
+function isTicketImage(image: Record<string, AttributeValue>): boolean {
+  return image[SK]?.S === "META" && image.entity?.S === "ticket";
+}
+
+/**
+ * True when a stream record's new image is a ticket that carries the dispatch-pending mark — the filter the
+ * Lambda event source applies (infra) — decided on the attribute values: a transaction writes several items
+ * and the clearing of the mark writes the ticket once more, and none of those images is unmarshalled.
+ */
+export function isPendingTicketImage(image: Record<string, AttributeValue> | undefined): boolean {
+  if (!image || !isTicketImage(image)) return false;
+  const ticket = image.ticket?.M as Record<string, AttributeValue> | undefined;
+  return ticket?.dispatchPending?.BOOL === true;
+}
+
 /** The ticket a stream record's new image holds, or null for any other item (events, keys, counters…). */
 export function ticketFromStreamImage(image: Record<string, AttributeValue> | undefined): Ticket | null {
-  if (!image) return null;
+  if (!image || !isTicketImage(image)) return null;
   const item = unmarshall(repairedMap(image));
   if (item[SK] !== "META" || item.entity !== "ticket") return null;
   return ticketFromItems(item);

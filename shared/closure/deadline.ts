@@ -16,14 +16,36 @@ const DAY = 24 * HOUR;
 export function addDuration(from: Date, duration: Duration, calendar: Calendar, offsetMinutes: number): Date {
   if ("hours" in duration) return new Date(from.getTime() + duration.hours * HOUR);
   const offset = offsetMinutes * 60_000;
-  let local = from.getTime() + offset;
-  let remaining = duration.workingDays;
-  let guard = 0;
-  while (remaining > 0 && guard++ < 3660) {
-    local += DAY;
-    if (calendar.isWorkingDay(new Date(local).toISOString().slice(0, 10))) remaining--;
+  const local = from.getTime() + offset;
+  return new Date(local + calendarDays(calendar, local, duration.workingDays) * DAY - offset);
+}
+
+/** Per calendar (immutable once built): (local day, working days) → calendar days to add. */
+const daysCache = new WeakMap<Calendar, Map<string, number>>();
+
+/**
+ * The calendar days after the local day of `local` (ms, city time) until `workingDays` working days have
+ * passed. Remembered per day and count: every ticket filed on one day asks the same few questions, and
+ * walking the calendar day by day was a tenth of intake's CPU.
+ */
+function calendarDays(calendar: Calendar, local: number, workingDays: number): number {
+  let cache = daysCache.get(calendar);
+  if (!cache) {
+    cache = new Map();
+    daysCache.set(calendar, cache);
   }
-  return new Date(local - offset);
+  const key = `${Math.floor(local / DAY)}:${workingDays}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  let days = 0;
+  let remaining = workingDays;
+  while (remaining > 0 && days < 3660) {
+    days++;
+    if (calendar.isWorkingDay(new Date(local + days * DAY).toISOString().slice(0, 10))) remaining--;
+  }
+  if (cache.size >= 4096) cache.clear();
+  cache.set(key, days);
+  return days;
 }
 
 export interface DeadlinePolicy {
@@ -61,22 +83,22 @@ export function createDeadlinePolicy(config: PolicyConfig): DeadlinePolicy {
     return new Date(due).toISOString();
   };
   const acceptByUrgency = config.deadlines.acceptByUrgency as Partial<Record<Urgency, Duration>> | undefined;
+  /** 签收时限, never later than the resolve deadline `due`: a ticket resolved in time was accepted in time. */
+  const acceptBefore = (now: Date, urgency: Urgency, categoryId: string | null, due: string) => {
+    const accept = earliest(now, [acceptByUrgency?.[urgency], inherited(categoryId, "acceptDeadline")], 1);
+    return Date.parse(accept) <= Date.parse(due) ? accept : due;
+  };
   const policy: DeadlinePolicy = {
     calendar,
     dueAt(now, urgency, categoryId) {
       return earliest(now, [config.deadlines.byUrgency[urgency], inherited(categoryId, "deadline")], 5);
     },
     acceptDueAt(now, urgency, categoryId) {
-      const accept = earliest(now, [acceptByUrgency?.[urgency], inherited(categoryId, "acceptDeadline")], 1);
-      // Never later than the resolve deadline: a ticket resolved in time was accepted in time.
-      const due = policy.dueAt(now, urgency, categoryId);
-      return Date.parse(accept) <= Date.parse(due) ? accept : due;
+      return acceptBefore(now, urgency, categoryId, policy.dueAt(now, urgency, categoryId));
     },
     deadlines(now, urgency, categoryId) {
-      return {
-        acceptDueAt: policy.acceptDueAt(now, urgency, categoryId),
-        dueAt: policy.dueAt(now, urgency, categoryId),
-      };
+      const dueAt = policy.dueAt(now, urgency, categoryId);
+      return { acceptDueAt: acceptBefore(now, urgency, categoryId, dueAt), dueAt };
     },
     verification(categoryId) {
       return inherited(categoryId, "verification") ?? "dispatcher";

@@ -96,16 +96,33 @@ export const CLOSURE_DEFAULTS = {
 
 type ClosureFields = Pick<Ticket, keyof typeof CLOSURE_DEFAULTS>;
 
-/** The closure fields of a ticket that has none yet. */
+/**
+ * The closure fields of a ticket that has none yet: fresh objects each time, written out rather than
+ * structuredClone(CLOSURE_DEFAULTS) (which was a tenth of the handler's CPU per ticket across its calls).
+ */
 export function closureDefaults(): ClosureFields {
-  return structuredClone(CLOSURE_DEFAULTS) as unknown as ClosureFields;
+  return {
+    acceptDueAt: null,
+    overdue: { accept: null, resolve: null },
+    supervision: { accept: "none", resolve: "none" },
+    escalatedAt: null,
+    extension: null,
+    verification: { dispatcher: null, reporter: null },
+    callbacks: [],
+    satisfaction: null,
+  };
 }
+
+const CLOSURE_KEYS = Object.keys(CLOSURE_DEFAULTS) as (keyof ClosureFields)[];
 
 /** A ticket read from the table with the closure fields it may lack (stored before the loop) filled in. */
 export function withClosureDefaults<T extends object>(ticket: T): T {
   const out = { ...ticket } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(CLOSURE_DEFAULTS)) {
-    if (out[k] === undefined) out[k] = typeof v === "object" && v !== null ? structuredClone(v) : v;
+  let defaults: ClosureFields | undefined;
+  for (const k of CLOSURE_KEYS) {
+    if (out[k] !== undefined) continue;
+    defaults ??= closureDefaults();
+    out[k] = defaults[k];
   }
   return out as T;
 }

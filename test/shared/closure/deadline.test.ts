@@ -112,6 +112,25 @@ describe("addDuration", () => {
   });
 });
 
+describe("addDuration's remembered answers", () => {
+  it("give every time of a local day, and each offset's own local day, the right deadline", () => {
+    const calendar = createCalendar({ calendar: own() });
+    // Friday just after midnight and just before: both due Monday at the same local time.
+    for (const at of ["2026-03-06T00:05:00", "2026-03-06T23:55:00", "2026-03-06T00:05:00"]) {
+      expect(addDuration(local(at), { workingDays: 1 }, calendar, EIGHT_HOURS)).toEqual(
+        local(at.replace("03-06", "03-09")),
+      );
+    }
+    // Friday 20:00 UTC is Saturday 04:00 in a UTC+8 city: UTC counts from Friday, the city from Saturday.
+    const instant = new Date("2026-03-06T20:00:00Z");
+    expect(addDuration(instant, { workingDays: 1 }, calendar, 0)).toEqual(new Date("2026-03-09T20:00:00Z"));
+    expect(addDuration(instant, { workingDays: 1 }, calendar, EIGHT_HOURS)).toEqual(
+      new Date("2026-03-08T20:00:00Z"),
+    );
+    expect(addDuration(instant, { workingDays: 1 }, calendar, 0)).toEqual(new Date("2026-03-09T20:00:00Z"));
+  });
+});
+
 describe("addDuration across a holiday with make-up workdays", () => {
   const calendar = createCalendar({ calendar: CALENDAR });
 
