@@ -3,14 +3,17 @@
  * reports each bundle's minified size (the entry and every chunk: the whole asset), how much of it Node loads at
  * start-up (the entry and the chunks it imports statically), and its cold start in a fresh `node` process:
  * the import of the bundle plus the building of its runtime (configuration, AWS clients, services) as the first
- * invocation does it, median of several runs. Targets (issue #12): < 1 MB, < 80 ms. Misses are reported, not
- * fatal; the process exits non-zero only if something crashes.
+ * invocation does it, median of several runs. Targets (issue #12): < 1 MB, < 80 ms. The cold start is judged
+ * by its CPU time (process.cpuUsage of the fresh process from before the import to the runtime being built: every
+ * thread, so V8's compiler and GC threads count too): on this shared machine the wall clock mostly measures the
+ * other processes; the wall-clock median is shown beside it. Misses are reported, not fatal; the process exits
+ * non-zero only if something crashes.
  *
- *   npx tsx bench/bundles.ts [--runs=5]
+ *   npx tsx bench/bundles.ts [--runs=5] [--only=health,tickets-create]
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -37,12 +40,15 @@ export interface BundleResult {
   startupBytes: number;
   /** The package (or source folder) contributing most bytes to the bundle. */
   largest: { name: string; bytes: number };
-  initMs: number[];
-  /** Import + runtime build (the cold start). */
+  /** CPU time of import + runtime build (the cold start) in each run. */
+  initCpuMs: number[];
+  /** Import + runtime build (the cold start), CPU time: what the target is judged by. */
+  medianInitCpuMs: number;
+  /** Of which the import alone, CPU time. */
+  medianImportCpuMs: number;
+  /** Import + runtime build, wall clock. */
   medianInitMs: number;
-  /** Of which the import alone. */
-  medianImportMs: number;
-  /** Import of the same external AWS SDK packages alone (part of initMs, paid to the runtime's copy). */
+  /** CPU of importing the same external AWS SDK packages alone (part of the init, paid to the runtime's copy). */
   medianSdkMs: number;
   sizePass: boolean;
   initPass: boolean;
@@ -90,36 +96,55 @@ function startupBytes(meta: Metafile): number {
   return [...seen].reduce((sum, k) => sum + outputs[k]!.bytes, 0);
 }
 
+interface Timing {
+  /** Wall clock of the import alone and of import + runtime build. */
+  importMs: number;
+  totalMs: number;
+  /** CPU time (user + system, every thread of the process) of the same two spans. */
+  importCpuMs: number;
+  totalCpuMs: number;
+}
+
 /**
  * Imports `specifiers` in a fresh node process (from `cwd`); with `runtime`, then builds the function's runtime
- * as its first invocation would (functions/lib/runtime.ts). Returns [import ms, import + runtime ms].
+ * as its first invocation would (functions/lib/runtime.ts). Node's own bootstrap is not counted.
  */
 async function timeImport(
   specifiers: string[],
   cwd: string,
   nodeOptions: string,
   runtime = false,
-): Promise<[number, number]> {
+): Promise<Timing> {
   const script =
-    "const t0 = performance.now();" +
+    "const cpu = (u) => (u.user + u.system) / 1000;" +
+    "const c0 = process.cpuUsage(); const t0 = performance.now();" +
     specifiers.map((s) => `await import(${JSON.stringify(s)});`).join("") +
-    "const t1 = performance.now();" +
+    "const t1 = performance.now(); const c1 = process.cpuUsage(c0);" +
     (runtime ? 'await globalThis[Symbol.for("intake.fromEnvironment")]();' : "") +
-    'process.stdout.write("\\n" + (t1 - t0) + " " + (performance.now() - t0));';
+    "const c2 = process.cpuUsage(c0);" +
+    'process.stdout.write("\\n" + [t1 - t0, performance.now() - t0, cpu(c1), cpu(c2)].join(" "));';
   const flags = nodeOptions.split(" ").filter(Boolean);
   const { stdout } = await run(process.execPath, [...flags, "--input-type=module", "-e", script], {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...DUMMY_ENV },
   });
   // The last line: the runtime may log first (e.g. a warning about the holiday calendar).
-  const [imported, total] = (stdout.trim().split("\n").pop() ?? "").split(" ").map(Number);
-  if (!Number.isFinite(imported) || !Number.isFinite(total))
+  const figures = (stdout.trim().split("\n").pop() ?? "").split(" ").map(Number);
+  if (figures.length !== 4 || !figures.every(Number.isFinite))
     throw new Error(`unexpected output from the import of ${specifiers.join(", ")}: ${stdout}`);
-  return [imported!, total!];
+  const [importMs, totalMs, importCpuMs, totalCpuMs] = figures as [number, number, number, number];
+  return { importMs, totalMs, importCpuMs, totalCpuMs };
 }
 
 export async function runBundleBench(
-  opts: { runs?: number; log?: (line: string) => void; bundleSdk?: boolean; nodeOptions?: string } = {},
+  opts: {
+    runs?: number;
+    log?: (line: string) => void;
+    bundleSdk?: boolean;
+    nodeOptions?: string;
+    /** Only these functions (by name); all when absent. */
+    only?: string[];
+  } = {},
 ) {
   const nodeOptions = opts.nodeOptions ?? RUNTIME_NODE_OPTIONS;
   const runs = opts.runs ?? 5;
@@ -128,7 +153,7 @@ export async function runBundleBench(
     ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry })),
     ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry })),
     ...STREAM_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry })),
-  ];
+  ].filter((f) => !opts.only || opts.only.includes(f.name));
   const dir = mkdtempSync(join(tmpdir(), "intake-bundles-"));
   // The Lambda runtime provides the AWS SDK (external in the bundle); here it resolves from the repo's copy.
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
@@ -147,31 +172,30 @@ export async function runBundleBench(
         metafile: true,
       });
       const sdk = sdkImports(metafile);
-      const initMs: number[] = [];
-      const importMs: number[] = [];
+      const timings: Timing[] = [];
       const sdkMs: number[] = [];
       for (let i = 0; i < runs; i++) {
-        const [imported, total] = await timeImport([pathToFileURL(out).href], dir, nodeOptions, true);
-        importMs.push(imported);
-        initMs.push(total);
-        sdkMs.push(sdk.length ? (await timeImport(sdk, dir, nodeOptions))[0] : 0);
+        timings.push(await timeImport([pathToFileURL(out).href], dir, nodeOptions, true));
+        sdkMs.push(sdk.length ? (await timeImport(sdk, dir, nodeOptions)).importCpuMs : 0);
       }
+      const median = (pick: (t: Timing) => number) => quantile(timings.map(pick), 0.5);
       const bytes = readdirSync(outdir)
         .filter((file) => file.endsWith(BUNDLE.outExtension))
         .reduce((sum, file) => sum + statSync(join(outdir, file)).size, 0);
-      const medianInitMs = quantile(initMs, 0.5);
+      const medianInitCpuMs = median((t) => t.totalCpuMs);
       results.push({
         name: f.name,
         entry: f.entry,
         bytes,
         startupBytes: startupBytes(metafile),
         largest: largestInput(metafile),
-        initMs,
-        medianInitMs,
-        medianImportMs: quantile(importMs, 0.5),
+        initCpuMs: timings.map((t) => t.totalCpuMs),
+        medianInitCpuMs,
+        medianImportCpuMs: median((t) => t.importCpuMs),
+        medianInitMs: median((t) => t.totalMs),
         medianSdkMs: quantile(sdkMs, 0.5),
         sizePass: bytes < SIZE_TARGET_BYTES,
-        initPass: medianInitMs < INIT_TARGET_MS,
+        initPass: medianInitCpuMs < INIT_TARGET_MS,
       });
     }
   } finally {
@@ -185,10 +209,11 @@ export async function runBundleBench(
       "size",
       `< ${SIZE_TARGET_BYTES / 1024} KB`,
       "read at start",
-      "init (median)",
+      "init CPU",
       `< ${INIT_TARGET_MS} ms`,
       "of which import",
       "of which SDK",
+      "init wall",
       "largest input",
     ],
     ...results.map((r) => [
@@ -196,10 +221,11 @@ export async function runBundleBench(
       kb(r.bytes),
       r.sizePass ? "PASS" : "MISS",
       kb(r.startupBytes),
-      `${r.medianInitMs.toFixed(1)} ms`,
+      `${r.medianInitCpuMs.toFixed(1)} ms`,
       r.initPass ? "PASS" : "MISS",
-      `${r.medianImportMs.toFixed(1)} ms`,
+      `${r.medianImportCpuMs.toFixed(1)} ms`,
       `${r.medianSdkMs.toFixed(1)} ms`,
+      `${r.medianInitMs.toFixed(1)} ms`,
       `${r.largest.name} ${kb(r.largest.bytes)}`,
     ]),
   ];
@@ -212,7 +238,12 @@ export async function runBundleBench(
   log(
     `init = import of the bundle + building its runtime (config, AWS clients, services) in a fresh node ${nodeOptions || "(no NODE_OPTIONS)"}, median of ${runs} runs;`,
   );
-  log("of which SDK = import of the same external @aws-sdk/* packages alone (the runtime's copy in Lambda).");
+  log(
+    `CPU time (every thread; judged against ${INIT_TARGET_MS} ms), wall clock beside it (load average ${loadavg()[0]!.toFixed(1)} at the end);`,
+  );
+  log(
+    "of which SDK = CPU of importing the same external @aws-sdk/* packages alone (the runtime's copy in Lambda).",
+  );
   log("");
   log(line(rows[0]!));
   log(widths.map((w) => "-".repeat(w)).join("  "));
@@ -228,7 +259,11 @@ export async function runBundleBench(
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const runsArg = process.argv.find((a) => a.startsWith("--runs="));
   const runs = runsArg ? Number(runsArg.slice("--runs=".length)) : 5;
-  runBundleBench({ runs: Number.isInteger(runs) && runs > 0 ? runs : 5 }).catch((err: unknown) => {
+  const onlyArg = process.argv.find((a) => a.startsWith("--only="));
+  runBundleBench({
+    runs: Number.isInteger(runs) && runs > 0 ? runs : 5,
+    ...(onlyArg ? { only: onlyArg.slice("--only=".length).split(",") } : {}),
+  }).catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });

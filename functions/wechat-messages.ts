@@ -1,18 +1,20 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { IncomingMessage } from "../shared/channels/wechat/conversation.js";
 import { BOT_PREFIX, handleWechatMessage } from "../shared/channels/wechat/service.js";
 import { ForbiddenError, fromZodIssues, ValidationError } from "../shared/domain/errors.js";
 import type { Actor } from "../shared/domain/lifecycle.js";
+import "../shared/zod.js";
 import { httpHandler, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
 
-const Body = z.object({
-  /** The bot's contact id of the resident. */
-  userId: z.string().trim().min(1).max(150),
-  /** The platform's message id: the idempotency key of the step and of any ticket it files. */
-  messageId: z.string().trim().min(1).max(150),
-  message: IncomingMessage,
-});
+const Body = /* @__PURE__ */ (() =>
+  z.object({
+    /** The bot's contact id of the resident. */
+    userId: z.string().check(z.trim(), z.minLength(1), z.maxLength(150)),
+    /** The platform's message id: the idempotency key of the step and of any ticket it files. */
+    messageId: z.string().check(z.trim(), z.minLength(1), z.maxLength(150)),
+    message: IncomingMessage,
+  }))();
 
 export function assertWechatGateway(actor: Actor): void {
   if (actor.role !== "channel" || actor.channel !== "wechat") {

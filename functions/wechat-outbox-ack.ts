@@ -1,11 +1,17 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ackOutbox } from "../shared/channels/wechat/outbox.js";
 import { fromZodIssues, ValidationError } from "../shared/domain/errors.js";
+import "../shared/zod.js";
 import { httpHandler, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
 import { assertWechatGateway } from "./wechat-messages.js";
 
-const Body = z.object({ leases: z.array(z.string().min(1).max(2000)).min(1).max(10) });
+const Body = /* @__PURE__ */ (() =>
+  z.object({
+    leases: z
+      .array(z.string().check(z.minLength(1), z.maxLength(2000)))
+      .check(z.minLength(1), z.maxLength(10)),
+  }))();
 
 /** POST /v1/channels/wechat/outbox/ack — the bot confirms it sent these outbox messages. */
 export const route: Route = async (req, core) => {

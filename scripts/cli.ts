@@ -22,7 +22,7 @@ import type { AwsSettings } from "../shared/adapters/aws.js";
 import { readOutbox } from "../shared/adapters/sms.js";
 import { createCalendar, monthDays } from "../shared/closure/calendar.js";
 import { sweepAll } from "../shared/closure/sweep.js";
-import { gridIds } from "../shared/config/schema.js";
+import { gridIds } from "../shared/config/grid-ids.js";
 import { DomainError } from "../shared/domain/errors.js";
 import { printable } from "../shared/domain/text.js";
 import { AUTH_CACHE_TTL_MS, issueApiKey, type PrincipalRole, revokeApiKey } from "../shared/services/auth.js";

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import * as z from "zod";
+import * as z from "zod/mini";
 import {
   ConflictError,
   ForbiddenError,
@@ -15,6 +15,7 @@ import { sendNotification } from "../notify/service.js";
 import type { CallbackAnswer, ChannelCallbacks } from "../ports.js";
 import type { Core } from "../services/context.js";
 import { deliver } from "../services/delivery.js";
+import "../zod.js";
 import type { CallbackRecord, CallbackSummary } from "./schema.js";
 
 /**
@@ -270,13 +271,12 @@ async function endCallback(
   return { ticket: r.ticket, callback: updated };
 }
 
-export const CallbackResultInput = z
-  .object({
+export const CallbackResultInput = /* @__PURE__ */ (() =>
+  z.strictObject({
     reached: z.boolean(),
-    rating: z.number().int().min(1).max(5).optional(),
-    comment: z.string().trim().min(1).max(2000).optional(),
-  })
-  .strict();
+    rating: z.optional(z.number().check(z.int(), z.gte(1), z.lte(5))),
+    comment: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(2000))),
+  }))();
 
 /**
  * POST /v1/callbacks/{id}/result: the operator's phone call. Reached → the rating (required); not reached → one
@@ -369,12 +369,11 @@ export async function ratingView(core: Core, token: string) {
   };
 }
 
-export const PublicRatingInput = z
-  .object({
-    rating: z.number().int().min(1).max(5),
-    comment: z.string().trim().min(1).max(1000).optional(),
-  })
-  .strict();
+export const PublicRatingInput = /* @__PURE__ */ (() =>
+  z.strictObject({
+    rating: z.number().check(z.int(), z.gte(1), z.lte(5)),
+    comment: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))),
+  }))();
 
 /** POST /v1/public/ratings/{token}: a link rates only its own callback, once. */
 export async function rateByToken(core: Core, token: string, raw: unknown) {

@@ -1,69 +1,75 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Ticket } from "../domain/ticket.js";
+import "../zod.js";
 
 /**
  * The closure loop's facts on a ticket (限时办理 · 督查督办 · 核查结案 · 回访). Every field is defaulted, so that
  * tickets stored before the loop existed still read (see `withClosureDefaults`).
  */
-export const DeadlineKind = z.enum(["accept", "resolve"]);
+export const DeadlineKind = /* @__PURE__ */ (() => z.enum(["accept", "resolve"]))();
 export type DeadlineKind = z.infer<typeof DeadlineKind>;
 
 /** How far supervision has gone on one deadline: warned at 80 %, urged (督办) at 100 %, then escalated. */
-export const SupervisionStage = z.enum(["none", "warned", "urged", "escalated"]);
+export const SupervisionStage = /* @__PURE__ */ (() => z.enum(["none", "warned", "urged", "escalated"]))();
 export type SupervisionStage = z.infer<typeof SupervisionStage>;
 
-export const Supervision = z.object({ accept: SupervisionStage, resolve: SupervisionStage });
+export const Supervision = /* @__PURE__ */ (() =>
+  z.object({ accept: SupervisionStage, resolve: SupervisionStage }))();
 export type Supervision = z.infer<typeof Supervision>;
 
 /** When each current deadline was passed (null while on time). */
-export const Overdue = z.object({
-  accept: z.iso.datetime().nullable(),
-  resolve: z.iso.datetime().nullable(),
-});
+export const Overdue = /* @__PURE__ */ (() =>
+  z.object({
+    accept: z.nullable(z.iso.datetime()),
+    resolve: z.nullable(z.iso.datetime()),
+  }))();
 export type Overdue = z.infer<typeof Overdue>;
 
 /** A department's pending request for more time (延期). */
-export const ExtensionRequest = z.object({
-  requestedAt: z.iso.datetime(),
-  by: z.string(),
-  reason: z.string(),
-  dueAt: z.iso.datetime(),
-});
+export const ExtensionRequest = /* @__PURE__ */ (() =>
+  z.object({
+    requestedAt: z.iso.datetime(),
+    by: z.string(),
+    reason: z.string(),
+    dueAt: z.iso.datetime(),
+  }))();
 export type ExtensionRequest = z.infer<typeof ExtensionRequest>;
 
 /** 核查: who verifies a resolved ticket. `both` is 双验收 (centre and reporter). */
-export const VerificationMode = z.enum(["dispatcher", "reporter", "both"]);
+export const VerificationMode = /* @__PURE__ */ (() => z.enum(["dispatcher", "reporter", "both"]))();
 export type VerificationMode = z.infer<typeof VerificationMode>;
 
 /** The verifications a resolved ticket has received in the current round (true = passed). */
-export const Verification = z.object({
-  dispatcher: z.boolean().nullable(),
-  reporter: z.boolean().nullable(),
-});
+export const Verification = /* @__PURE__ */ (() =>
+  z.object({
+    dispatcher: z.nullable(z.boolean()),
+    reporter: z.nullable(z.boolean()),
+  }))();
 export type Verification = z.infer<typeof Verification>;
 
-export const CallbackStatus = z.enum(["pending", "rated", "unrated"]);
+export const CallbackStatus = /* @__PURE__ */ (() => z.enum(["pending", "rated", "unrated"]))();
 export type CallbackStatus = z.infer<typeof CallbackStatus>;
 
-export const Rating = z.number().int().min(1).max(5);
+export const Rating = /* @__PURE__ */ (() => z.number().check(z.int(), z.gte(1), z.lte(5)))();
 
 /** One callback (回访) as the ticket shows it: no contact details. */
-export const CallbackSummary = z.object({
-  id: z.string(),
-  /** The reporter's own ticket: the closed ticket itself, or a ticket merged into it. */
-  reporterTicketId: z.string(),
-  reporterTicketNo: z.string(),
-  channel: z.string(),
-  status: CallbackStatus,
-  rating: Rating.nullable(),
-  comment: z.string().optional(),
-  attempts: z.number().int().nonnegative(),
-  createdAt: z.iso.datetime(),
-  expiresAt: z.iso.datetime(),
-  answeredAt: z.iso.datetime().nullable(),
-  /** Why a callback ended without a rating: unreachable, expired, superseded (the ticket was reopened meanwhile). */
-  endedBecause: z.enum(["unreachable", "expired", "superseded"]).optional(),
-});
+export const CallbackSummary = /* @__PURE__ */ (() =>
+  z.object({
+    id: z.string(),
+    /** The reporter's own ticket: the closed ticket itself, or a ticket merged into it. */
+    reporterTicketId: z.string(),
+    reporterTicketNo: z.string(),
+    channel: z.string(),
+    status: CallbackStatus,
+    rating: z.nullable(Rating),
+    comment: z.optional(z.string()),
+    attempts: z.number().check(z.int(), z.nonnegative()),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    answeredAt: z.nullable(z.iso.datetime()),
+    /** Why a callback ended without a rating: unreachable, expired, superseded (the ticket was reopened meanwhile). */
+    endedBecause: z.optional(z.enum(["unreachable", "expired", "superseded"])),
+  }))();
 export type CallbackSummary = z.infer<typeof CallbackSummary>;
 
 /** The stored callback: the summary plus what only the loop needs (never shown on the ticket). */

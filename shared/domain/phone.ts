@@ -1,4 +1,5 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import "../zod.js";
 
 /**
  * Phone numbers as people really have them, in one stored form each:
@@ -26,13 +27,20 @@ export function normalisePhone(raw: string): string | null {
   return null;
 }
 
-export const Phone = z.string().transform((s, ctx) => {
-  const phone = normalisePhone(s);
-  if (phone) return phone;
-  ctx.addIssue({
-    code: "custom",
-    message:
-      "电话号码格式不正确（手机、带区号的固话或 +国家码号码）/ not a phone number (mobile, landline with area code, or +country number)",
-  });
-  return z.NEVER;
-});
+export const Phone = /* @__PURE__ */ (() =>
+  z.pipe(
+    z.string(),
+    // zod/mini's transform gets the parse payload itself (classic's added `addIssue` to it): the issue goes
+    // straight onto its list.
+    z.transform((s: string, payload) => {
+      const phone = normalisePhone(s);
+      if (phone) return phone;
+      payload.issues.push({
+        code: "custom",
+        input: s,
+        message:
+          "电话号码格式不正确（手机、带区号的固话或 +国家码号码）/ not a phone number (mobile, landline with area code, or +country number)",
+      });
+      return z.NEVER;
+    }),
+  ))();

@@ -1,4 +1,5 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import "../zod.js";
 
 /**
  * The one rule for text a person typed (titles, descriptions, names, addresses, notes, reasons): NFC; line
@@ -39,14 +40,20 @@ export function normaliseText(s: string, multiline: boolean): string {
 
 /** A zod string field under the shared rule: 1–`max` characters after normalising. */
 export function text(max: number, opts: { multiline?: boolean } = {}) {
-  return z
-    .string()
-    .transform((s) => normaliseText(s, opts.multiline ?? false))
-    .superRefine((s, ctx) => {
-      const problem = textProblem(s);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    })
-    .pipe(z.string().min(1).max(max));
+  return z.pipe(
+    z
+      .pipe(
+        z.string(),
+        z.transform((s: string) => normaliseText(s, opts.multiline ?? false)),
+      )
+      .check(
+        z.superRefine((s, ctx) => {
+          const problem = textProblem(s);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
+      ),
+    z.string().check(z.minLength(1), z.maxLength(max)),
+  );
 }
 
 /**

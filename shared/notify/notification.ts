@@ -1,36 +1,39 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
+import "../zod.js";
 
 /**
  * What a resident is told about their ticket (DESIGN.md §4: "a state change puts a message on the notification
  * queue; one consumer per channel delivers it"). The message carries no personal data: the consumer loads the
  * ticket and reaches its reporter through the channel the request came in on.
  */
-export const NotificationKind = z.enum([
-  "accepted", // 已签收
-  "progress", // 办理进展
-  "resolved", // 已办结
-  "closed", // 已结案
-  "reopened", // 重办
-  "merged", // 重复工单: followed up with the parent's number
-  "rejected", // 不予受理, with the reason
-  "callback", // 回访: the satisfaction question
-]);
+export const NotificationKind = /* @__PURE__ */ (() =>
+  z.enum([
+    "accepted", // 已签收
+    "progress", // 办理进展
+    "resolved", // 已办结
+    "closed", // 已结案
+    "reopened", // 重办
+    "merged", // 重复工单: followed up with the parent's number
+    "rejected", // 不予受理, with the reason
+    "callback", // 回访: the satisfaction question
+  ]))();
 export type NotificationKind = z.infer<typeof NotificationKind>;
 
-export const Notification = z.object({
-  /** Unique per effect: `<ticketId>:<version>:<kind>`; consumers deliver each id at most once. */
-  id: z.string().min(1).max(300),
-  ticketId: z.string().min(1),
-  ticketNo: z.string().min(1),
-  version: z.number().int().positive(),
-  kind: NotificationKind,
-  /** Chinese, short, the ticket number always, never an internal id. */
-  text: z.string().min(1).max(1000),
-  /** Set for `callback`: the callback (回访) being asked. */
-  callbackId: z.string().optional(),
-  at: z.iso.datetime(),
-});
+export const Notification = /* @__PURE__ */ (() =>
+  z.object({
+    /** Unique per effect: `<ticketId>:<version>:<kind>`; consumers deliver each id at most once. */
+    id: z.string().check(z.minLength(1), z.maxLength(300)),
+    ticketId: z.string().check(z.minLength(1)),
+    ticketNo: z.string().check(z.minLength(1)),
+    version: z.number().check(z.int(), z.positive()),
+    kind: NotificationKind,
+    /** Chinese, short, the ticket number always, never an internal id. */
+    text: z.string().check(z.minLength(1), z.maxLength(1000)),
+    /** Set for `callback`: the callback (回访) being asked. */
+    callbackId: z.optional(z.string()),
+    at: z.iso.datetime(),
+  }))();
 export type Notification = z.infer<typeof Notification>;
 
 const STATUS_TEXT: Record<Ticket["status"], string> = {

@@ -1,4 +1,4 @@
-import { gridIds } from "../config/schema.js";
+import { gridIds } from "../config/grid-ids.js";
 import { ValidationError } from "../domain/errors.js";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
 import type { Core } from "../services/context.js";

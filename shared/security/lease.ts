@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ValidationError } from "../domain/errors.js";
+import "../zod.js";
 import type { Secrets } from "./secrets.js";
 
 /**
@@ -14,12 +15,13 @@ import type { Secrets } from "./secrets.js";
  */
 const PREFIX = "l1.";
 
-const Claims = z.object({
-  t: z.string().min(1).max(100),
-  v: z.number().int().nonnegative(),
-  q: z.string().min(1).max(100),
-  h: z.string().min(1).max(4096),
-});
+const Claims = /* @__PURE__ */ (() =>
+  z.object({
+    t: z.string().check(z.minLength(1), z.maxLength(100)),
+    v: z.number().check(z.int(), z.nonnegative()),
+    q: z.string().check(z.minLength(1), z.maxLength(100)),
+    h: z.string().check(z.minLength(1), z.maxLength(4096)),
+  }))();
 
 export interface LeaseClaims {
   ticketId: string;
@@ -46,7 +48,7 @@ export function openLease(secrets: Secrets, token: string): LeaseClaims {
   if (!token.startsWith(PREFIX)) throw bad();
   const sealed = Buffer.from(token.slice(PREFIX.length), "base64url");
   if (sealed.length < 12 + 16 + 2) throw bad();
-  let parsed: z.ZodSafeParseResult<z.infer<typeof Claims>>;
+  let parsed: ReturnType<typeof Claims.safeParse>;
   try {
     const decipher = createDecipheriv("aes-256-gcm", secrets.key("lease"), sealed.subarray(0, 12));
     decipher.setAuthTag(sealed.subarray(sealed.length - 16));

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { openCallbacks } from "../closure/callbacks.js";
 import {
   ConflictError,
@@ -17,75 +17,77 @@ import { enqueueNotifications } from "../notify/service.js";
 import type { SaveCondition } from "../ports.js";
 import { routeNow } from "../routing/assign.js";
 import { isSignedLease, openLease } from "../security/lease.js";
+import "../zod.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 import { SYSTEM } from "./intake.js";
 
 /** Notes and reasons may span lines; ids and short fields are single-line (shared/domain/text.ts). */
 const text = (max: number) => sharedText(max, { multiline: max > 100 });
-const lease = z.string().min(1).max(4096).optional();
+const lease = /* @__PURE__ */ (() => z.optional(z.string().check(z.minLength(1), z.maxLength(4096))))();
 
 /** Body of POST /v1/tickets/{id}/actions. */
-export const ActionInput = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("accept"), note: text(2000).optional(), leaseToken: lease }),
-  z.object({ action: z.literal("progress"), note: text(2000) }),
-  z.object({
-    action: z.literal("resolve"),
-    result: text(5000),
-    evidence: z.array(Attachment).max(20).default([]),
-    leaseToken: lease,
-  }),
-  z.object({
-    action: z.literal("return"),
-    /** 退单理由: defaults to `other` for callers that send text only. */
-    code: ReturnCode.default("other"),
-    reason: text(2000),
-    /** not_ours: the department believed responsible. */
-    department: text(64).optional(),
-    /** duplicate: the ticket (id) this repeats. */
-    duplicateOf: text(100).optional(),
-    leaseToken: lease,
-  }),
-  z.object({
-    action: z.literal("assign"),
-    department: text(64),
-    categoryId: text(64).optional(),
-    note: text(2000).optional(),
-    /** 联合处置: co-handling departments; after an escalation, defaults to every department that returned it. */
-    coHandlers: z.array(text(64)).max(10).optional(),
-  }),
-  z.object({ action: z.literal("verify"), passed: z.boolean(), note: text(2000).optional() }),
-  z.object({ action: z.literal("reject"), reason: text(2000) }),
-  z.object({ action: z.literal("merge"), parentId: text(100) }),
-  z.object({ action: z.literal("reopen"), reason: text(2000) }),
-  // The closure loop (shared/closure): 延期 and the reporter's own verification.
-  z.object({ action: z.literal("extend"), reason: text(2000), dueAt: z.iso.datetime({ offset: true }) }),
-  z.object({ action: z.literal("approve-extension"), note: text(2000).optional() }),
-  z.object({ action: z.literal("refuse-extension"), reason: text(2000) }),
-  z.object({
-    action: z.literal("confirm"),
-    passed: z.boolean(),
-    note: text(2000).optional(),
-    /** A channel gateway confirms for its own user only. */
-    channelUserId: text(200).optional(),
-  }),
-  z.object({ action: z.literal("co-accept"), note: text(2000).optional(), leaseToken: lease }),
-  z.object({ action: z.literal("co-report"), result: text(5000) }),
-  z.object({
-    action: z.literal("judge-return"),
-    seq: z.number().int().nonnegative(),
-    wrong: z.boolean(),
-    note: text(2000).optional(),
-  }),
-  z.object({ action: z.literal("keep-separate"), note: text(2000).optional() }),
-  z.object({ action: z.literal("unmerge"), note: text(2000).optional() }),
-  // 小事一格解决, not small after all: the grid worker hands it up to the grid's street office or to triage.
-  z.object({
-    action: z.literal("hand-up"),
-    to: z.enum(["street-office", "triage"]).default("street-office"),
-    reason: text(2000),
-  }),
-]);
+export const ActionInput = /* @__PURE__ */ (() =>
+  z.discriminatedUnion("action", [
+    z.object({ action: z.literal("accept"), note: z.optional(text(2000)), leaseToken: lease }),
+    z.object({ action: z.literal("progress"), note: text(2000) }),
+    z.object({
+      action: z.literal("resolve"),
+      result: text(5000),
+      evidence: z._default(z.array(Attachment).check(z.maxLength(20)), []),
+      leaseToken: lease,
+    }),
+    z.object({
+      action: z.literal("return"),
+      /** 退单理由: defaults to `other` for callers that send text only. */
+      code: z._default(ReturnCode, "other"),
+      reason: text(2000),
+      /** not_ours: the department believed responsible. */
+      department: z.optional(text(64)),
+      /** duplicate: the ticket (id) this repeats. */
+      duplicateOf: z.optional(text(100)),
+      leaseToken: lease,
+    }),
+    z.object({
+      action: z.literal("assign"),
+      department: text(64),
+      categoryId: z.optional(text(64)),
+      note: z.optional(text(2000)),
+      /** 联合处置: co-handling departments; after an escalation, defaults to every department that returned it. */
+      coHandlers: z.optional(z.array(text(64)).check(z.maxLength(10))),
+    }),
+    z.object({ action: z.literal("verify"), passed: z.boolean(), note: z.optional(text(2000)) }),
+    z.object({ action: z.literal("reject"), reason: text(2000) }),
+    z.object({ action: z.literal("merge"), parentId: text(100) }),
+    z.object({ action: z.literal("reopen"), reason: text(2000) }),
+    // The closure loop (shared/closure): 延期 and the reporter's own verification.
+    z.object({ action: z.literal("extend"), reason: text(2000), dueAt: z.iso.datetime({ offset: true }) }),
+    z.object({ action: z.literal("approve-extension"), note: z.optional(text(2000)) }),
+    z.object({ action: z.literal("refuse-extension"), reason: text(2000) }),
+    z.object({
+      action: z.literal("confirm"),
+      passed: z.boolean(),
+      note: z.optional(text(2000)),
+      /** A channel gateway confirms for its own user only. */
+      channelUserId: z.optional(text(200)),
+    }),
+    z.object({ action: z.literal("co-accept"), note: z.optional(text(2000)), leaseToken: lease }),
+    z.object({ action: z.literal("co-report"), result: text(5000) }),
+    z.object({
+      action: z.literal("judge-return"),
+      seq: z.number().check(z.int(), z.nonnegative()),
+      wrong: z.boolean(),
+      note: z.optional(text(2000)),
+    }),
+    z.object({ action: z.literal("keep-separate"), note: z.optional(text(2000)) }),
+    z.object({ action: z.literal("unmerge"), note: z.optional(text(2000)) }),
+    // 小事一格解决, not small after all: the grid worker hands it up to the grid's street office or to triage.
+    z.object({
+      action: z.literal("hand-up"),
+      to: z._default(z.enum(["street-office", "triage"]), "street-office"),
+      reason: text(2000),
+    }),
+  ]))();
 export type ActionInput = z.infer<typeof ActionInput>;
 
 /**

@@ -1,5 +1,5 @@
-import * as z from "zod";
-import { gridIds } from "../../config/schema.js";
+import * as z from "zod/mini";
+import { gridIds } from "../../config/grid-ids.js";
 import { ForbiddenError, fromZodIssues, ValidationError } from "../../domain/errors.js";
 import type { Actor } from "../../domain/lifecycle.js";
 import { type AreaPath, Phone, type Ticket, Urgency } from "../../domain/ticket.js";
@@ -7,36 +7,35 @@ import { publicProgress, statusText } from "../../notify/notification.js";
 import type { ZeroReport } from "../../ports.js";
 import type { Core } from "../../services/context.js";
 import { type CreateResult, cityDay, createTicket } from "../../services/intake.js";
+import "../../zod.js";
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
 /** POST /v1/patrols/reports: a grid worker's patrol report (巡查上报), optionally handled on the spot. */
-export const PatrolReportInput = z
-  .object({
-    categoryId: text(64).optional(),
-    title: text(200).optional(),
+export const PatrolReportInput = /* @__PURE__ */ (() =>
+  z.strictObject({
+    categoryId: z.optional(text(64)),
+    title: z.optional(text(200)),
     description: z
       .string({ error: "请填写问题描述 / description is required" })
-      .trim()
-      .min(2, "问题描述至少 2 个字 / description needs at least 2 characters")
-      .max(5000),
+      .check(
+        z.trim(),
+        z.minLength(2, "问题描述至少 2 个字 / description needs at least 2 characters"),
+        z.maxLength(5000),
+      ),
     location: z.object({
       address: text(500),
-      lat: z.number().min(-90).max(90).optional(),
-      lng: z.number().min(-180).max(180).optional(),
+      lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
+      lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
     }),
-    photos: z.array(z.string().max(200)).max(20).default([]),
-    urgency: Urgency.optional(),
+    photos: z._default(z.array(z.string().check(z.maxLength(200))).check(z.maxLength(20)), []),
+    urgency: z.optional(Urgency),
     /** 小事一格解决: fixed on the spot; `result` says what was done. */
-    handledOnSite: z.boolean().default(false),
-    result: text(2000).optional(),
+    handledOnSite: z._default(z.boolean(), false),
+    result: z.optional(text(2000)),
     /** 代办: the resident this report is filed for (their contact becomes the reporter). */
-    resident: z
-      .object({ name: text(100).optional(), phone: Phone })
-      .strict()
-      .optional(),
-  })
-  .strict();
+    resident: z.optional(z.strictObject({ name: z.optional(text(100)), phone: Phone })),
+  }))();
 
 function workerGrid(actor: Actor): { path: string; area: AreaPath } {
   if (actor.role !== "grid-worker" || !actor.grid) throw new ForbiddenError();
@@ -97,10 +96,8 @@ export async function filePatrolReport(
   );
 }
 
-export const ZeroReportInput = z
-  .object({ note: text(500).optional() })
-  .strict()
-  .default({});
+export const ZeroReportInput = /* @__PURE__ */ (() =>
+  z._default(z.strictObject({ note: z.optional(text(500)) }), {}))();
 
 /** 零报告: one per worker per city day; a repeat the same day returns the first record. */
 export async function fileZeroReport(core: Core, raw: unknown, actor: Actor) {

@@ -1,15 +1,17 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { DomainError, fromZodIssues, ValidationError } from "../../domain/errors.js";
 import type { UploadTicket } from "../../ports.js";
 import type { Core } from "../../services/context.js";
+import "../../zod.js";
 
 const EXTENSION: Record<string, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
 
-export const UploadRequest = z.object({
-  contentType: z.string().trim().min(1).max(100),
-  size: z.number().int().min(1),
-  name: z.string().trim().max(200).optional(),
-});
+export const UploadRequest = /* @__PURE__ */ (() =>
+  z.object({
+    contentType: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+    size: z.number().check(z.int(), z.gte(1)),
+    name: z.optional(z.string().check(z.trim(), z.maxLength(200))),
+  }))();
 
 const mb = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 

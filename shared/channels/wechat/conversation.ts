@@ -1,6 +1,7 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { CreateTicketInput, Ticket } from "../../domain/ticket.js";
 import { publicProgress, statusText } from "../../notify/notification.js";
+import "../../zod.js";
 
 /**
  * The WeChat conversation engine (会话), shared by the bot and the Official Account: pure, no I/O. Given the
@@ -8,42 +9,48 @@ import { publicProgress, statusText } from "../../notify/notification.js";
  * performs (file the draft, look tickets up, answer a callback) before formatting its outcome with `replyFor…`.
  */
 
-export const DraftLocation = z.object({
-  address: z.string().min(1).max(500),
-  lat: z.number().min(-90).max(90).optional(),
-  lng: z.number().min(-180).max(180).optional(),
-});
+export const DraftLocation = /* @__PURE__ */ (() =>
+  z.object({
+    address: z.string().check(z.minLength(1), z.maxLength(500)),
+    lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
+    lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
+  }))();
 
-export const ConversationState = z.object({
-  step: z.enum(["idle", "what", "where", "confirm"]),
-  draft: z.object({
-    what: z.string().max(5000).optional(),
-    where: DraftLocation.optional(),
-    photos: z.array(z.string().min(1).max(1000)).max(9).default([]),
-  }),
-});
+export const ConversationState = /* @__PURE__ */ (() =>
+  z.object({
+    step: z.enum(["idle", "what", "where", "confirm"]),
+    draft: z.object({
+      what: z.optional(z.string().check(z.maxLength(5000))),
+      where: z.optional(DraftLocation),
+      photos: z._default(
+        z.array(z.string().check(z.minLength(1), z.maxLength(1000))).check(z.maxLength(9)),
+        [],
+      ),
+    }),
+  }))();
 export type ConversationState = z.infer<typeof ConversationState>;
 
 export const EMPTY_STATE: ConversationState = { step: "idle", draft: { photos: [] } };
 
 /** One incoming message, whatever the transport. */
-export const IncomingMessage = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("text"), text: z.string().max(5000) }),
-  z.object({
-    kind: z.literal("location"),
-    label: z.string().max(500).optional(),
-    lat: z.number().min(-90).max(90),
-    lng: z.number().min(-180).max(180),
-  }),
-  z.object({ kind: z.literal("image"), ref: z.string().min(1).max(1000) }),
-  z.object({
-    kind: z.literal("event"),
-    event: z.enum(["subscribe", "unsubscribe", "click"]),
-    key: z.string().max(200).optional(),
-  }),
-  /** Stickers, voice, files, links: nothing the engine can read. */
-  z.object({ kind: z.literal("other") }),
-]);
+export const IncomingMessage = /* @__PURE__ */ (() =>
+  z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("text"), text: z.string().check(z.maxLength(5000)) }),
+    z.object({
+      kind: z.literal("location"),
+      label: z.optional(z.string().check(z.maxLength(500))),
+      lat: z.number().check(z.gte(-90), z.lte(90)),
+      lng: z.number().check(z.gte(-180), z.lte(180)),
+    }),
+    z.object({ kind: z.literal("image"), ref: z.string().check(z.minLength(1), z.maxLength(1000)) }),
+    z.object({
+      kind: z.literal("event"),
+      event: z.enum(["subscribe", "unsubscribe", "click"]),
+      key: z.optional(z.string().check(z.maxLength(200))),
+    }),
+    /** Stickers, voice, files, links: nothing the engine can read. */
+    z.object({ kind: z.literal("other") }),
+  ]))();
 export type IncomingMessage = z.infer<typeof IncomingMessage>;
 
 export type Effect =

@@ -1,17 +1,19 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Notification } from "../../notify/notification.js";
 import { type Queue, WECHAT_BOT_OUTBOX } from "../../ports.js";
 import type { Core } from "../../services/context.js";
+import "../../zod.js";
 
 /**
  * The WeChat bot's outbox: the bot holds the connection to WeChat, so progress messages for its contacts wait
  * on a queue of their own until the bot long-polls them through the API with its channel key.
  */
-export const OutboxMessage = z.object({
-  id: z.string().min(1).max(300),
-  contactId: z.string().min(1).max(150),
-  text: z.string().min(1).max(1000),
-});
+export const OutboxMessage = /* @__PURE__ */ (() =>
+  z.object({
+    id: z.string().check(z.minLength(1), z.maxLength(300)),
+    contactId: z.string().check(z.minLength(1), z.maxLength(150)),
+    text: z.string().check(z.minLength(1), z.maxLength(1000)),
+  }))();
 
 export type OutboxMessage = z.infer<typeof OutboxMessage>;
 

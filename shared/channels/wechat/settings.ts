@@ -1,27 +1,29 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import "../../zod.js";
 
 export const DEFAULT_WECHAT_API_BASE_URL = "https://api.weixin.qq.com";
 
 /** The Official Account's settings (公众号后台 → 开发 → 基本配置). */
-export const OaSettings = z.object({
-  token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, "WECHAT_OA_TOKEN: 3–32 letters or digits"),
-  /** Absent: plain mode only (明文模式). */
-  encodingAesKey: z
-    .string()
-    .regex(/^[A-Za-z0-9]{43}$/, "WECHAT_OA_ENCODING_AES_KEY: 43 letters or digits")
-    .optional(),
-  appId: z.string().regex(/^wx[0-9a-f]{16}$/i, "WECHAT_OA_APPID: wx followed by 16 hex digits"),
-  /** Needed to send progress messages (access token); the callback works without it. */
-  appSecret: z.string().min(16).max(64).optional(),
-  /** Template message used when the 48-hour customer-service window has closed (errcode 45015). */
-  templateId: z.string().min(1).max(100).optional(),
-});
+export const OaSettings = /* @__PURE__ */ (() =>
+  z.object({
+    token: z.string().check(z.regex(/^[A-Za-z0-9]{3,32}$/, "WECHAT_OA_TOKEN: 3–32 letters or digits")),
+    /** Absent: plain mode only (明文模式). */
+    encodingAesKey: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9]{43}$/, "WECHAT_OA_ENCODING_AES_KEY: 43 letters or digits")),
+    ),
+    appId: z.string().check(z.regex(/^wx[0-9a-f]{16}$/i, "WECHAT_OA_APPID: wx followed by 16 hex digits")),
+    /** Needed to send progress messages (access token); the callback works without it. */
+    appSecret: z.optional(z.string().check(z.minLength(16), z.maxLength(64))),
+    /** Template message used when the 48-hour customer-service window has closed (errcode 45015). */
+    templateId: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  }))();
 export type OaSettings = z.infer<typeof OaSettings>;
 
-export const WechatSettings = z.object({
-  oa: OaSettings.nullable(),
-  apiBaseUrl: z.url(),
-});
+export const WechatSettings = /* @__PURE__ */ (() =>
+  z.object({
+    oa: z.nullable(OaSettings),
+    apiBaseUrl: z.url(),
+  }))();
 export type WechatSettings = z.infer<typeof WechatSettings>;
 
 /**
