@@ -67,8 +67,16 @@ export interface SaveCondition {
 }
 
 export interface TicketStore {
-  /** Ticket, its history and its idempotency record in one transaction; "duplicate" when the key exists. */
-  create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome>;
+  /**
+   * Ticket, its history and its idempotency record in one transaction; "duplicate" when the key exists. With
+   * `conditions` (an automatic merge: its parent still open, its child count raised) a failed condition throws
+   * ConflictError and nothing is written.
+   */
+  create(
+    ticket: Ticket,
+    idempotency: IdempotencyRecord | null,
+    conditions?: SaveCondition[],
+  ): Promise<CreateOutcome>;
   get(id: string): Promise<Ticket | null>;
   getIdempotency(key: string): Promise<IdempotencyRecord | null>;
   /**

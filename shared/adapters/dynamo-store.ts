@@ -171,7 +171,11 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     return ticketItem(ticket, this.secrets.key("phone-index"), this.supervision);
   }
 
-  async create(ticket: Ticket, idempotency: IdempotencyRecord | null): Promise<CreateOutcome> {
+  async create(
+    ticket: Ticket,
+    idempotency: IdempotencyRecord | null,
+    conditions: SaveCondition[] = [],
+  ): Promise<CreateOutcome> {
     const items = [
       {
         Put: {
@@ -186,6 +190,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       ...ticketSideItems(ticket).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
     ] as Record<string, unknown>[];
     items.push(...this.statsItems(ticket, ticket.history));
+    const firstCondition = items.length;
+    items.push(...conditions.map((c) => this.conditionItem(c)));
     if (idempotency) {
       items.push({
         Put: {
@@ -218,6 +224,11 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
         if (idempotency && codes[codes.length - 1] === "ConditionalCheckFailed") {
           const record = await this.getIdempotency(idempotency.key);
           if (record) return { outcome: "duplicate", record };
+        }
+        if (
+          codes.slice(firstCondition, firstCondition + conditions.length).includes("ConditionalCheckFailed")
+        ) {
+          throw new ConflictError("合并的主工单已不再办理中 / the ticket to merge into is no longer open");
         }
         if (codes.includes("TransactionConflict") && attempt < 8) {
           await sleep(20 * 2 ** attempt * Math.random());
@@ -325,27 +336,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             ...callbacks,
             ...this.dedupCellOps(ticket, events),
             ...this.statsItems(ticket, events),
-            ...conditions.map((c) => {
-              const check = {
-                TableName: this.tableName,
-                Key: keys.ticket(c.ticketId),
-                ConditionExpression: `attribute_exists(#pk) AND NOT (#t.#s IN (${c.statusNotIn.map((_, i) => `:s${i}`).join(", ")}))`,
-                ExpressionAttributeNames: { "#pk": PK, "#t": "ticket", "#s": "status" } as Record<
-                  string,
-                  string
-                >,
-                ExpressionAttributeValues: Object.fromEntries(
-                  c.statusNotIn.map((s, i) => [`:s${i}`, s]),
-                ) as Record<string, unknown>,
-              };
-              if (!c.countChild) return { ConditionCheck: check };
-              check.ExpressionAttributeNames["#mc"] = "mergedChildren";
-              check.ExpressionAttributeValues[":zero"] = 0;
-              check.ExpressionAttributeValues[":one"] = 1;
-              return {
-                Update: { ...check, UpdateExpression: "SET #t.#mc = if_not_exists(#t.#mc, :zero) + :one" },
-              };
-            }),
+            ...conditions.map((c) => this.conditionItem(c)),
           ],
         }),
       );
@@ -359,6 +350,30 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
       }
       throw err;
     }
+  }
+
+  /**
+   * Another ticket checked inside the transaction: it exists and is not in `statusNotIn`; with `countChild` its
+   * `mergedChildren` goes up by one, so a concurrent save of it (a closure, a reject) fails its condition.
+   */
+  private conditionItem(c: SaveCondition): Record<string, unknown> {
+    const check = {
+      TableName: this.tableName,
+      Key: keys.ticket(c.ticketId),
+      ConditionExpression: `attribute_exists(#pk) AND NOT (#t.#s IN (${c.statusNotIn.map((_, i) => `:s${i}`).join(", ")}))`,
+      ExpressionAttributeNames: { "#pk": PK, "#t": "ticket", "#s": "status" } as Record<string, string>,
+      ExpressionAttributeValues: Object.fromEntries(c.statusNotIn.map((s, i) => [`:s${i}`, s])) as Record<
+        string,
+        unknown
+      >,
+    };
+    if (!c.countChild) return { ConditionCheck: check };
+    check.ExpressionAttributeNames["#mc"] = "mergedChildren";
+    check.ExpressionAttributeValues[":zero"] = 0;
+    check.ExpressionAttributeValues[":one"] = 1;
+    return {
+      Update: { ...check, UpdateExpression: "SET #t.#mc = if_not_exists(#t.#mc, :zero) + :one" },
+    };
   }
 
   /** A coarse report's extra repeat index entries follow the ticket into and out of the open states. */

@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import { ConflictError, fromZodIssues, ValidationError } from "../domain/errors.js";
 import { type Actor, newTicket, transition } from "../domain/lifecycle.js";
-import { type Attachment, type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
+import {
+  type Attachment,
+  type Channel,
+  CreateTicketInput,
+  type Ticket,
+  type TicketStatus,
+} from "../domain/ticket.js";
 import { enqueueNotifications } from "../notify/service.js";
 import { routeNow } from "../routing/assign.js";
 import {
@@ -170,55 +176,76 @@ export async function createTicket(
   // 代办: the history's first event records that its actor filed for the resident named as reporter.
   if (input.onBehalf && received.history[0]) received.history[0].data = { onBehalf: true };
   const route = opts.onSite ? null : routeNow(core, received, now);
-  let step: ReturnType<typeof transition>;
-  if (opts.onSite) {
-    // 小事一格解决: the grid worker fixed it while filing.
-    step = transition(received, { type: "handle-on-site", ...opts.onSite }, opts.actor, now);
-  } else if (repeat?.level === "auto") {
-    step = transition(received, { type: "merge", parentId: repeat.best.ticketId }, SYSTEM, now);
-    step.ticket.duplicateCandidates = repeat.candidates;
-  } else if (repeat) {
-    step = transition(
-      { ...received, duplicateCandidates: repeat.candidates },
-      {
-        type: "triage",
-        reason: `疑似重复工单 ${repeat.best.ticketNo}，请派单员判断 / possible repeat of ${repeat.best.ticketNo}`,
-      },
-      SYSTEM,
-      now,
-    );
-  } else if (route) {
-    step = transition(
-      received,
-      {
-        type: "dispatch",
-        department: route.department,
-        ...core.deadlines.deadlines(now, received.urgency, received.categoryId),
-        coHandlers: route.coHandlers,
-        ...(route.grid ? { grid: route.grid } : {}),
-      },
-      SYSTEM,
-      now,
-    );
-  } else {
-    step = transition(
-      received,
-      {
-        type: "triage",
-        reason: received.categoryId
-          ? "没有匹配的派单规则 / no routing rule matches"
-          : "无法确定分类 / category unclear",
-      },
-      SYSTEM,
-      now,
-    );
+  const decide = (repeat: RepeatFinding | null): ReturnType<typeof transition> => {
+    let step: ReturnType<typeof transition>;
+    if (opts.onSite) {
+      // 小事一格解决: the grid worker fixed it while filing.
+      step = transition(received, { type: "handle-on-site", ...opts.onSite }, opts.actor, now);
+    } else if (repeat?.level === "auto") {
+      step = transition(received, { type: "merge", parentId: repeat.best.ticketId }, SYSTEM, now);
+      step.ticket.duplicateCandidates = repeat.candidates;
+    } else if (repeat) {
+      step = transition(
+        { ...received, duplicateCandidates: repeat.candidates },
+        {
+          type: "triage",
+          reason: `疑似重复工单 ${repeat.best.ticketNo}，请派单员判断 / possible repeat of ${repeat.best.ticketNo}`,
+        },
+        SYSTEM,
+        now,
+      );
+    } else if (route) {
+      step = transition(
+        received,
+        {
+          type: "dispatch",
+          department: route.department,
+          ...core.deadlines.deadlines(now, received.urgency, received.categoryId),
+          coHandlers: route.coHandlers,
+          ...(route.grid ? { grid: route.grid } : {}),
+        },
+        SYSTEM,
+        now,
+      );
+    } else {
+      step = transition(
+        received,
+        {
+          type: "triage",
+          reason: received.categoryId
+            ? "没有匹配的派单规则 / no routing rule matches"
+            : "无法确定分类 / category unclear",
+        },
+        SYSTEM,
+        now,
+      );
+    }
+    return step;
+  };
+  let step = decide(repeat);
+  const idempotency = scopedKey ? { key: scopedKey, ticketId: received.id, requestHash: hash } : null;
+  // An automatic merge holds only while its parent is still open: checked (and its child count raised) in the
+  // same transaction; a parent closed since the query makes this report a ticket of its own.
+  const mergeInto = (t: Ticket) =>
+    t.status === "merged" && t.parentId
+      ? [
+          {
+            ticketId: t.parentId,
+            statusNotIn: ["closed", "rejected", "merged"] as TicketStatus[],
+            countChild: true,
+          },
+        ]
+      : [];
+  let outcome: Awaited<ReturnType<typeof core.store.create>>;
+  try {
+    outcome = await core.store.create(step.ticket, idempotency, mergeInto(step.ticket));
+  } catch (err) {
+    if (!(err instanceof ConflictError) || step.ticket.status !== "merged") throw err;
+    repeat = null;
+    step = decide(null);
+    outcome = await core.store.create(step.ticket, idempotency);
   }
   const { ticket } = step;
-
-  const outcome = await core.store.create(
-    ticket,
-    scopedKey ? { key: scopedKey, ticketId: ticket.id, requestHash: hash } : null,
-  );
   if (outcome.outcome === "duplicate") {
     // No ticket holds this number: the process hands it out again, so replays do not use numbers up.
     core.numbers.giveBack(day, seq);

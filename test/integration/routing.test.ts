@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { superviseDeadlines } from "../../shared/closure/sweep.js";
+import type { DedupEntry } from "../../shared/ports.js";
 import { sweepPending } from "../../shared/services/delivery.js";
 import { defaultConfig, report, startTestSystem, type TestSystem } from "../support/system.js";
 
@@ -384,6 +385,45 @@ describe("repeat merging (重复工单)", () => {
     }
     const child = await dd.call("GET", `/v1/tickets/${similar.id}`, { key: dd.keys.dispatcher });
     expect(child.body.parentId).toBe(parent.id);
+  });
+
+  it("an automatic merge into a parent closed meanwhile (a stale index entry) files the report as its own ticket", async () => {
+    const core = dd.runtime.core;
+    const index = core.dedup!;
+    let seen: DedupEntry[] = [];
+    let stale = false;
+    core.dedup = {
+      dedupCandidates: async (q) => {
+        const found = await index.dedupCandidates(q);
+        if (!stale) seen = found;
+        return stale ? [...found, ...seen] : found;
+      },
+    };
+    try {
+      const words = {
+        title: "桥洞下积水没过脚踝",
+        description: "东桥桥洞下面积水没过脚踝，行人只能绕行，请排水。",
+      };
+      const parent = await file({ categoryId: "drainage", ...words }, dd);
+      expect(parent.status).toBe("dispatched");
+      const child = await file({ categoryId: "drainage", ...words }, dd);
+      expect(child).toMatchObject({ status: "merged", parentId: parent.id });
+      expect(seen.map((e) => e.ticketId)).toContain(parent.id);
+      // the parent is handled and closed; the index (as a lagging replica could) still offers it
+      const water = dept("water", dd);
+      await act(parent.id, water, { action: "accept" }, dd);
+      await act(parent.id, water, { action: "resolve", result: "已抽排" }, dd);
+      const closed = await act(parent.id, dd.keys.dispatcher, { action: "verify", passed: true }, dd);
+      expect(closed.body.status).toBe("closed");
+      stale = true;
+      const late = await file({ categoryId: "drainage", ...words }, dd);
+      expect(late).toMatchObject({ status: "dispatched", parentId: null, department: "water" });
+      const after = await dd.call("GET", `/v1/tickets/${parent.id}`, { key: dd.keys.dispatcher });
+      expect(after.body.status).toBe("closed");
+      expect(after.body.mergedChildren ?? 0).toBe(closed.body.mergedChildren ?? 0);
+    } finally {
+      core.dedup = index;
+    }
   });
 });
 
