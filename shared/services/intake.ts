@@ -151,7 +151,8 @@ export async function createTicket(
       location: { ...input.location, area, areaSource: located.source },
       textSignature: textSignature(input.title, input.description),
       dedupKey: dedupPartition(core.config, place, category.categoryId),
-      ...(cells.length ? { dedupCells: cells } : {}),
+      // the extra cell entries serve only the repeat check: none while it is switched off
+      ...(cells.length && core.config.dedup.enabled ? { dedupCells: cells } : {}),
       reporter: input.reporter,
       attachments: input.attachments,
       urgency: input.urgency,

@@ -107,6 +107,8 @@ describe("area from the location", () => {
     const road = await file({ ...text("路灯"), location: { address: "保俶路12号" } });
     expect(road.location.area).toEqual({ district: "xihu", street: "beishan", community: "baoshu" });
     expect(road.location.areaSource).toBe("address");
+    // repeat merging is off in this system: no extra repeat-index entries for the community-only report
+    expect(road.dedupCells).toBeUndefined();
     const estate = await file({ ...text("电梯"), location: { address: "东城区安乐家园3幢" } });
     expect(estate.location.area).toEqual({ district: "dongcheng", street: "heping", community: "anle" });
     const place = await file({ ...text("摊位"), location: { address: "人民路农贸市场东门" } });
