@@ -83,18 +83,17 @@ export interface CallbackRecord extends CallbackSummary {
   version: number;
 }
 
-export const CLOSURE_DEFAULTS = {
-  acceptDueAt: null,
-  overdue: { accept: null, resolve: null },
-  supervision: { accept: "none", resolve: "none" },
-  escalatedAt: null,
-  extension: null,
-  verification: { dispatcher: null, reporter: null },
-  callbacks: [],
-  satisfaction: null,
-} as const;
-
-type ClosureFields = Pick<Ticket, keyof typeof CLOSURE_DEFAULTS>;
+type ClosureFields = Pick<
+  Ticket,
+  | "acceptDueAt"
+  | "overdue"
+  | "supervision"
+  | "escalatedAt"
+  | "extension"
+  | "verification"
+  | "callbacks"
+  | "satisfaction"
+>;
 
 /**
  * The closure fields of a ticket that has none yet: fresh objects each time, written out rather than
@@ -112,6 +111,9 @@ export function closureDefaults(): ClosureFields {
     satisfaction: null,
   };
 }
+
+/** The closure fields of a ticket that has none yet, read-only (closureDefaults() gives fresh objects). */
+export const CLOSURE_DEFAULTS: Readonly<ClosureFields> = /* @__PURE__ */ Object.freeze(closureDefaults());
 
 const CLOSURE_KEYS = Object.keys(CLOSURE_DEFAULTS) as (keyof ClosureFields)[];
 
