@@ -19,7 +19,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
 import { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../functions/routes.js";
-import { BUNDLE, esbuildBuildOptions, externalModules, RUNTIME_NODE_OPTIONS } from "../infra/bundling.js";
+import {
+  BUNDLE,
+  esbuildBuildOptions,
+  externalModules,
+  RUNTIME_NODE_OPTIONS,
+  startupOutputs,
+} from "../infra/bundling.js";
 import { validatedConfigModule } from "../infra/config-inject.js";
 import { DEFAULT_CONFIG_PATH } from "../infra/paths.js";
 import { loadConfigFile } from "../infra/settings.js";
@@ -84,16 +90,7 @@ function sdkImports(meta: Metafile): string[] {
 
 /** Bytes of the entry (`index.mjs`) and of every chunk it imports statically, transitively. */
 function startupBytes(meta: Metafile): number {
-  const outputs = meta.outputs;
-  const seen = new Set<string>();
-  const todo = Object.keys(outputs).filter((k) => k.endsWith(`/index${BUNDLE.outExtension}`));
-  while (todo.length) {
-    const k = todo.pop()!;
-    if (seen.has(k) || !outputs[k]) continue;
-    seen.add(k);
-    for (const i of outputs[k].imports) if (i.kind === "import-statement" && !i.external) todo.push(i.path);
-  }
-  return [...seen].reduce((sum, k) => sum + outputs[k]!.bytes, 0);
+  return startupOutputs(meta).reduce((sum, k) => sum + meta.outputs[k]!.bytes, 0);
 }
 
 interface Timing {

@@ -7,16 +7,15 @@
  * Run: `npx tsx bench/intake-requests.ts` (`REQUESTS_TICKETS`, default 200; `REQUESTS_DEDUP=1` with repeat
  * merging on).
  */
-import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { ensureTable, freePort, startDynamoLocal, startSqsLocal } from "../scripts/local/stand-ins.js";
-import { issueDemoKeys, startLocalSystem } from "../scripts/local/system.js";
+import { ensureTable } from "../scripts/local/stand-ins.js";
+import { issueDemoKeys } from "../scripts/local/system.js";
 import { TABLE_INDEXES } from "../shared/adapters/table.js";
 import { loadCityConfigFile } from "../shared/config/load.js";
-import { rawTransactions } from "./intake.js";
+import { rawTransactions, startBenchSystem } from "./intake.js";
 
 type Counts = Record<string, number>;
 const add = (c: Counts, k: string, n = 1) => {
@@ -81,18 +80,7 @@ async function main() {
   const tickets = Number(process.env.REQUESTS_TICKETS ?? 200);
   const config = loadCityConfigFile("shared/config/city.json");
   config.dedup.enabled = process.env.REQUESTS_DEDUP === "1";
-  const [dynamo, sqs] = await Promise.all([startDynamoLocal(), startSqsLocal()]);
-  const id = randomBytes(3).toString("hex");
-  const system = await startLocalSystem({
-    config,
-    dynamoEndpoint: dynamo.endpoint,
-    sqsEndpoint: sqs.endpoint,
-    sqsUrlBase: sqs.urlBase,
-    tableName: `req-${id}`,
-    queuePrefix: `req-${id}`,
-    port: await freePort(),
-    quiet: true,
-  });
+  const { dynamo, system, id, stop } = await startBenchSystem(config, "req");
   const counts: Counts = {};
   const items: Counts = {};
   let loadFigures: Record<string, number> | undefined;
@@ -172,9 +160,7 @@ async function main() {
       jvmCores: jvm / wall,
     };
   } finally {
-    await system.stop();
-    await sqs.stop();
-    await dynamo.stop();
+    await stop();
   }
   console.log(`per ticket over ${tickets} tickets (dedup ${config.dedup.enabled ? "on" : "off"}):`);
   console.log("  requests:");

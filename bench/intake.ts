@@ -228,13 +228,11 @@ export async function handlerCpu(
   }
 }
 
-export async function runIntakeBench(opts: { perLevel?: number; inboxSamples?: number } = {}) {
-  const perLevel = opts.perLevel ?? 400;
-  const config = loadCityConfigFile("shared/config/city.json");
-  // The bench files the same few texts hundreds of times: with repeat merging (重复工单) on, nearly all would be
-  // merged as repeats of the first. Off here so that every ticket takes the full routed path; the repeat check's
-  // own cost (one indexed query per ticket) is measured by npm run bench:dedup.
-  config.dedup.enabled = false;
+/**
+ * The whole local system on its own DynamoDB Local and SQS stand-in, with a table and queues named
+ * `<prefix>-<random id>`; `stop` ends all three (the system first; stopping it twice is harmless).
+ */
+export async function startBenchSystem(config: ReturnType<typeof loadCityConfigFile>, prefix: string) {
   const [dynamo, sqs] = await Promise.all([startDynamoLocal(), startSqsLocal()]);
   const id = randomBytes(3).toString("hex");
   const system = await startLocalSystem({
@@ -242,11 +240,27 @@ export async function runIntakeBench(opts: { perLevel?: number; inboxSamples?: n
     dynamoEndpoint: dynamo.endpoint,
     sqsEndpoint: sqs.endpoint,
     sqsUrlBase: sqs.urlBase,
-    tableName: `bench-${id}`,
-    queuePrefix: `bench-${id}`,
+    tableName: `${prefix}-${id}`,
+    queuePrefix: `${prefix}-${id}`,
     port: await freePort(),
     quiet: true,
   });
+  const stop = async () => {
+    await system.stop().catch(() => undefined);
+    await sqs.stop();
+    await dynamo.stop();
+  };
+  return { dynamo, sqs, system, id, stop };
+}
+
+export async function runIntakeBench(opts: { perLevel?: number; inboxSamples?: number } = {}) {
+  const perLevel = opts.perLevel ?? 400;
+  const config = loadCityConfigFile("shared/config/city.json");
+  // The bench files the same few texts hundreds of times: with repeat merging (重复工单) on, nearly all would be
+  // merged as repeats of the first. Off here so that every ticket takes the full routed path; the repeat check's
+  // own cost (one indexed query per ticket) is measured by npm run bench:dedup.
+  config.dedup.enabled = false;
+  const { dynamo, system, id, stop } = await startBenchSystem(config, "bench");
   try {
     const rawTable = `bench-raw-${id}`;
     await ensureTable(dynamo.endpoint, rawTable);
@@ -345,9 +359,7 @@ export async function runIntakeBench(opts: { perLevel?: number; inboxSamples?: n
       memory,
     };
   } finally {
-    await system.stop().catch(() => undefined);
-    await sqs.stop();
-    await dynamo.stop();
+    await stop();
   }
 }
 

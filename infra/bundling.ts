@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { BuildOptions } from "esbuild";
+import type { BuildOptions, Metafile } from "esbuild";
 import { REPO_ROOT } from "./paths.js";
 
 /**
@@ -98,4 +98,21 @@ export function esbuildBuildOptions(
     ...(inject.length ? { define: { "process.env.INTAKE_CONFIG_INJECTED": '"true"' } } : {}),
     logLevel: "warning",
   };
+}
+
+/**
+ * The outputs of a bundle that Node loads at start-up: the entry (`index.mjs`) and every chunk it imports
+ * statically, transitively (chunks reached only through `import()` load on first use).
+ */
+export function startupOutputs(meta: Metafile): string[] {
+  const outputs = meta.outputs;
+  const seen = new Set<string>();
+  const todo = Object.keys(outputs).filter((k) => k.endsWith(`/index${BUNDLE.outExtension}`));
+  while (todo.length) {
+    const k = todo.pop()!;
+    if (seen.has(k) || !outputs[k]) continue;
+    seen.add(k);
+    for (const i of outputs[k].imports) if (i.kind === "import-statement" && !i.external) todo.push(i.path);
+  }
+  return [...seen];
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE, esbuildBuildOptions } from "../../infra/bundling.js";
+import { BUNDLE, esbuildBuildOptions, startupOutputs } from "../../infra/bundling.js";
 import { validatedConfigModule } from "../../infra/config-inject.js";
 import { DEFAULT_CONFIG_PATH, REPO_ROOT } from "../../infra/paths.js";
 import { loadConfigFile } from "../../infra/settings.js";
@@ -25,16 +25,8 @@ async function startupInputs(entry: string, name: string): Promise<Map<string, n
   const outdir = join(dir, name);
   const { metafile } = await build({ ...esbuildBuildOptions(entry, outdir, inject), metafile: true });
   const outputs: Metafile["outputs"] = metafile.outputs;
-  const seen = new Set<string>();
-  const todo = Object.keys(outputs).filter((k) => k.endsWith(`/index${BUNDLE.outExtension}`));
-  while (todo.length) {
-    const k = todo.pop()!;
-    if (seen.has(k) || !outputs[k]) continue;
-    seen.add(k);
-    for (const i of outputs[k].imports) if (i.kind === "import-statement" && !i.external) todo.push(i.path);
-  }
   const inputs = new Map<string, number>();
-  for (const k of seen)
+  for (const k of startupOutputs(metafile))
     for (const [path, { bytesInOutput }] of Object.entries(outputs[k]!.inputs))
       inputs.set(path, (inputs.get(path) ?? 0) + bytesInOutput);
   return inputs;
