@@ -20,7 +20,7 @@ import { isSignedLease, openLease } from "../security/lease.js";
 import "../zod.js";
 import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
-import { SYSTEM } from "./intake.js";
+import { parentStillOpen, SYSTEM } from "./intake.js";
 
 /** Notes and reasons may span lines; ids and short fields are single-line (shared/domain/text.ts). */
 const text = (max: number) => sharedText(max, { multiline: max > 100 });
@@ -257,9 +257,7 @@ async function toCommand(
 
 /** A merge's parent must still be open when the merge commits: checked inside the save's transaction. */
 function saveConditions(input: ActionInput): SaveCondition[] {
-  return input.action === "merge"
-    ? [{ ticketId: input.parentId, statusNotIn: ["closed", "rejected", "merged"], countChild: true }]
-    : [];
+  return input.action === "merge" ? [parentStillOpen(input.parentId)] : [];
 }
 
 /**

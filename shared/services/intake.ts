@@ -1,14 +1,9 @@
 import { createHash } from "node:crypto";
 import { ConflictError, fromZodIssues, ValidationError } from "../domain/errors.js";
 import { type Actor, newTicket, transition } from "../domain/lifecycle.js";
-import {
-  type Attachment,
-  type Channel,
-  CreateTicketInput,
-  type Ticket,
-  type TicketStatus,
-} from "../domain/ticket.js";
+import { type Attachment, type Channel, CreateTicketInput, type Ticket } from "../domain/ticket.js";
 import { enqueueNotifications } from "../notify/service.js";
+import type { SaveCondition } from "../ports.js";
 import { routeNow } from "../routing/assign.js";
 import {
   dedupPartition,
@@ -22,6 +17,14 @@ import type { Core } from "./context.js";
 import { deliver } from "./delivery.js";
 
 export const SYSTEM: Actor = { id: "system", role: "system" };
+
+/**
+ * A merge's parent must still be open when the merge commits (the dispatcher's and the intake's automatic one):
+ * checked inside the write's transaction, which also raises the parent's child count.
+ */
+export function parentStillOpen(parentId: string): SaveCondition {
+  return { ticketId: parentId, statusNotIn: ["closed", "rejected", "merged"], countChild: true };
+}
 
 export interface CreateResult {
   ticket: Ticket;
@@ -227,16 +230,7 @@ export async function createTicket(
   const idempotency = scopedKey ? { key: scopedKey, ticketId: received.id, requestHash: hash } : null;
   // An automatic merge holds only while its parent is still open: checked (and its child count raised) in the
   // same transaction; a parent closed since the query makes this report a ticket of its own.
-  const mergeInto = (t: Ticket) =>
-    t.status === "merged" && t.parentId
-      ? [
-          {
-            ticketId: t.parentId,
-            statusNotIn: ["closed", "rejected", "merged"] as TicketStatus[],
-            countChild: true,
-          },
-        ]
-      : [];
+  const mergeInto = (t: Ticket) => (t.status === "merged" && t.parentId ? [parentStillOpen(t.parentId)] : []);
   let outcome: Awaited<ReturnType<typeof core.store.create>>;
   try {
     outcome = await core.store.create(step.ticket, idempotency, mergeInto(step.ticket));
