@@ -29,13 +29,14 @@ import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ensureTable, startDynamoLocal } from "../scripts/local/stand-ins.js";
 import { createClients } from "../shared/adapters/aws.js";
 import { DynamoTicketStore } from "../shared/adapters/dynamo-store.js";
-import { dedupCellItems, ticketItem } from "../shared/adapters/table.js";
+import { dedupEntryItems, ticketItem } from "../shared/adapters/table.js";
 import { quantile } from "../shared/classify/evaluate.js";
 import { loadCityConfigFile } from "../shared/config/load.js";
 import type { AreaPath, Ticket } from "../shared/domain/ticket.js";
 import type { DedupEntry, DedupIndex, DedupQuery } from "../shared/ports.js";
 import {
   dedupPartition,
+  indexSignature,
   repeatCandidates,
   repeatCells,
   scoreCandidates,
@@ -198,7 +199,7 @@ function placeOf(row: Row, coarseShare: number): AreaPath {
 async function evaluate(
   rows: Row[],
   index: DedupIndex,
-  add: (key: string, e: DedupEntry, cells: string[]) => Promise<void>,
+  add: (key: string, e: DedupEntry, cells: string[], textSignature: string) => Promise<void>,
   coarseShare: number,
 ) {
   let queries = 0;
@@ -266,8 +267,15 @@ async function evaluate(
     if (found?.level !== "auto")
       await add(
         partition,
-        { ticketId: row.id, ticketNo: row.id, createdAt: row.created_at, title: title!, signature },
+        {
+          ticketId: row.id,
+          ticketNo: row.id,
+          createdAt: row.created_at,
+          title: title!,
+          signature: indexSignature(signature)!,
+        },
         repeatCells(config, place),
+        signature,
       );
   }
   const truth = new Map(rows.map((r) => [r.id, r.dup_group]));
@@ -368,7 +376,7 @@ async function main() {
       ticketNo: s.id,
       createdAt: ALWAYS_RECENT,
       title: s.title,
-      signature: s.signature,
+      signature: indexSignature(s.signature)!,
     });
   }
   console.log(`index built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -388,6 +396,9 @@ async function main() {
         queueUrlBase: "http://unused",
         queuePrefix: "unused",
         dynamoEndpoint: dynamo.endpoint,
+        // Loading 100,000 items keeps DynamoDB Local busy (GC pauses): a batch may take longer than the 3 s a
+        // request may take in the product; the checks themselves are timed, not limited.
+        limits: { dynamoRequestTimeout: 30_000 },
       });
       const store = new DynamoTicketStore(clients.doc, tableName);
       /** BatchWrite in batches of 25, `parallel` at a time, retrying what comes back unprocessed. */
@@ -436,9 +447,11 @@ async function main() {
         }) as unknown as Ticket;
       const l0 = performance.now();
       await put(
-        synth
-          .slice(0, dynamoSize)
-          .map((s) => ticketItem(ticketOf(s.id, s.title, s.signature, s.key, ALWAYS_RECENT), PHONE_KEY)),
+        synth.slice(0, dynamoSize).flatMap((s) => {
+          const t = ticketOf(s.id, s.title, s.signature, s.key, ALWAYS_RECENT);
+          // the META item and its repeat index entry, as the create transaction writes them
+          return [ticketItem(t, PHONE_KEY), ...dedupEntryItems(t)];
+        }),
         8,
       );
       console.log(
@@ -449,9 +462,9 @@ async function main() {
         await evaluate(
           rows,
           store,
-          async (k, e, cells) => {
-            const t = ticketOf(e.ticketId, e.title ?? "", e.signature, k, e.createdAt, cells);
-            await put([ticketItem(t, PHONE_KEY), ...dedupCellItems(t)]);
+          async (k, e, cells, sig) => {
+            const t = ticketOf(e.ticketId, e.title ?? "", sig, k, e.createdAt, cells);
+            await put([ticketItem(t, PHONE_KEY), ...dedupEntryItems(t)]);
           },
           coarse,
         ),

@@ -200,8 +200,8 @@ export interface DedupEntry {
   createdAt: string;
   /** Not read by the check (the table's query leaves it out); kept by the in-memory index for the benchmark. */
   title?: string;
-  /** shared/routing/dedup textSignature() */
-  signature: string;
+  /** The repeat index's copy of the ticket's textSignature (shared/routing/dedup indexSignature(): 128 bytes). */
+  signature: Uint8Array;
   lat?: number;
   lng?: number;
 }

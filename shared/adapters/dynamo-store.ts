@@ -31,14 +31,14 @@ import type {
   TicketStore,
   ZeroReport,
 } from "../ports.js";
-import { parseSlotKey } from "../routing/dedup/index.js";
+import { indexSignature, parseSlotKey } from "../routing/dedup/index.js";
 import { type StatsRow, statsDeltas } from "../routing/stats.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import { conditionFailed, writeIf } from "./conditional.js";
 import {
   callbackItem,
   DEDUP_ATTRIBUTES,
-  dedupCellWrites,
+  dedupEntryWrites,
   eventItem,
   IDEMPOTENCY_TTL_DAYS,
   keys,
@@ -334,7 +334,7 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             })),
             ...this.childLink(ticket),
             ...callbacks,
-            ...this.dedupCellOps(ticket, events),
+            ...this.dedupEntryOps(ticket, events),
             ...this.statsItems(ticket, events),
             ...conditions.map((c) => this.conditionItem(c)),
           ],
@@ -376,9 +376,9 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     };
   }
 
-  /** A coarse report's extra repeat index entries follow the ticket into and out of the open states. */
-  private dedupCellOps(ticket: Ticket, events: HistoryEvent[]): Record<string, unknown>[] {
-    const { put, remove } = dedupCellWrites(ticket, events);
+  /** A ticket's repeat index entries follow it into and out of the open states. */
+  private dedupEntryOps(ticket: Ticket, events: HistoryEvent[]): Record<string, unknown>[] {
+    const { put, remove } = dedupEntryWrites(ticket, events);
     return [
       ...put.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
       ...remove.map((Key) => ({ Delete: { TableName: this.tableName, Key } })),
@@ -480,7 +480,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
 
   /**
    * One query on the sparse GSI8: a key range of one repeat partition, holding only the fields a check reads
-   * (INCLUDE projection: number, signature, point; id and creation time from the sort key). Sent as the
+   * (INCLUDE projection: number, the signature's 128-byte index copy, point; id and creation time from the sort
+   * key), on small entry items of their own (table.ts dedupEntryItems). Sent as the
    * low-level command and read field by field: a partition is parsed without unmarshalling every item.
    */
   async dedupCandidates(query: DedupQuery): Promise<DedupEntry[]> {
@@ -504,7 +505,8 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
         }),
       );
       for (const item of page?.Items ?? []) {
-        const sig = item.ddSig?.S;
+        // Binary since the entries are items of their own; a META item keyed before carries the base64 text.
+        const sig = item.ddSig?.B ?? (item.ddSig?.S ? indexSignature(item.ddSig.S) : null);
         const slot = item.GSI8SK?.S ? parseSlotKey(item.GSI8SK.S) : null;
         if (!sig || !slot) continue;
         const lat = item.ddLat?.N;

@@ -2,7 +2,7 @@ import { createHash, createHmac } from "node:crypto";
 import { type CallbackRecord, withClosureDefaults } from "../closure/schema.js";
 import { nextSupervisionAt, type SupervisionPolicy } from "../closure/supervision.js";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
-import { dedupCellSlots, dedupSlot } from "../routing/dedup/index.js";
+import { dedupCellSlots, dedupSlot, indexSignature } from "../routing/dedup/index.js";
 import type { StatsDelta } from "../routing/stats.js";
 
 /**
@@ -26,12 +26,16 @@ import type { StatsDelta } from "../routing/stats.js";
  *   CONV#<channelUserId> / CONV              a resident's channel conversation (会话; expires when abandoned)
  *   STATS#<yyyymm> / DEPT#<id>#<shard>       a department's statistics counters of that city month (退单率…),
  *   STATS#<yyyymm> / GRID#<path>#<shard>     a grid cell's; added to in the transaction of the events counted
+ *   TICKET#<id> / DEDUP                      an open ticket's repeat index entry (GSI8): a small item of its own,
+ *                                            not the META item (expires after the longest window)
  *   TICKET#<id> / DEDUPCELL#<community>/<grid> a coarse report's extra repeat index entry (GSI8) per basic cell,
  *                                            while the ticket is open (expires after the longest window)
  * GSI8 (sparse) holds open tickets with a text signature under DEDUP#<district>/<street>#<top category>, sorted
  * by <community>#<grid>#<createdAt>#<id> (shared/routing/dedup dedupSlot), projecting only the dd* fields a repeat
- * check reads. (GSI7, its street-keyed predecessor projecting ALL, is gone: tickets keyed for it are no longer
- * candidates.)
+ * check reads. Its keys are on those small entry items only: DynamoDB Local answers an index query by reading
+ * and parsing each row's whole base item, so a check over 160 META items cost it ~5× the CPU of 160 small ones
+ * (docs/routing.md). (GSI7, its street-keyed predecessor projecting ALL, is gone: tickets keyed for it are no
+ * longer candidates; nor are META items keyed for GSI8 before, once they are saved again.)
  */
 export const PK = "PK";
 export const SK = "SK";
@@ -119,6 +123,8 @@ export const keys = {
   dedupPartition: (partition: string) => `DEDUP#${partition}`,
   /** A coarse report's extra repeat index entry for one basic cell (`<community>/<grid>`). */
   dedupCell: (ticketId: string, cell: string) => ({ [PK]: `TICKET#${ticketId}`, [SK]: `DEDUPCELL#${cell}` }),
+  /** An open ticket's own repeat index entry. */
+  dedupEntry: (ticketId: string) => ({ [PK]: `TICKET#${ticketId}`, [SK]: "DEDUP" }),
   statsPartition: (month: string) => `STATS#${month}`,
   /** GSI3 partition of the tickets a grid cell's workers handle (小事一格解决), by status. */
   gridHandlerPartition: (grid: string, status: string) => `GRID#${grid}#${status}`,
@@ -216,11 +222,7 @@ export function ticketItem(
     item.GSI6PK = keys.channelUserPartition(ticket.channel, ticket.reporter.channelUserId);
     item.GSI6SK = `${ticket.createdAt}#${ticket.id}`;
   }
-  const slot =
-    ticket.dedupKey && ticket.textSignature && DEDUP_OPEN.has(ticket.status)
-      ? dedupSlot(ticket.dedupKey, ticket.createdAt, ticket.id)
-      : null;
-  if (slot) Object.assign(item, dedupAttributes(ticket, slot));
+  // No GSI8 keys here: the repeat index entries are items of their own (dedupEntryItems).
   return item;
 }
 
@@ -278,7 +280,7 @@ export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
     entity: "created",
     ticketId: ticket.id,
   });
-  if (DEDUP_OPEN.has(ticket.status)) items.push(...dedupCellItems(ticket));
+  if (DEDUP_OPEN.has(ticket.status)) items.push(...dedupEntryItems(ticket));
   const filer = ticket.history[0];
   if (filer?.role === "grid-worker") {
     items.push({
@@ -295,53 +297,75 @@ export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
 const DEDUP_OPEN: ReadonlySet<string> = new Set(["received", "triage", "dispatched", "accepted", "resolved"]);
 
 /** The GSI8 keys and projected attributes of one repeat index entry of a ticket. */
-function dedupAttributes(ticket: Ticket, slot: { pk: string; sk: string }): Record<string, unknown> {
+function dedupAttributes(
+  ticket: Ticket,
+  slot: { pk: string; sk: string },
+  sig: Uint8Array,
+): Record<string, unknown> {
   return {
     GSI8PK: keys.dedupPartition(slot.pk),
     GSI8SK: slot.sk,
     ddNo: ticket.ticketNo,
-    ddSig: ticket.textSignature,
+    // Binary: 128 bytes read per candidate (the ticket's textSignature is 344 characters of base64)
+    ddSig: sig,
     ...(ticket.location.lat !== undefined && ticket.location.lng !== undefined
       ? { ddLat: ticket.location.lat, ddLng: ticket.location.lng }
       : {}),
   };
 }
 
-/** The longest repeat window (dedup.windowDays ≤ 365): a cell entry older than that is no candidate anywhere. */
-const DEDUP_CELL_TTL_DAYS = 366;
+/** The longest repeat window (dedup.windowDays ≤ 365): an entry older than that is no candidate anywhere. */
+const DEDUP_ENTRY_TTL_DAYS = 366;
 
 /**
- * The extra repeat index entries of a report placed only to its community or street (`dedupCells`): one item
- * per basic cell (`TICKET#<id> / DEDUPCELL#<community>/<grid>`), so that a later report placed to that cell meets
- * it with its one query. Written while the ticket is open; they expire after the longest window.
+ * The repeat index entries of an open ticket with a repeat key and a signature, as items of their own beside
+ * the META item: `TICKET#<id> / DEDUP` for its own place and, for a report placed only to its community or
+ * street (`dedupCells`), one `TICKET#<id> / DEDUPCELL#<community>/<grid>` per basic cell, so that a later report
+ * placed to that cell meets it with its one query. Written while the ticket is open; they expire after the
+ * longest window. None for a key of the older street-level form.
  */
-export function dedupCellItems(ticket: Ticket): Record<string, unknown>[] {
-  if (!ticket.dedupKey || !ticket.textSignature || !ticket.dedupCells?.length) return [];
-  const ttl = Math.floor(Date.parse(ticket.createdAt) / 1000) + DEDUP_CELL_TTL_DAYS * 86400;
-  return dedupCellSlots(ticket.dedupKey, ticket.dedupCells, ticket.createdAt, ticket.id).map((slot) => ({
-    ...keys.dedupCell(ticket.id, slot.cell),
-    entity: "dedup-cell",
-    ...dedupAttributes(ticket, slot),
-    [TTL_ATTRIBUTE]: ttl,
-  }));
+export function dedupEntryItems(ticket: Ticket): Record<string, unknown>[] {
+  if (!ticket.dedupKey || !ticket.textSignature) return [];
+  const own = dedupSlot(ticket.dedupKey, ticket.createdAt, ticket.id);
+  const sig = indexSignature(ticket.textSignature);
+  if (!own || !sig) return [];
+  const ttl = Math.floor(Date.parse(ticket.createdAt) / 1000) + DEDUP_ENTRY_TTL_DAYS * 86400;
+  const cells = dedupCellSlots(ticket.dedupKey, ticket.dedupCells ?? [], ticket.createdAt, ticket.id);
+  return [
+    {
+      ...keys.dedupEntry(ticket.id),
+      entity: "dedup-entry",
+      ...dedupAttributes(ticket, own, sig),
+      [TTL_ATTRIBUTE]: ttl,
+    },
+    ...cells.map((slot) => ({
+      ...keys.dedupCell(ticket.id, slot.cell),
+      entity: "dedup-cell",
+      ...dedupAttributes(ticket, slot, sig),
+      [TTL_ATTRIBUTE]: ttl,
+    })),
+  ];
 }
 
 /**
  * What a save does to those entries: written again when the ticket becomes open (unmerge, 重办), deleted when it
  * stops being open (merged, closed, rejected…); nothing while it stays on one side.
  */
-export function dedupCellWrites(
+export function dedupEntryWrites(
   ticket: Ticket,
   events: readonly HistoryEvent[],
 ): { put: Record<string, unknown>[]; remove: Record<string, string>[] } {
   const first = events[0];
-  if (!first || !ticket.dedupCells?.length) return { put: [], remove: [] };
+  const none = { put: [], remove: [] };
+  if (!first) return none;
   const wasOpen = first.from !== null && DEDUP_OPEN.has(first.from);
   const isOpen = DEDUP_OPEN.has(ticket.status);
-  if (isOpen && !wasOpen) return { put: dedupCellItems(ticket), remove: [] };
-  if (wasOpen && !isOpen)
-    return { put: [], remove: ticket.dedupCells.map((cell) => keys.dedupCell(ticket.id, cell)) };
-  return { put: [], remove: [] };
+  if (isOpen && !wasOpen) return { put: dedupEntryItems(ticket), remove: [] };
+  if (wasOpen && !isOpen) {
+    const entries = dedupEntryItems(ticket);
+    return { put: [], remove: entries.map((e) => ({ [PK]: e[PK] as string, [SK]: e[SK] as string })) };
+  }
+  return none;
 }
 
 export function eventItem(ticketId: string, event: HistoryEvent): Record<string, unknown> {

@@ -1,4 +1,6 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClients } from "../../shared/adapters/aws.js";
 import { superviseDeadlines } from "../../shared/closure/sweep.js";
 import type { DedupEntry } from "../../shared/ports.js";
 import { sweepPending } from "../../shared/services/delivery.js";
@@ -452,6 +454,7 @@ describe("repeat partitions: grid cell, then community, street, district, city (
     h: ["窨井冒出黑色污水", "路口窨井冒出黑色污水流了一地，味道刺鼻，过往行人都绕着走。"],
     i: ["雨污管道混接河道发黑", "小河边的雨污管道接错了，生活污水直接排进河里，河水发黑发臭。"],
     j: ["检查井盖缺失无人围挡", "人行道上的检查井盖子不见了，只剩一个黑洞，也没有任何围挡或警示牌。"],
+    k: ["泵站停转低洼处被淹", "附近排涝泵站停转了，低洼处的车库已经被淹，积水还在上涨，请尽快恢复抽水。"],
   };
   const problem = (what: string) => {
     const [title, description] = PROBLEMS[what]!;
@@ -529,6 +532,52 @@ describe("repeat partitions: grid cell, then community, street, district, city (
     const later = await fileAt("j", {
       area: { district: "xihu", street: "beishan", community: "shuguang", grid: "g02" },
     });
+    expect(later.status).toBe("dispatched");
+    expect(later.duplicateCandidates ?? []).toEqual([]);
+  });
+
+  it("a ticket's repeat index entry is a small item of its own (not the META item), gone once it is no longer open", async () => {
+    const { doc } = createClients(rp.settings);
+    const items = async (id: string) =>
+      (
+        await doc.send(
+          new QueryCommand({
+            TableName: rp.settings.tableName,
+            KeyConditionExpression: "PK = :pk",
+            ExpressionAttributeValues: { ":pk": `TICKET#${id}` },
+            ConsistentRead: true,
+          }),
+        )
+      ).Items ?? [];
+    const first = await fileAt("k", area("g04"));
+    expect(first.status).toBe("dispatched");
+    const stored = await items(first.id);
+    const meta = stored.find((i) => i.SK === "META");
+    expect(meta?.GSI8PK).toBeUndefined();
+    const entry = stored.find((i) => i.SK === "DEDUP");
+    expect(entry).toMatchObject({
+      GSI8PK: "DEDUP#xihu/beishan#urban-construction",
+      GSI8SK: `baoshu#g04#${first.createdAt}#${first.id}`,
+      ddNo: first.ticketNo,
+    });
+    // the signature's index copy: 8 bits of each of the title's and the text's 64 positions, Binary
+    expect(entry?.ddSig).toBeInstanceOf(Uint8Array);
+    expect((entry?.ddSig as Uint8Array).length).toBe(128);
+    // nothing but the keys and what a check reads (and its expiry): no copy of the ticket
+    expect(Object.keys(entry ?? {}).sort()).toEqual(
+      ["GSI8PK", "GSI8SK", "PK", "SK", "ddNo", "ddSig", "entity", "expiresAt"].sort(),
+    );
+
+    await act(
+      first.id,
+      dept(first.department, rp),
+      { action: "return", code: "other", reason: "非本单位" },
+      rp,
+    );
+    const rejected = await act(first.id, rp.keys.dispatcher, { action: "reject", reason: "已另案处理" }, rp);
+    expect(rejected.body.status).toBe("rejected");
+    expect((await items(first.id)).map((i) => i.SK)).not.toContain("DEDUP");
+    const later = await fileAt("k", area("g04"));
     expect(later.status).toBe("dispatched");
     expect(later.duplicateCandidates ?? []).toEqual([]);
   });

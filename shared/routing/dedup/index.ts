@@ -1,9 +1,18 @@
 import type { CityConfig } from "../../config/schema.js";
 import type { AreaPath, DuplicateCandidate } from "../../domain/ticket.js";
 import type { DedupEntry, DedupIndex, DedupQuery } from "../../ports.js";
-import { decodeSignature, encodeSignature, normalizeText, signature, similarity } from "./minhash.js";
+import {
+  encodeSignature,
+  INDEX_SIGNATURE_BYTES,
+  indexSignature,
+  normalizeText,
+  SIGNATURE_SIZE,
+  signature,
+  similarity,
+} from "./minhash.js";
 
 export type { DedupEntry, DedupIndex, DedupQuery };
+export { indexSignature };
 
 /** The category's top-level ancestor ("close" categories share it), or null. */
 export function topCategory(
@@ -175,43 +184,32 @@ export function textSignature(title: string, description: string): string {
   return encodeSignature(titleSig, signature(`${title}\n${description}`));
 }
 
-type Decoded = NonNullable<ReturnType<typeof decodeSignature>>;
-const decodedCache = new WeakMap<object, Decoded | null>();
-
-/** Decodes an entry's signature once per entry object (the in-memory index hands out the same objects). */
-function decodedOf(entry: DedupEntry): Decoded | null {
-  let d = decodedCache.get(entry);
-  if (d === undefined) {
-    d = decodeSignature(entry.signature);
-    decodedCache.set(entry, d);
-  }
-  return d;
-}
-
 /** Positions compared before the full signature: fewer than QUICK_MIN equal ones means "clearly different". */
 const QUICK = 16;
 const QUICK_MIN = 4;
 
-function quickEqual(a: ArrayLike<number>, b: ArrayLike<number>): number {
+function quickEqual(a: Uint8Array, b: Uint8Array, offset: number): number {
   let same = 0;
-  for (let i = 0; i < QUICK; i++) if (a[i] === b[i]) same++;
+  for (let i = offset; i < offset + QUICK; i++) if (a[i] === b[i]) same++;
   return same;
 }
 
 /**
- * max(text similarity, title similarity). A pair whose first 16 positions agree in fewer than 4 places (an
- * estimate below 0.25, far under any threshold) is scored 0 without reading the rest: most candidates are that.
+ * max(text similarity, title similarity) of two index copies ({@link indexSignature}: title positions, then the
+ * text's). A pair whose first 16 positions agree in fewer than 4 places (an estimate below 0.25, far under any
+ * threshold) is scored 0 without reading the rest: most candidates are that.
  */
-function score(x: Decoded, y: Decoded): number {
-  const text = quickEqual(x.text, y.text) >= QUICK_MIN ? similarity(x.text, y.text) : 0;
-  const title = quickEqual(x.title, y.title) >= QUICK_MIN ? similarity(x.title, y.title) : 0;
+function score(x: Uint8Array, y: Uint8Array): number {
+  if (x.length !== INDEX_SIGNATURE_BYTES || y.length !== INDEX_SIGNATURE_BYTES) return 0;
+  const text = quickEqual(x, y, SIGNATURE_SIZE) >= QUICK_MIN ? similarity(x, y, SIGNATURE_SIZE) : 0;
+  const title = quickEqual(x, y, 0) >= QUICK_MIN ? similarity(x, y, 0) : 0;
   return Math.max(text, title);
 }
 
-/** Similarity of two reports: the full texts', or the titles' when both titles are long enough to tell. */
+/** Similarity of two reports' stored signatures, as a check scores them (on the index copies). */
 export function pairScore(a: string, b: string): number {
-  const x = decodeSignature(a);
-  const y = decodeSignature(b);
+  const x = indexSignature(a);
+  const y = indexSignature(b);
   return x && y ? score(x, y) : 0;
 }
 
@@ -260,7 +258,7 @@ export function scoreCandidates(
   limit = 5,
 ): RepeatFinding | null {
   const found: (DuplicateCandidate & { createdAt: string })[] = [];
-  const mine = decodeSignature(check.signature);
+  const mine = indexSignature(check.signature);
   if (!mine) return null;
   for (const e of entries) {
     if (
@@ -271,8 +269,7 @@ export function scoreCandidates(
       metres({ lat: check.lat, lng: check.lng }, { lat: e.lat, lng: e.lng }) > settings.distanceMeters
     )
       continue;
-    const theirs = decodedOf(e);
-    const s = theirs ? score(mine, theirs) : 0;
+    const s = score(mine, e.signature);
     if (s >= settings.flagScore)
       found.push({ ticketId: e.ticketId, ticketNo: e.ticketNo, score: s, createdAt: e.createdAt });
   }

@@ -64,24 +64,28 @@ export function signature(text: string): Uint32Array {
 /** A stored signature position: the low 16 bits of a minimum (b-bit MinHash, b = 16). */
 export type Stored = Uint16Array;
 
-const EMPTY16 = 0xffff;
-
 /**
- * Estimated Jaccard similarity: the share of equal positions. Compared on the low 16 bits of each minimum
- * (b-bit MinHash): two different minima agree there by chance once in 65,536, which moves an estimate by
- * about 0.00002 — nothing next to the thresholds — for half the bytes read per candidate.
+ * Estimated Jaccard similarity: the share of equal positions of `a` and `b` from `offset` on, over
+ * SIGNATURE_SIZE positions. Compared on the low bits of each minimum (b-bit MinHash): two different minima agree
+ * there by chance once in 2^b (b = 8 in the repeat index's copy, {@link indexSignature}), which moves an
+ * estimate by at most (1 − J) / 256 ≤ 0.004 — nothing next to the thresholds.
  */
-export function similarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (isEmpty(a) || isEmpty(b)) return 0;
+export function similarity(a: ArrayLike<number>, b: ArrayLike<number>, offset = 0): number {
+  if (isEmpty(a, offset) || isEmpty(b, offset)) return 0;
   let same = 0;
-  for (let i = 0; i < SIGNATURE_SIZE; i++) if (a[i] === b[i]) same++;
+  for (let i = offset; i < offset + SIGNATURE_SIZE; i++) if (a[i] === b[i]) same++;
   return same / SIGNATURE_SIZE;
 }
 
-/** The empty text's signature (every minimum 0xffffffff); a real one starts so by chance once in 2^32. */
-function isEmpty(a: ArrayLike<number>): boolean {
-  const v = a[0] === 0xffffffff ? 0xffffffff : EMPTY16;
-  return a[0] === v && a[1] === v;
+/**
+ * The empty text's signature: every minimum 0xffffffff (or its low bits all set, as stored). A real one has
+ * every position so by chance never (once in 2^(8·64) for the 8-bit copy); a check stops at the first other value.
+ */
+function isEmpty(a: ArrayLike<number>, offset: number): boolean {
+  const first = a[offset];
+  if (first !== 0xffffffff && first !== 0xffff && first !== 0xff) return false;
+  for (let i = offset + 1; i < offset + SIGNATURE_SIZE; i++) if (a[i] !== first) return false;
+  return true;
 }
 
 /** A ticket's stored signature: title and full text, 16 bits a position, base64 (2 × 128 bytes). */
@@ -109,4 +113,24 @@ export function decodeSignature(encoded: string): { title: Stored; text: Stored 
     for (let i = 0; i < SIGNATURE_SIZE * 2; i++) all[i] = buf.readUInt16LE(i * 4);
   } else return null;
   return { title: all.subarray(0, SIGNATURE_SIZE), text: all.subarray(SIGNATURE_SIZE) };
+}
+
+/** Bytes of the repeat index's copy of a signature: the title's and the text's positions, 8 bits each. */
+export const INDEX_SIGNATURE_BYTES = SIGNATURE_SIZE * 2;
+
+/**
+ * The repeat index's copy of a stored signature (`ddSig`, a Binary attribute): the low 8 bits of each position,
+ * title first, then the whole text — 128 bytes instead of the ticket's 256 (344 as base64 text). A check reads
+ * one per candidate, so the copy is what the index holds and what both sides of a comparison use. null for a
+ * signature that does not decode.
+ */
+export function indexSignature(encoded: string): Uint8Array | null {
+  const d = decodeSignature(encoded);
+  if (!d) return null;
+  const out = new Uint8Array(INDEX_SIGNATURE_BYTES);
+  for (let i = 0; i < SIGNATURE_SIZE; i++) {
+    out[i] = d.title[i]! & 0xff;
+    out[SIGNATURE_SIZE + i] = d.text[i]! & 0xff;
+  }
+  return out;
 }

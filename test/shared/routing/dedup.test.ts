@@ -3,6 +3,7 @@ import { loadCityConfigFile } from "../../../shared/config/load.js";
 import type { AreaPath } from "../../../shared/domain/ticket.js";
 import {
   dedupPartition,
+  indexSignature,
   pairScore,
   repeatArea,
   repeatCandidates,
@@ -46,6 +47,18 @@ describe("repeat signatures (b-bit MinHash, 16 bits a position)", () => {
     expect(decodeSignature("bm90IGEgc2lnbmF0dXJl")).toBeNull();
   });
 
+  it("the repeat index's copy is 8 bits a position (128 bytes) and still tells a repeat from an unrelated report", () => {
+    const copy = indexSignature(textSignature(...A))!;
+    expect(copy).toBeInstanceOf(Uint8Array);
+    expect(copy).toHaveLength(SIGNATURE_SIZE * 2);
+    const full = decodeSignature(textSignature(...A))!;
+    expect(Array.from(copy.subarray(SIGNATURE_SIZE))).toEqual(Array.from(full.text, (v) => v & 0xff));
+    expect(pairScore(textSignature(...A), textSignature(...A))).toBe(1);
+    expect(pairScore(textSignature(...A), textSignature(...B))).toBeGreaterThanOrEqual(0.8);
+    expect(pairScore(textSignature(...A), textSignature(...C))).toBeLessThan(0.3);
+    expect(indexSignature("bm90IGEgc2lnbmF0dXJl")).toBeNull();
+  });
+
   it("a title too short to tell matches nothing on its own", () => {
     const short = textSignature("噪音扰民", "楼下每天晚上施工，很吵。");
     const other = textSignature("噪音扰民", "广场舞音响太大，影响休息。");
@@ -60,7 +73,12 @@ describe("repeat partitions (grid cell, community, street, district, city) in th
   const since = "2026-01-01T00:00:00.000Z";
   const index = new MemoryDedupIndex();
   const put = (id: string, area: AreaPath, createdAt = "2026-02-01T00:00:00.000Z") =>
-    index.add(key(area), { ticketId: id, ticketNo: id, createdAt, signature: textSignature(...A) });
+    index.add(key(area), {
+      ticketId: id,
+      ticketNo: id,
+      createdAt,
+      signature: indexSignature(textSignature(...A))!,
+    });
   put("g01", { ...baoshu, grid: "g01" });
   put("g01-old", { ...baoshu, grid: "g01" }, "2025-12-01T00:00:00.000Z");
   put("g02", { ...baoshu, grid: "g02" });
@@ -73,7 +91,7 @@ describe("repeat partitions (grid cell, community, street, district, city) in th
     ticketId: "legacy",
     ticketNo: "legacy",
     createdAt: "2026-02-01T00:00:00.000Z",
-    signature: textSignature(...A),
+    signature: indexSignature(textSignature(...A))!,
   });
   const found = async (area: AreaPath) =>
     (await repeatCandidates(index, key(area), since)).map((e) => e.ticketId).sort();
@@ -103,7 +121,7 @@ describe("repeat partitions (grid cell, community, street, district, city) in th
         ticketId: "hotline",
         ticketNo: "hotline",
         createdAt: "2026-02-01T00:00:00.000Z",
-        signature: textSignature(...A),
+        signature: indexSignature(textSignature(...A))!,
       },
       cells,
     );
