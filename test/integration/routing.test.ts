@@ -562,7 +562,7 @@ describe("repeat partitions: grid cell, then community, street, district, city (
     });
     // the signature's index copy: 8 bits of each of the title's and the text's 64 positions, Binary
     expect(entry?.ddSig).toBeInstanceOf(Uint8Array);
-    expect((entry?.ddSig as Uint8Array).length).toBe(128);
+    expect(entry?.ddSig).toHaveLength(128);
     // nothing but the keys and what a check reads (and its expiry): no copy of the ticket
     expect(Object.keys(entry ?? {}).sort()).toEqual(
       ["GSI8PK", "GSI8SK", "PK", "SK", "ddNo", "ddSig", "entity", "expiresAt"].sort(),
