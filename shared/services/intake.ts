@@ -152,9 +152,10 @@ export async function createTicket(
       categorySource: category.source,
       suggestion: category.suggestion,
       location: { ...input.location, area, areaSource: located.source },
-      textSignature: textSignature(input.title, input.description),
       dedupKey: dedupPartition(core.config, place, category.categoryId),
-      // the extra cell entries serve only the repeat check: none while it is switched off
+      // the signature and the repeat index entries (the ticket's own, and for a coarse report its cells') serve
+      // only the repeat check: none while it is switched off
+      ...(core.config.dedup.enabled ? { textSignature: textSignature(input.title, input.description) } : {}),
       ...(cells.length && core.config.dedup.enabled ? { dedupCells: cells } : {}),
       reporter: input.reporter,
       attachments: input.attachments,

@@ -30,6 +30,19 @@ async function file(body: Record<string, unknown>, s: TestSystem = sys) {
   return res.body;
 }
 
+/** The table's items of a ticket's partition (META, events, repeat index entries…), read directly. */
+async function storedItems(id: string, s: TestSystem = sys) {
+  const out = await createClients(s.settings).doc.send(
+    new QueryCommand({
+      TableName: s.settings.tableName,
+      KeyConditionExpression: "PK = :pk",
+      ExpressionAttributeValues: { ":pk": `TICKET#${id}` },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Items ?? [];
+}
+
 async function act(id: string, key: string, body: Record<string, unknown>, s: TestSystem = sys) {
   return s.call("POST", `/v1/tickets/${id}/actions`, { key, body });
 }
@@ -109,8 +122,9 @@ describe("area from the location", () => {
     const road = await file({ ...text("路灯"), location: { address: "保俶路12号" } });
     expect(road.location.area).toEqual({ district: "xihu", street: "beishan", community: "baoshu" });
     expect(road.location.areaSource).toBe("address");
-    // repeat merging is off in this system: no extra repeat-index entries for the community-only report
+    // repeat merging is off in this system: no repeat-index entries, not even the report's own
     expect(road.dedupCells).toBeUndefined();
+    expect((await storedItems(road.id)).map((i) => i.SK)).not.toContain("DEDUP");
     const estate = await file({ ...text("电梯"), location: { address: "东城区安乐家园3幢" } });
     expect(estate.location.area).toEqual({ district: "dongcheng", street: "heping", community: "anle" });
     const place = await file({ ...text("摊位"), location: { address: "人民路农贸市场东门" } });
@@ -537,18 +551,7 @@ describe("repeat partitions: grid cell, then community, street, district, city (
   });
 
   it("a ticket's repeat index entry is a small item of its own (not the META item), gone once it is no longer open", async () => {
-    const { doc } = createClients(rp.settings);
-    const items = async (id: string) =>
-      (
-        await doc.send(
-          new QueryCommand({
-            TableName: rp.settings.tableName,
-            KeyConditionExpression: "PK = :pk",
-            ExpressionAttributeValues: { ":pk": `TICKET#${id}` },
-            ConsistentRead: true,
-          }),
-        )
-      ).Items ?? [];
+    const items = (id: string) => storedItems(id, rp);
     const first = await fileAt("k", area("g04"));
     expect(first.status).toBe("dispatched");
     const stored = await items(first.id);
