@@ -129,11 +129,13 @@ export function createModelClassifier(
   options: { extraWords?: (normalized: string) => string[] } = {},
 ): Classifier {
   const L = model.labels.length;
-  const main = modelScorer(model, options.extraWords);
+  const main = modelScorer(model);
   const companion =
     model.companion && model.companionWeight && model.companionWeight > 0
       ? {
-          score: modelScorer(model.companion, options.extraWords),
+          score: modelScorer(model.companion),
+          // Trained with the same options, the companion reads the same features: extract them once.
+          sameFeatures: JSON.stringify(model.companion.features) === JSON.stringify(model.features),
           // The companion's label order mapped onto this model's (a label it never saw gets 0).
           index: model.labels.map((l) => model.companion!.labels.indexOf(l)),
           weight: Math.min(1, model.companionWeight),
@@ -144,11 +146,16 @@ export function createModelClassifier(
     suggest(text: string, limit?: number): Suggestion[] {
       const max = limit === undefined ? L : Math.max(0, Math.floor(limit));
       if (typeof text !== "string" || max === 0) return [];
-      const scored = main(text);
+      const counts = extractFeatures(text, model.features, options.extraWords);
+      const scored = main(counts);
       if (!scored) return [];
       const probs = scored.probs;
       if (companion) {
-        const other = companion.score(text);
+        const other = companion.score(
+          companion.sameFeatures
+            ? counts
+            : extractFeatures(text, model.companion!.features, options.extraWords),
+        );
         if (other) {
           let a = companion.weight;
           if (companion.chars && scored.chars > companion.chars) a *= companion.chars / scored.chars;
@@ -165,15 +172,16 @@ export function createModelClassifier(
   };
 }
 
-/** Calibrated confidences of one model for a text (in label order) and the text's length; null without signal. */
+/**
+ * Calibrated confidences of one model for a text's feature counts (in label order) and the text's length; null
+ * without signal.
+ */
 function modelScorer(
   model: Model,
-  extraWords: ((normalized: string) => string[]) | undefined,
-): (text: string) => { probs: Float64Array; chars: number } | null {
+): (counts: ReadonlyMap<string, number>) => { probs: Float64Array; chars: number } | null {
   const lookup = new Map(model.vocab.map((f, i) => [f, i]));
   const L = model.labels.length;
-  return (text) => {
-    const counts = extractFeatures(text, model.features, extraWords);
+  return (counts) => {
     const x = vectorize(counts, lookup, model.idf);
     if (x.index.length === 0) return null;
     const scores = scoreVector(model, x, counts);
