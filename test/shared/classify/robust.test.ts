@@ -165,6 +165,9 @@ describe("companion model (residents' voice only)", () => {
     expect(model.labels.map((l) => confidenceOf(both, long, l))).toEqual(
       expected(long, (0.3 * 12) / 20).map((v) => expect.closeTo(v, 12)),
     );
+    // Below a 5 % share (here above 72 characters) the companion is not consulted.
+    const letter = "公交站没有雨棚".repeat(11);
+    expect(both.suggest(letter)).toEqual(main.suggest(letter));
   });
 
   it("is skipped when fewer than 20 rows are in the residents' voice", () => {
