@@ -185,7 +185,9 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
           ExpressionAttributeNames: { "#pk": PK },
         },
       },
-      ...ticket.history.map((e) => ({ Put: { TableName: this.tableName, Item: eventItem(ticket.id, e) } })),
+      ...(ticket.history.length
+        ? [{ Put: { TableName: this.tableName, Item: eventItem(ticket.id, ticket.history) } }]
+        : []),
       ...this.childLink(ticket),
       ...ticketSideItems(ticket).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
     ] as Record<string, unknown>[];
@@ -324,14 +326,18 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
                 },
               },
             },
-            ...events.map((e) => ({
-              Put: {
-                TableName: this.tableName,
-                Item: eventItem(ticket.id, e),
-                ConditionExpression: "attribute_not_exists(#pk)",
-                ExpressionAttributeNames: { "#pk": PK },
-              },
-            })),
+            ...(events.length
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: eventItem(ticket.id, events),
+                      ConditionExpression: "attribute_not_exists(#pk)",
+                      ExpressionAttributeNames: { "#pk": PK },
+                    },
+                  },
+                ]
+              : []),
             ...this.childLink(ticket),
             ...callbacks,
             ...this.dedupCellOps(ticket, events),
