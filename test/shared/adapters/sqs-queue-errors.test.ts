@@ -190,7 +190,7 @@ describe("services on a mocked AWS core: a failed queue send loses nothing", () 
     expect(meta?.GSI1PK).toBe("PENDING");
     expect(meta?.GSI1PK).toBe(keys.pendingPartition);
     expect(meta?.ticket).toMatchObject({ id: ticket.id, status: "dispatched", dispatchPending: true });
-    // one item for the history events, the lookup items (number, creation month), the statistics counters (退单率…) and the
+    // one item for the history events, the number lookup item, the statistics counters (退单率…) and the
     // idempotency record: one transaction
     const counters = statsDeltas(ticket, ticket.history, 480).length;
     expect(items).toHaveLength(1 + 1 + ticketSideItems(ticket).length + counters + 1);
