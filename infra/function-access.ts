@@ -172,3 +172,18 @@ export const TABLE_STREAM_ACTIONS = [
   "dynamodb:GetShardIterator",
   "dynamodb:ListStreams",
 ];
+
+/** Whether a function's role may call SQS at all (send, receive, delete or inspect any queue). */
+export function mayUseQueues(access: FunctionAccess): boolean {
+  return [access.send, access.receive, access.delete, access.inspect].some((sets) => (sets?.length ?? 0) > 0);
+}
+
+/**
+ * What a function's runtime is told about its own needs (functions/lib/runtime.ts settingsFromEnv): a
+ * function whose role may use no queue builds no SQS client at start-up (`SQS_CLIENT=on-demand`; the client is
+ * only loaded if a queue call ever comes, which its role would refuse anyway). The stacks and the bundle bench
+ * both set it from here, so what is measured is what is deployed.
+ */
+export function runtimeNeedsEnv(access: FunctionAccess): Record<string, string> {
+  return mayUseQueues(access) ? {} : { SQS_CLIENT: "on-demand" };
+}

@@ -1,4 +1,4 @@
-import { type AwsSettings, createAwsCore } from "../../shared/adapters/aws.js";
+import { type AwsSettings, createAwsCore, createClients, createSqsQueue } from "../../shared/adapters/aws.js";
 import { createEmfMetrics } from "../../shared/adapters/emf-metrics.js";
 import { wechatSettingsFromEnv } from "../../shared/channels/wechat/settings.js";
 import { loadModelFile } from "../../shared/classify/files.js";
@@ -33,6 +33,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     uploadBucket: env.UPLOAD_BUCKET || undefined,
     wechat: wechatSettingsFromEnv(env),
     wechatSecretId: env.WECHAT_OA_SECRET_ARN || undefined,
+    // Set by the stacks for a function whose role may use no queue (infra/function-access.ts sqsClientEnv).
+    ...(env.SQS_CLIENT === "on-demand" ? { sqsClient: "on-demand" as const } : {}),
   };
 }
 
@@ -100,8 +102,14 @@ export async function createRuntime(
   // configured model that cannot be read stops a long-running start-up (DataError names the file).
   const path = config.classifier.modelPath;
   const model = path ? (extra.preloadModel ? loadModelFile(path) : () => loadModelFile(path)) : null;
+  // The SQS client is built here like the DynamoDB one, unless the function's role may use no queue: then the
+  // first queue call (there should be none) loads it.
+  const clients = createClients(settings);
+  const sqs = settings.sqsClient === "on-demand" ? null : await createSqsQueue(settings);
   // Deliveries go through the table's stream (functions/outbox.ts; locally scripts/local/stream-poller.ts).
   const core = createAwsCore(settings, config, {
+    clients: sqs ? { ...clients, sqs: sqs.sqs } : clients,
+    ...(sqs ? { queue: sqs.queue } : {}),
     log,
     classifier: createCategorySuggester(config, model),
     dispatch: extra.dispatch ?? "stream",

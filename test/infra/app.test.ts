@@ -348,6 +348,21 @@ describe("least privilege", () => {
     expect(tableActions("department-inbox")).not.toContain("dynamodb:PutItem");
   });
 
+  it("a function whose role may use no queue builds no SQS client at start-up (SQS_CLIENT=on-demand), and only such a one", () => {
+    const onDemand: string[] = [];
+    for (const name of FUNCTION_NAMES) {
+      const env = resourcesOf(s.templates.service, "AWS::Lambda::Function")[
+        logicalId(s.service, s.service.functions.get(name)!.fn)
+      ]!.Properties.Environment as { Variables: Record<string, unknown> };
+      const sqs = actionsOf(policyOf(name)).filter((a) => a.startsWith("sqs:"));
+      expect(env.Variables.SQS_CLIENT, name).toBe(sqs.length ? undefined : "on-demand");
+      if (!sqs.length) onDemand.push(name);
+    }
+    expect(onDemand).toEqual(expect.arrayContaining(["tickets-get", "tickets-create", "wechat-messages"]));
+    expect(onDemand).not.toEqual(expect.arrayContaining(["health"])); // it probes the triage queue
+    expect(onDemand).toHaveLength(24);
+  });
+
   it("queue permissions name department and triage queues, never the notification/callback queues or DLQs", () => {
     const text = JSON.stringify(policyOf("outbox"));
     for (const dept of DEPARTMENTS) expect(text).toContain(`:intake-${dept}"`);

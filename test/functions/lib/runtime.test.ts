@@ -1,0 +1,72 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, inject, it } from "vitest";
+import { createRuntime, settingsFromEnv } from "../../../functions/lib/runtime.js";
+import { ensureQueues, ensureTable } from "../../../scripts/local/stand-ins.js";
+import type { AwsClients, AwsSettings } from "../../../shared/adapters/aws.js";
+import type { QueueMessage } from "../../../shared/domain/ticket.js";
+import { defaultConfig } from "../../support/system.js";
+
+const ENV = { TABLE_NAME: "t", QUEUE_URL_BASE: "https://sqs.example/", QUEUE_PREFIX: "p" };
+
+describe("settingsFromEnv: what the stacks tell a function about its needs (infra/function-access.ts)", () => {
+  it("SQS_CLIENT=on-demand (a role that may use no queue) defers the SQS client; anything else builds it", () => {
+    expect(settingsFromEnv({ ...ENV, SQS_CLIENT: "on-demand" }).sqsClient).toBe("on-demand");
+    expect(settingsFromEnv(ENV).sqsClient).toBeUndefined();
+    expect(settingsFromEnv({ ...ENV, SQS_CLIENT: "later" }).sqsClient).toBeUndefined();
+  });
+});
+
+describe("the runtime's SQS client (docs/deploy.md, What a cold start costs)", () => {
+  const config = defaultConfig();
+  async function settings(): Promise<AwsSettings> {
+    const name = `sqs-${randomBytes(3).toString("hex")}`;
+    await ensureTable(inject("dynamoEndpoint"), name);
+    await ensureQueues(inject("sqsEndpoint"), name, config);
+    return {
+      region: "us-east-1",
+      tableName: name,
+      queueUrlBase: inject("sqsUrlBase"),
+      queuePrefix: name,
+      dynamoEndpoint: inject("dynamoEndpoint"),
+      sqsEndpoint: inject("sqsEndpoint"),
+    };
+  }
+  const message: QueueMessage = {
+    ticketId: "t-1",
+    ticketNo: "20261202-0001",
+    version: 1,
+    department: "eco",
+    status: "dispatched",
+    categoryId: "noise",
+    title: "夜间施工噪音",
+    urgency: "normal",
+    dueAt: null,
+  };
+
+  /** The runtime's AWS clients (createAwsCore keeps them on the core). */
+  const clientsOf = (r: Awaited<ReturnType<typeof createRuntime>>) =>
+    (r.core as typeof r.core & { clients: AwsClients }).clients;
+
+  it("is built at start-up by default, and the queue answers", async () => {
+    const runtime = await createRuntime(await settings(), config, { quiet: true });
+    expect(clientsOf(runtime).sqs).toBeDefined();
+    await runtime.core.queue.ping?.();
+  });
+
+  it("on demand: nothing is built at start-up, and the first queue call still reaches the queue", async () => {
+    const s = await settings();
+    const runtime = await createRuntime({ ...s, sqsClient: "on-demand" }, config, { quiet: true });
+    expect(clientsOf(runtime).sqs).toBeUndefined();
+    await runtime.core.queue.send("eco", message);
+    const got = await runtime.core.queue.receive("eco", { max: 10, waitSeconds: 1 });
+    expect(got.map((m) => m.message)).toEqual([message]);
+    await runtime.core.queue.delete("eco", got[0]!.lease);
+    expect(await runtime.core.queue.receive("eco", { max: 10, waitSeconds: 0 })).toEqual([]);
+    // The same queue as a runtime that built its client at start-up.
+    const eager = await createRuntime(s, config, { quiet: true });
+    await eager.core.queue.send("eco", message);
+    expect(
+      (await runtime.core.queue.receive("eco", { max: 10, waitSeconds: 1 })).map((m) => m.message),
+    ).toEqual([message]);
+  });
+});
