@@ -39,26 +39,32 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
 }
 
 /**
- * The city configuration of a function: CITY_CONFIG_JSON when its environment sets one (validated here); else
- * the one synth validated and put into the bundle (infra/config-inject.ts: read, not validated again); else
- * the repository's shared/config/city.json (validated; loaded only then, so a deployed bundle does not carry
- * it twice).
+ * The city configuration of a function. A deployed bundle (esbuild `define` INTAKE_CONFIG_INJECTED) reads the
+ * one synth validated and put into it (infra/config-inject.ts: read, not validated again) and nothing else:
+ * its bundle holds no configuration schema at all. Elsewhere (tests, the CLI, the local runtime)
+ * CITY_CONFIG_JSON when the environment sets one, else the repository's shared/config/city.json, validated.
  */
 export async function configFromEnvironment(env: NodeJS.ProcessEnv): Promise<CityConfig> {
-  // The schemas (shared/config/schema.ts) are loaded only to validate: a bundle whose configuration was injected
-  // never evaluates them (they were ~30 ms of a cold start).
-  if (env.CITY_CONFIG_JSON)
-    return (await import("../../shared/config/load.js")).parseCityConfig(
-      JSON.parse(env.CITY_CONFIG_JSON),
-      "CITY_CONFIG_JSON",
-    );
-  const injected = (globalThis as Record<symbol, unknown>)[Symbol.for("intake.cityConfig")];
-  if (injected) return injected as CityConfig;
-  // A deployed bundle has its configuration injected (esbuild `define` makes this test false, so the bundle
-  // leaves the repository's city.json out); elsewhere (tests, the CLI) the repository's file.
-  if (process.env.INTAKE_CONFIG_INJECTED !== "true")
+  if (process.env.INTAKE_CONFIG_INJECTED === "true") {
+    // No validator in the bundle: even as a chunk loaded on demand, zod classic and the configuration's schemas
+    // made esbuild put ~65 KB more of zod into the start-up chunks they share (docs/deploy.md). A city does not
+    // fit in Lambda's 4 KB of environment anyway; another configuration is deployed by synth (-c config=).
+    if (env.CITY_CONFIG_JSON)
+      throw new Error(
+        "CITY_CONFIG_JSON is not read by a deployed function: its configuration is the one synth validated (synth with -c config=<file>)",
+      );
+    const injected = (globalThis as Record<symbol, unknown>)[Symbol.for("intake.cityConfig")];
+    if (!injected) throw new Error("the bundle's configuration is missing (infra/config-inject.ts)");
+    return injected as CityConfig;
+  } else {
+    // The schemas (shared/config/schema.ts) are loaded only to validate.
+    if (env.CITY_CONFIG_JSON)
+      return (await import("../../shared/config/load.js")).parseCityConfig(
+        JSON.parse(env.CITY_CONFIG_JSON),
+        "CITY_CONFIG_JSON",
+      );
     return (await import("./bundled-config.js")).bundledConfig(env);
-  throw new Error("the bundle's configuration is missing (infra/config-inject.ts)");
+  }
 }
 
 export async function createRuntime(

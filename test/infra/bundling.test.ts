@@ -52,6 +52,46 @@ describe("what a function evaluates at start-up (docs/deploy.md, What a cold sta
     expect(bytes(get)).toBeLessThan(bytes(create));
   }, 60_000);
 
+  it("a deployed bundle holds no configuration validator at all, and refuses CITY_CONFIG_JSON with the reason", async () => {
+    const outdir = join(dir, "health-config");
+    const { metafile } = await build({
+      ...esbuildBuildOptions(join(REPO_ROOT, "functions/health.ts"), outdir, inject),
+      metafile: true,
+    });
+    // Not even as a chunk loaded on demand: esbuild would put the parts of zod's core that zod classic uses into
+    // the start-up chunks the two share (docs/deploy.md, What a cold start costs).
+    const everything = Object.values(metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(everything.filter((p) => p.includes("node_modules/zod/v4/classic/"))).toEqual([]);
+    expect(everything.filter((p) => /shared\/config\/(schema|load)\.ts$/.test(p))).toEqual([]);
+    const start = (env: Record<string, string>) =>
+      run(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `await import(${JSON.stringify(join(outdir, `index${BUNDLE.outExtension}`))});
+           const { core } = await globalThis[Symbol.for("intake.fromEnvironment")]();
+           console.log(JSON.stringify(core.config.city.id));`,
+        ],
+        {
+          env: {
+            PATH: process.env.PATH,
+            TABLE_NAME: "t",
+            QUEUE_URL_BASE: "https://sqs.example/",
+            QUEUE_PREFIX: "p",
+            ...env,
+          },
+        },
+      );
+    const { stdout } = await start({});
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toBe(
+      loadConfigFile(DEFAULT_CONFIG_PATH).config.city.id,
+    );
+    await expect(start({ CITY_CONFIG_JSON: "{}" })).rejects.toThrow(
+      /CITY_CONFIG_JSON is not read by a deployed function/,
+    );
+  }, 60_000);
+
   it("zod/mini alone (no zod classic in the process) gives the API the same English reasons", async () => {
     // A bundle of the domain schema and the error mapping only, run in a fresh node: nothing loads zod classic,
     // whose first schema would otherwise set the English locale for everyone.
