@@ -7,10 +7,38 @@ import type { CityConfig } from "../../shared/config/schema.js";
 import { createLogger, type Logger } from "../../shared/log.js";
 import type { Metrics } from "../../shared/metrics.js";
 import type { UploadStore } from "../../shared/ports.js";
+import { type AreaLocator, createAreaLocator } from "../../shared/routing/area.js";
 import { createAuthenticator } from "../../shared/services/auth.js";
 import { createCategorySuggester } from "../../shared/services/classifier-setup.js";
+import type { CategorySuggester } from "../../shared/services/context.js";
 import type { Runtime } from "./http.js";
 import { lambdaLogger } from "./lambda-log.js";
+
+/** `build()` on the first call of `use`, then that value (a part only some functions' requests reach). */
+function onFirstUse<T>(build: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    value ??= { v: build() };
+    return value.v;
+  };
+}
+
+/** The area index built on its first use (a function that never files a ticket never builds it). */
+function areasOnFirstUse(config: CityConfig): AreaLocator {
+  const areas = onFirstUse(() => createAreaLocator(config));
+  return {
+    cellAt: (lat, lng) => areas().cellAt(lat, lng),
+    basicCellAt: (lat, lng) => areas().basicCellAt(lat, lng),
+    matchAddress: (address, given) => areas().matchAddress(address, given),
+    locate: (location) => areas().locate(location),
+  };
+}
+
+/** The category suggester built on its first use, as the area index. */
+function suggesterOnFirstUse(build: () => CategorySuggester): CategorySuggester {
+  const suggester = onFirstUse(build);
+  return { suggest: (text) => suggester().suggest(text) };
+}
 
 /** Reads the deployment's settings once, at initialisation. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
@@ -35,6 +63,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AwsSettings {
     wechatSecretId: env.WECHAT_OA_SECRET_ARN || undefined,
     // Set by the stacks for a function whose role may use no queue (infra/function-access.ts sqsClientEnv).
     ...(env.SQS_CLIENT === "on-demand" ? { sqsClient: "on-demand" as const } : {}),
+    ...(env.INTAKE_INDEXES === "on-demand" ? { intakeIndexes: "on-demand" as const } : {}),
   };
 }
 
@@ -113,11 +142,17 @@ export async function createRuntime(
   const clients = createClients(settings);
   const sqs = settings.sqsClient === "on-demand" ? null : await createSqsQueue(settings);
   // Deliveries go through the table's stream (functions/outbox.ts; locally scripts/local/stream-poller.ts).
+  // Only filing a ticket (shared/services/intake.ts) locates its area and suggests a category: a function that
+  // never files one builds neither unless it is asked to (infra/function-access.ts, `intake`).
+  const onDemand = settings.intakeIndexes === "on-demand";
   const core = createAwsCore(settings, config, {
     clients: sqs ? { ...clients, sqs: sqs.sqs } : clients,
     ...(sqs ? { queue: sqs.queue } : {}),
+    ...(onDemand ? { areas: areasOnFirstUse(config) } : {}),
     log,
-    classifier: createCategorySuggester(config, model),
+    classifier: onDemand
+      ? suggesterOnFirstUse(() => createCategorySuggester(config, model))
+      : createCategorySuggester(config, model),
     dispatch: extra.dispatch ?? "stream",
     ...(extra.metrics ? { metrics: extra.metrics } : {}),
     ...(extra.uploads ? { uploads: extra.uploads } : {}),

@@ -32,6 +32,12 @@ export interface AwsSettings {
    * (infra/function-access.ts, AWS: SQS_CLIENT=on-demand), so that its cold start never evaluates the client.
    */
   sqsClient?: "at-start" | "on-demand";
+  /**
+   * When the area index (grid polygons, place names) and the category suggester are built: "at-start" (the
+   * default); "on-demand" on first use, for a function that never files a ticket (only intake uses them;
+   * AWS: INTAKE_INDEXES=on-demand, from infra/function-access.ts).
+   */
+  intakeIndexes?: "at-start" | "on-demand";
 }
 
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };

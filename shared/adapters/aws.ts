@@ -9,6 +9,7 @@ import type { CityConfig } from "../config/schema.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Clock, Queue, SmsNotifier, UploadStore } from "../ports.js";
+import type { AreaLocator } from "../routing/area.js";
 import { secretsFrom } from "../security/secrets.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
 import { type AwsSettings, CALL_LIMITS, LOCAL_CREDENTIALS } from "./aws-settings.js";
@@ -106,6 +107,8 @@ export function createAwsCore(
     clients?: AwsClients;
     /** The queue already built (createSqsQueue); else SQS is loaded on the first queue call. */
     queue?: Queue;
+    /** The area index, when not built now (createCore). */
+    areas?: AreaLocator;
     dispatch?: "stream" | "inline";
     uploads?: UploadStore;
   } = {},
@@ -169,6 +172,7 @@ export function createAwsCore(
       publicBaseUrl: settings.publicBaseUrl ?? null,
       secrets,
       dispatch: extra.dispatch,
+      ...(extra.areas ? { areas: extra.areas } : {}),
       uploads:
         extra.uploads ??
         (settings.uploadBucket ? lazyS3Uploads(settings.region, settings.uploadBucket) : null),

@@ -10,6 +10,7 @@ import {
   SCHEDULED_FUNCTIONS,
   STREAM_FUNCTIONS,
 } from "../../functions/routes.js";
+import { FUNCTION_ACCESS } from "../../infra/function-access.js";
 import { dlqName, queueName, queueTargets } from "../../infra/naming.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { DEPARTMENT_QUEUE_ACTIONS } from "../../infra/stacks/data-stack.js";
@@ -356,6 +357,8 @@ describe("least privilege", () => {
       ]!.Properties.Environment as { Variables: Record<string, unknown> };
       const sqs = actionsOf(policyOf(name)).filter((a) => a.startsWith("sqs:"));
       expect(env.Variables.SQS_CLIENT, name).toBe(sqs.length ? undefined : "on-demand");
+      // The area index and the category suggester: built at start-up only where tickets are filed.
+      expect(env.Variables.INTAKE_INDEXES, name).toBe(FUNCTION_ACCESS[name].intake ? undefined : "on-demand");
       if (!sqs.length) onDemand.push(name);
     }
     expect(onDemand).toEqual(expect.arrayContaining(["tickets-get", "tickets-create", "wechat-messages"]));

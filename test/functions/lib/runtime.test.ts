@@ -14,6 +14,40 @@ describe("settingsFromEnv: what the stacks tell a function about its needs (infr
     expect(settingsFromEnv(ENV).sqsClient).toBeUndefined();
     expect(settingsFromEnv({ ...ENV, SQS_CLIENT: "later" }).sqsClient).toBeUndefined();
   });
+
+  it("INTAKE_INDEXES=on-demand (a function that files no ticket) defers the area index and the suggester", () => {
+    expect(settingsFromEnv({ ...ENV, INTAKE_INDEXES: "on-demand" }).intakeIndexes).toBe("on-demand");
+    expect(settingsFromEnv(ENV).intakeIndexes).toBeUndefined();
+  });
+});
+
+describe("the area index and the category suggester built on first use", () => {
+  it("answer exactly as the ones built at start-up", async () => {
+    const config = defaultConfig();
+    const base: AwsSettings = {
+      region: "us-east-1",
+      tableName: "t",
+      queueUrlBase: "http://q/",
+      queuePrefix: "p",
+    };
+    const eager = await createRuntime(base, config, { quiet: true });
+    const lazy = await createRuntime({ ...base, intakeIndexes: "on-demand" }, config, { quiet: true });
+    const cell = config.geo?.grids?.features[0];
+    expect(cell).toBeDefined();
+    // A point inside the first grid cell: its first ring's vertices averaged.
+    const ring = (cell!.geometry as { coordinates: number[][][] }).coordinates[0]!;
+    const lng = ring.reduce((a, p) => a + p[0]!, 0) / ring.length;
+    const lat = ring.reduce((a, p) => a + p[1]!, 0) / ring.length;
+    for (const location of [{ address: "人民路 1 号" }, { address: "某处", lat, lng }]) {
+      expect(lazy.core.areas.locate(location)).toEqual(eager.core.areas.locate(location));
+    }
+    expect(lazy.core.areas.cellAt(lat, lng)).toEqual(eager.core.areas.cellAt(lat, lng));
+    expect(lazy.core.areas.basicCellAt(lat, lng)).toEqual(eager.core.areas.basicCellAt(lat, lng));
+    for (const text of ["路灯不亮", "小区门口污水井冒水", "夜间施工噪音扰民"]) {
+      expect(lazy.core.classifier?.suggest(text)).toEqual(eager.core.classifier?.suggest(text));
+    }
+    expect(eager.core.classifier?.suggest("路灯不亮")).not.toBeNull();
+  });
 });
 
 describe("the runtime's SQS client (docs/deploy.md, What a cold start costs)", () => {
