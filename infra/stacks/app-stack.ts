@@ -156,8 +156,9 @@ export class AppStack extends Stack {
         bundleSdk: settings.bundleSdk,
         alarmTopic: this.alarmTopic,
         ...(props.inject ? { inject: props.inject } : {}),
-        // Only intake classifies; the other functions load the model lazily and never need the file.
-        ...(config.classifier.modelPath && f.name === "tickets-create"
+        // Every function that files tickets classifies (FUNCTION_ACCESS `intake`: the web form, the patrol
+        // reports, Open311 and WeChat too, not only tickets-create); the others never read the file.
+        ...(config.classifier.modelPath && access.intake
           ? { extraFiles: [config.classifier.modelPath] }
           : {}),
       });
