@@ -23,6 +23,7 @@ import { roles as createRoles, route as createRoute } from "../functions/tickets
 import {
   ensureTable,
   freePort,
+  processTreeCpuMs,
   processTreeRssMiB,
   startDynamoLocal,
   startSqsLocal,
@@ -49,6 +50,29 @@ interface Rate {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU per operation: this process (clients, local API, handlers, stream poller, SQS stand-in) and the JVM. */
+  cpu?: { nodeMs: number; jvmMs: number | null };
+}
+
+/** `measure`, with the CPU each side spent per operation (DynamoDB Local's JVM tree read from /proc). */
+async function measureWithCpu(
+  jvmPid: number | undefined,
+  clients: number,
+  total: number,
+  op: (i: number) => Promise<void>,
+): Promise<Rate> {
+  const node0 = process.cpuUsage();
+  const jvm0 = jvmPid ? processTreeCpuMs(jvmPid) : null;
+  const rate = await measure(clients, total, op);
+  const node = process.cpuUsage(node0);
+  const jvm1 = jvmPid ? processTreeCpuMs(jvmPid) : null;
+  return {
+    ...rate,
+    cpu: {
+      nodeMs: (node.user + node.system) / 1000 / rate.n,
+      jvmMs: jvm0 !== null && jvm1 !== null ? (jvm1 - jvm0) / rate.n : null,
+    },
+  };
 }
 
 /** Runs `op` from `clients` concurrent workers until `total` operations are done. */
@@ -85,7 +109,13 @@ function body(n: number) {
 }
 
 /** The store's floor: the same three guarded items intake writes, in one transaction, and nothing else. */
-export async function rawTransactions(endpoint: string, table: string, clients: number, total: number) {
+export async function rawTransactions(
+  endpoint: string,
+  table: string,
+  clients: number,
+  total: number,
+  jvmPid?: number,
+) {
   const ddb = new DynamoDBClient({
     region: "us-east-1",
     endpoint,
@@ -94,7 +124,7 @@ export async function rawTransactions(endpoint: string, table: string, clients: 
   const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
   const item = JSON.parse(body(1)) as Record<string, unknown>;
   try {
-    return await measure(clients, total, async () => {
+    return await measureWithCpu(jvmPid, clients, total, async () => {
       const id = randomUUID();
       const at = new Date().toISOString();
       await doc.send(
@@ -244,6 +274,9 @@ export async function startBenchSystem(config: ReturnType<typeof loadCityConfigF
     queuePrefix: `${prefix}-${id}`,
     port: await freePort(),
     quiet: true,
+    // The bench's DynamoDB Local is in memory: there is no disk to confirm a write against, and the raw floor
+    // it is compared with reads nothing back either (npm start's on-disk store keeps the read-back).
+    confirmWrites: false,
   });
   const stop = async () => {
     await system.stop().catch(() => undefined);
@@ -287,8 +320,8 @@ export async function runIntakeBench(opts: { perLevel?: number; inboxSamples?: n
     // Interleave the two at each level so that both see the same machine state.
     const levels: { raw: Rate; intake: Rate }[] = [];
     for (const clients of CLIENTS) {
-      const raw = await rawTransactions(dynamo.endpoint, rawTable, clients, perLevel);
-      const intake = await measure(clients, perLevel, async () => void (await create()));
+      const raw = await rawTransactions(dynamo.endpoint, rawTable, clients, perLevel, dynamo.pid);
+      const intake = await measureWithCpu(dynamo.pid, clients, perLevel, async () => void (await create()));
       levels.push({ raw, intake });
     }
 
@@ -374,6 +407,12 @@ export function printIntake(r: Awaited<ReturnType<typeof runIntakeBench>>) {
     console.log(
       `${String(raw.clients).padEnd(8)} ${raw.perSecond.toFixed(0).padStart(9)}  ${ms(raw.p50).padEnd(8)}  ${intake.perSecond.toFixed(0).padStart(8)}  ${ms(intake.p50).padEnd(8)}  ${ms(intake.p99).padEnd(8)}  ${(intake.perSecond / raw.perSecond).toFixed(2).padStart(10)}  ${(intake.p50 / raw.p50).toFixed(2)}`,
     );
+  }
+  const cpu = (x: Rate) =>
+    x.cpu ? `${x.cpu.nodeMs.toFixed(2)} + ${x.cpu.jvmMs === null ? "n/a" : x.cpu.jvmMs.toFixed(2)}` : "n/a";
+  console.log("CPU per ticket, node (clients, API, handlers, poller, SQS) + DynamoDB Local JVM, ms:");
+  for (const { raw, intake } of r.levels) {
+    console.log(`  ${String(raw.clients).padEnd(3)} clients: raw ${cpu(raw)}; intake ${cpu(intake)}`);
   }
   const at16 = r.levels.find((l) => l.raw.clients === 16)!;
   const ratio = at16.intake.perSecond / at16.raw.perSecond;

@@ -60,9 +60,11 @@ export class DataStack extends Stack {
         indexName: i.name,
         partitionKey: { name: i.pk, type: dynamodb.AttributeType.STRING },
         sortKey: { name: i.sk, type: dynamodb.AttributeType.STRING },
-        ...(i.include
-          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...i.include] }
-          : { projectionType: dynamodb.ProjectionType.ALL }),
+        ...(!i.include
+          ? { projectionType: dynamodb.ProjectionType.ALL }
+          : i.include.length
+            ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...i.include] }
+            : { projectionType: dynamodb.ProjectionType.KEYS_ONLY }),
       })),
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

@@ -85,6 +85,25 @@ export function processTreeRssMiB(pid: number): number | null {
   return kb ? kb / 1024 : null;
 }
 
+/**
+ * CPU time (user + system, every thread) a process and its descendants have used so far (Linux /proc), in ms;
+ * null where /proc is absent. Clock ticks are taken as 100 a second (Linux's USER_HZ).
+ */
+export function processTreeCpuMs(pid: number): number | null {
+  const ticks = (p: number): number => {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(fields[11]) + Number(fields[12]) + childPids(p).reduce((sum, c) => sum + ticks(c), 0);
+    } catch {
+      return 0;
+    }
+  };
+  const t = ticks(pid);
+  return t ? t * 10 : null;
+}
+
 const children = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const c of children) c.kill("SIGKILL");

@@ -6,12 +6,14 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from "@aws-sdk/client-dynamodb-streams";
+import { keys } from "../../shared/adapters/table.js";
 import { isPendingTicketImage, ticketFromStreamImage } from "../../shared/adapters/table-stream.js";
 import type { Ticket } from "../../shared/domain/ticket.js";
 import { errorFields } from "../../shared/log.js";
 import type { Core } from "../../shared/services/context.js";
 import { dispatchChanged } from "../../shared/services/outbox.js";
 
+const TICKET_PREFIX = keys.ticketPartition("");
 const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
 
 /**
@@ -80,8 +82,11 @@ export function startStreamPoller(
   /** One record, tried up to `attempts` times; one that still fails is left to the sweeper. */
   async function deliver(ticket: Ticket) {
     for (let attempt = 1; ; attempt++) {
+      // A newer image of this ticket came in behind this one: it owes what is still owed (Lambda's consumer
+      // learns this from a consistent read; the poller knows it from the stream, which it reads in order).
+      if ((newest.get(ticket.id) ?? 0) > ticket.version) return;
       try {
-        await dispatchChanged(core, ticket);
+        await dispatchChanged(core, ticket, { once: true });
         return;
       } catch (err) {
         if (attempt >= attempts || stopped) {
@@ -107,6 +112,8 @@ export function startStreamPoller(
    * later one — as a Lambda event source with a retry limit and bisecting does.
    */
   const chains = new Map<string, Promise<void>>();
+  /** The newest version seen on the stream of each ticket with a delivery still queued or running. */
+  const newest = new Map<string, number>();
   let active = 0;
   const slotWaiters: (() => void)[] = [];
   function enqueue(ticket: Ticket) {
@@ -115,7 +122,10 @@ export function startStreamPoller(
       .then(() => deliver(ticket))
       .finally(() => {
         active--;
-        if (chains.get(ticket.id) === chain) chains.delete(ticket.id);
+        if (chains.get(ticket.id) === chain) {
+          chains.delete(ticket.id);
+          newest.delete(ticket.id);
+        }
         slotWaiters.shift()?.();
       });
     chains.set(ticket.id, chain);
@@ -125,6 +135,13 @@ export function startStreamPoller(
   }
   function handle(records: _Record[]) {
     for (const record of records) {
+      const image = record.dynamodb?.NewImage;
+      // Any newer image of a ticket whose delivery waits (pending or not: a change after it was handled)
+      // supersedes the waiting one.
+      const id = image?.SK?.S === "META" ? image.PK?.S?.slice(TICKET_PREFIX.length) : undefined;
+      if (id && chains.has(id) && image?.version?.N) {
+        newest.set(id, Math.max(newest.get(id) ?? 0, Number(image.version.N)));
+      }
       // The filter the Lambda event source applies, on the attribute values: most records (events, side items,
       // counters, the clearing of a mark) are dropped without being unmarshalled.
       if (!isPendingTicketImage(record.dynamodb?.NewImage as never)) continue;

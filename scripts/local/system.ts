@@ -73,6 +73,8 @@ export async function startLocalSystem(opts: {
   notifications?: boolean;
   /** Folder for residents' photo uploads (npm start: .data/uploads); a fresh temporary folder by default. */
   uploadsDir?: string;
+  /** Read every transaction back before answering (default); off only for a DynamoDB Local held in memory. */
+  confirmWrites?: boolean;
   /** Runs after the runtime is ready and before the port opens, so /health answers only once all is ready. */
   beforeListen?: (runtime: Runtime, baseUrl: string, settings: AwsSettings) => Promise<void>;
 }): Promise<LocalSystem> {
@@ -88,7 +90,8 @@ export async function startLocalSystem(opts: {
     smsOutboxFile: opts.smsOutboxFile ?? join(tmpdir(), `${opts.queuePrefix}-sms-outbox.jsonl`),
     ...(opts.secret ? { secret: opts.secret } : {}),
     // DynamoDB Local can acknowledge a transaction before it is on disk: read each one back (docs/reliability.md).
-    confirmWrites: true,
+    // A DynamoDB Local in memory keeps nothing across a kill anyway: its caller may turn this off.
+    confirmWrites: opts.confirmWrites ?? true,
     // A shared, loaded machine: DynamoDB Local on one JVM can take seconds where DynamoDB takes milliseconds.
     limits: { dynamoRequestTimeout: 10_000, sqsRequestTimeout: 10_000 },
     ...(opts.wechat ? { wechat: opts.wechat } : {}),

@@ -37,6 +37,7 @@ import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import { conditionFailed, writeIf } from "./conditional.js";
 import {
   callbackItem,
+  createdMonth,
   DEDUP_ATTRIBUTES,
   dedupCellWrites,
   eventItem,
@@ -185,7 +186,9 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
           ExpressionAttributeNames: { "#pk": PK },
         },
       },
-      ...ticket.history.map((e) => ({ Put: { TableName: this.tableName, Item: eventItem(ticket.id, e) } })),
+      ...(ticket.history.length
+        ? [{ Put: { TableName: this.tableName, Item: eventItem(ticket.id, ticket.history) } }]
+        : []),
       ...this.childLink(ticket),
       ...ticketSideItems(ticket).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
     ] as Record<string, unknown>[];
@@ -324,14 +327,18 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
                 },
               },
             },
-            ...events.map((e) => ({
-              Put: {
-                TableName: this.tableName,
-                Item: eventItem(ticket.id, e),
-                ConditionExpression: "attribute_not_exists(#pk)",
-                ExpressionAttributeNames: { "#pk": PK },
-              },
-            })),
+            ...(events.length
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: eventItem(ticket.id, events),
+                      ConditionExpression: "attribute_not_exists(#pk)",
+                      ExpressionAttributeNames: { "#pk": PK },
+                    },
+                  },
+                ]
+              : []),
             ...this.childLink(ticket),
             ...callbacks,
             ...this.dedupCellOps(ticket, events),
@@ -772,20 +779,22 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     const month = new Date(`${from.slice(0, 7)}-01T00:00:00Z`);
     const last = to.slice(0, 7);
     while (ids.length < limit && month.toISOString().slice(0, 7) <= last) {
-      const partition = keys.createdPartition(month.toISOString().slice(0, 7).replace("-", ""));
+      const partition = keys.createdPartition(createdMonth(month.toISOString()));
       let start: Record<string, unknown> | undefined;
       do {
+        // GSI9 (keys only): the ticket id is the table's partition key of each entry.
         const out = await this.doc.send(
           new QueryCommand({
             TableName: this.tableName,
+            IndexName: "GSI9",
             KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :from AND :to",
-            ExpressionAttributeNames: { "#pk": PK, "#sk": SK },
+            ExpressionAttributeNames: { "#pk": "GSI9PK", "#sk": "GSI9SK" },
             ExpressionAttributeValues: { ":pk": partition, ":from": from, ":to": `${to}~` },
             Limit: limit - ids.length,
             ExclusiveStartKey: start,
           }),
         );
-        for (const item of out.Items ?? []) ids.push(String(item.ticketId));
+        for (const item of out.Items ?? []) ids.push(String(item[PK]).slice(keys.ticketPartition("").length));
         start = ids.length < limit ? out.LastEvaluatedKey : undefined;
       } while (start);
       month.setUTCMonth(month.getUTCMonth() + 1);

@@ -8,7 +8,7 @@ import type { StatsDelta } from "../routing/stats.js";
 /**
  * The single-table layout: every key is built here and nowhere else.
  *   TICKET#<id> / META                       the ticket (without history)
- *   TICKET#<id> / EVENT#<at>#<seq>           one history event
+ *   TICKET#<id> / EVENT#<at>#<seq>           the history events one write added (keyed by its first)
  *   IDEMP#<key> / IDEMP                      idempotency record (expires after IDEMPOTENCY_TTL_DAYS)
  *   COUNTER#<yyyymmdd> / COUNTER             the day's ticket-number counter
  *   (GSI4) PHONE#<hmac-sha256(phone)>         reporter index, keyed with the deployment's phone-index key
@@ -21,7 +21,9 @@ import type { StatsDelta } from "../routing/stats.js";
  *   RATE#<scope>#<client>#<window> / RATE    a fixed-window request counter of a public client (expires)
  *   PATROLDAY#<yyyymmdd> / REPORT#<grid>#<id> a grid worker's patrol report of that city day (with the ticket)
  *   PATROLDAY#<yyyymmdd> / ZERO#<grid>#<who>  a grid worker's zero report (零报告) of that city day
- *   CREATED#<yyyymm> / <createdAt>#<id>      every ticket by creation month (UTC; Open311 request listings)
+ *   (GSI9) CREATED#<yyyymm> / <createdAt>#<id> every ticket by creation month (UTC; Open311 request listings):
+ *                                            keys only, on the ticket item (it was an item of its own in the
+ *                                            creating transaction; tickets filed before are not in it)
  *   FILER#<actor> / <createdAt>#<id>          a ticket a grid worker filed (their "mine" list, with the ticket)
  *   CONV#<channelUserId> / CONV              a resident's channel conversation (会话; expires when abandoned)
  *   STATS#<yyyymm> / DEPT#<id>#<shard>       a department's statistics counters of that city month (退单率…),
@@ -46,8 +48,18 @@ export interface IndexDefinition {
   pk: string;
   sk: string;
   purpose: string;
-  /** INCLUDE these non-key attributes; without it the index projects ALL. */
+  /** INCLUDE these non-key attributes (none: KEYS_ONLY); without it the index projects ALL. */
   include?: readonly string[];
+}
+
+/** The DynamoDB projection of an index (the local table and the CDK stack declare the same). */
+export function projectionOf(
+  i: IndexDefinition,
+): { ProjectionType: "ALL" | "KEYS_ONLY" } | { ProjectionType: "INCLUDE"; NonKeyAttributes: string[] } {
+  if (!i.include) return { ProjectionType: "ALL" };
+  return i.include.length
+    ? { ProjectionType: "INCLUDE", NonKeyAttributes: [...i.include] }
+    : { ProjectionType: "KEYS_ONLY" };
 }
 
 /** Global secondary indexes (partition and sort keys are strings; ALL projected unless `include` says). */
@@ -71,6 +83,14 @@ export const TABLE_INDEXES = [
     purpose:
       "sparse: open tickets by repeat partition (street + top category), community, grid cell and time",
     include: DEDUP_ATTRIBUTES,
+  },
+  {
+    name: "GSI9",
+    pk: "GSI9PK",
+    sk: "GSI9SK",
+    purpose:
+      "creation month + time (Open311 date ranges); keys only, so later writes of a ticket never touch it",
+    include: [],
   },
 ] as const satisfies readonly IndexDefinition[];
 
@@ -183,6 +203,11 @@ export function statusSortKey(ticket: Ticket, policy?: SupervisionPolicy): strin
 }
 
 /** The META item of a ticket, with the index attributes derived from it. */
+/** "YYYYMM" of an ISO time: the creation index's partition (GSI9). */
+export function createdMonth(at: string): string {
+  return at.slice(0, 7).replace("-", "");
+}
+
 export function ticketItem(
   ticket: Ticket,
   phoneKey: Buffer,
@@ -208,6 +233,9 @@ export function ticketItem(
     item.GSI3PK = `DEPT#${ticket.department}#${ticket.status}`;
     item.GSI3SK = `${ticket.updatedAt}#${ticket.id}`;
   }
+  // Written once: the keys never change and nothing else is projected, so no later write rewrites the entry.
+  item.GSI9PK = keys.createdPartition(createdMonth(ticket.createdAt));
+  item.GSI9SK = `${ticket.createdAt}#${ticket.id}`;
   if (ticket.reporter.phone) {
     item.GSI4PK = keys.phonePartition(ticket.reporter.phone, phoneKey);
     item.GSI4SK = `${ticket.createdAt}#${ticket.id}`;
@@ -272,12 +300,6 @@ export function ticketSideItems(ticket: Ticket): Record<string, unknown>[] {
       at: ticket.createdAt,
     });
   }
-  items.push({
-    [PK]: keys.createdPartition(ticket.createdAt.slice(0, 7).replace("-", "")),
-    [SK]: `${ticket.createdAt}#${ticket.id}`,
-    entity: "created",
-    ticketId: ticket.id,
-  });
   if (DEDUP_OPEN.has(ticket.status)) items.push(...dedupCellItems(ticket));
   const filer = ticket.history[0];
   if (filer?.role === "grid-worker") {
@@ -344,8 +366,16 @@ export function dedupCellWrites(
   return { put: [], remove: [] };
 }
 
-export function eventItem(ticketId: string, event: HistoryEvent): Record<string, unknown> {
-  return { ...keys.event(ticketId, event), entity: "event", event };
+/**
+ * The history events one write adds, in ONE item keyed by the first of them (`events`, in order): a create
+ * (received + dispatched) or an action writes one event item, not one per event, so each transaction holds an item
+ * fewer (DynamoDB Local spends about as much on an item as on a whole small transaction; DynamoDB bills each
+ * item's write units twice in a transaction). Items written one event each (`event`) are still read.
+ */
+export function eventItem(ticketId: string, events: readonly HistoryEvent[]): Record<string, unknown> {
+  const first = events[0];
+  if (!first) throw new Error("an event item needs at least one event");
+  return { ...keys.event(ticketId, first), entity: "event", events };
 }
 
 /** Rebuilds a ticket from its META item and (optionally) its event items. */
@@ -353,7 +383,9 @@ export function ticketFromItems(
   meta: Record<string, unknown>,
   events: Record<string, unknown>[] = [],
 ): Ticket {
-  const history = events.map((e) => e.event as HistoryEvent).sort((a, b) => a.seq - b.seq);
+  const history = events
+    .flatMap((e) => (Array.isArray(e.events) ? (e.events as HistoryEvent[]) : [e.event as HistoryEvent]))
+    .sort((a, b) => a.seq - b.seq);
   return withClosureDefaults({ ...(meta.ticket as Omit<Ticket, "history">), history });
 }
 
@@ -380,9 +412,7 @@ export function tableDefinition(tableName: string) {
         { AttributeName: i.pk, KeyType: "HASH" as const },
         { AttributeName: i.sk, KeyType: "RANGE" as const },
       ],
-      Projection: i.include
-        ? { ProjectionType: "INCLUDE" as const, NonKeyAttributes: [...i.include] }
-        : { ProjectionType: "ALL" as const },
+      Projection: projectionOf(i),
     })),
   };
 }

@@ -17,14 +17,21 @@ import { sendOwed } from "./delivery.js";
  * still at that version and still marked (one consistent read): a record already delivered — its mark cleared —
  * or one older than the stored ticket (whose newer image, later on the same shard, owes the messages now) sends
  * nothing. Each target so gets each change once; only a consumer that dies between the send and the clearing
- * sends twice, and the inbox drops that copy.
+ * sends twice, and the inbox drops that copy. A consumer that never sees a record twice and itself skips the
+ * images a newer one supersedes (the local poller) passes `once` and saves that read.
  */
 export async function dispatchChanged(
   core: Core,
   ticket: Ticket,
+  opts: { once?: boolean } = {},
 ): Promise<"sent" | "not-pending" | "superseded"> {
   if (!ticket.dispatchPending) return "not-pending";
-  const stored = await core.store.dispatchState(ticket.id);
-  if (!stored?.pending || stored.version !== ticket.version) return "superseded";
+  // `once`: the caller hands each image over exactly once and drops the ones a newer image supersedes (the
+  // local stream poller, which never replays a record): the read guards only against replays, so it is skipped.
+  // The mark is still cleared only at this version.
+  if (!opts.once) {
+    const stored = await core.store.dispatchState(ticket.id);
+    if (!stored?.pending || stored.version !== ticket.version) return "superseded";
+  }
   return (await sendOwed(core, ticket)) ? "sent" : "not-pending";
 }

@@ -16,7 +16,13 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { errorResponse } from "../../../functions/lib/http.js";
 import { DynamoTicketStore } from "../../../shared/adapters/dynamo-store.js";
-import { keys, ticketItem, ticketSideItems } from "../../../shared/adapters/table.js";
+import {
+  eventItem,
+  keys,
+  ticketFromItems,
+  ticketItem,
+  ticketSideItems,
+} from "../../../shared/adapters/table.js";
 import { ConflictError, ValidationError } from "../../../shared/domain/errors.js";
 import { newTicket, transition } from "../../../shared/domain/lifecycle.js";
 import type { Ticket } from "../../../shared/domain/ticket.js";
@@ -83,7 +89,7 @@ describe("DynamoTicketStore.create", () => {
     const ticket = dispatchedTicket();
     const nonIdem =
       1 +
-      ticket.history.length +
+      1 + // the history events: one item
       ticketSideItems(ticket).length +
       statsDeltas(ticket, ticket.history, 480).length;
     ddbMock
@@ -116,7 +122,7 @@ describe("DynamoTicketStore.create", () => {
 
   it("rethrows when the idempotency condition failed but the record cannot be read back", async () => {
     const ticket = dispatchedTicket();
-    const error = cancelled(...Array(1 + ticket.history.length).fill("None"), "ConditionalCheckFailed");
+    const error = cancelled(...Array(1 + 1).fill("None"), "ConditionalCheckFailed");
     ddbMock.on(TransactWriteCommand).rejects(error);
     ddbMock.on(GetCommand).resolves({});
     expect(await caught(store.create(ticket, idem))).toBe(error);
@@ -124,7 +130,7 @@ describe("DynamoTicketStore.create", () => {
 
   it("rethrows a failed condition on the ticket item itself (id collision) without treating it as a duplicate", async () => {
     const ticket = dispatchedTicket();
-    const error = cancelled("ConditionalCheckFailed", ...Array(ticket.history.length).fill("None"), "None");
+    const error = cancelled("ConditionalCheckFailed", "None", "None");
     ddbMock.on(TransactWriteCommand).rejects(error);
     expect(await caught(store.create(ticket, idem))).toBe(error);
     expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
@@ -355,5 +361,25 @@ describe("functions/lib/http.ts errorResponse for AWS errors", () => {
         expect(text).not.toContain(leak);
       }
     }
+  });
+});
+
+describe("history items", () => {
+  it("one item holds the events of one write; items of one event each (written before) are read too", () => {
+    const ticket = dispatchedTicket();
+    const [received, dispatched] = ticket.history;
+    expect(ticket.history).toHaveLength(2);
+    const one = eventItem(ticket.id, ticket.history);
+    expect(one).toMatchObject({ ...keys.event(ticket.id, received!), entity: "event" });
+    const meta = ticketItem(ticket, Buffer.alloc(32));
+    expect(ticketFromItems(meta, [one]).history).toEqual(ticket.history);
+    // the older layout: one item per event, in any order
+    const old = [dispatched!, received!].map((event) => ({
+      ...keys.event(ticket.id, event),
+      entity: "event",
+      event,
+    }));
+    expect(ticketFromItems(meta, old).history).toEqual(ticket.history);
+    expect(() => eventItem(ticket.id, [])).toThrow();
   });
 });
