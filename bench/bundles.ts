@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
-import { HTTP_ROUTES, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../functions/routes.js";
+import { HTTP_ROUTES, QUEUE_CONSUMERS, SCHEDULED_FUNCTIONS, STREAM_FUNCTIONS } from "../functions/routes.js";
 import {
   BUNDLE,
   esbuildBuildOptions,
@@ -27,6 +27,7 @@ import {
   startupOutputs,
 } from "../infra/bundling.js";
 import { validatedConfigModule } from "../infra/config-inject.js";
+import { FUNCTION_ACCESS, type FunctionName, runtimeNeedsEnv } from "../infra/function-access.js";
 import { DEFAULT_CONFIG_PATH } from "../infra/paths.js";
 import { loadConfigFile } from "../infra/settings.js";
 import { quantile } from "../shared/classify/evaluate.js";
@@ -60,7 +61,10 @@ export interface BundleResult {
   initPass: boolean;
 }
 
-/** Dummy values for the variables every function reads (functions/lib/runtime.ts); nothing is contacted. */
+/**
+ * Dummy values for the variables every function reads (functions/lib/runtime.ts); nothing is contacted. Each
+ * function also gets what the stacks tell its runtime about its needs (infra/function-access.ts runtimeNeedsEnv).
+ */
 const DUMMY_ENV = {
   TABLE_NAME: "bench-tickets",
   QUEUE_URL_BASE: "https://sqs.cn-north-1.amazonaws.com.cn/000000000000/",
@@ -111,6 +115,7 @@ async function timeImport(
   cwd: string,
   nodeOptions: string,
   runtime = false,
+  env: Record<string, string> = {},
 ): Promise<Timing> {
   const script =
     "const cpu = (u) => (u.user + u.system) / 1000;" +
@@ -123,7 +128,7 @@ async function timeImport(
   const flags = nodeOptions.split(" ").filter(Boolean);
   const { stdout } = await run(process.execPath, [...flags, "--input-type=module", "-e", script], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", ...DUMMY_ENV },
+    env: { PATH: process.env.PATH ?? "", ...DUMMY_ENV, ...env },
   });
   // The last line: the runtime may log first (e.g. a warning about the holiday calendar).
   const figures = (stdout.trim().split("\n").pop() ?? "").split(" ").map(Number);
@@ -150,6 +155,7 @@ export async function runBundleBench(
     ...HTTP_ROUTES.map((r) => ({ name: r.name, entry: r.entry })),
     ...SCHEDULED_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry })),
     ...STREAM_FUNCTIONS.map((s) => ({ name: s.name, entry: s.entry })),
+    ...QUEUE_CONSUMERS.map((q) => ({ name: q.name, entry: q.entry })),
   ].filter((f) => !opts.only || opts.only.includes(f.name));
   const dir = mkdtempSync(join(tmpdir(), "intake-bundles-"));
   // The Lambda runtime provides the AWS SDK (external in the bundle); here it resolves from the repo's copy.
@@ -172,7 +178,15 @@ export async function runBundleBench(
       const timings: Timing[] = [];
       const sdkMs: number[] = [];
       for (let i = 0; i < runs; i++) {
-        timings.push(await timeImport([pathToFileURL(out).href], dir, nodeOptions, true));
+        timings.push(
+          await timeImport(
+            [pathToFileURL(out).href],
+            dir,
+            nodeOptions,
+            true,
+            runtimeNeedsEnv(FUNCTION_ACCESS[f.name as FunctionName]),
+          ),
+        );
         sdkMs.push(sdk.length ? (await timeImport(sdk, dir, nodeOptions)).importCpuMs : 0);
       }
       const median = (pick: (t: Timing) => number) => quantile(timings.map(pick), 0.5);

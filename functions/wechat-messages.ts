@@ -1,11 +1,11 @@
 import * as z from "zod/mini";
 import { IncomingMessage } from "../shared/channels/wechat/conversation.js";
 import { BOT_PREFIX, handleWechatMessage } from "../shared/channels/wechat/service.js";
-import { ForbiddenError, fromZodIssues, ValidationError } from "../shared/domain/errors.js";
-import type { Actor } from "../shared/domain/lifecycle.js";
+import { fromZodIssues, ValidationError } from "../shared/domain/errors.js";
 import "../shared/zod.js";
 import { httpHandler, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
+import { assertWechatGateway } from "./lib/wechat-gateway.js";
 
 const Body = /* @__PURE__ */ (() =>
   z.object({
@@ -15,12 +15,6 @@ const Body = /* @__PURE__ */ (() =>
     messageId: z.string().check(z.trim(), z.minLength(1), z.maxLength(150)),
     message: IncomingMessage,
   }))();
-
-export function assertWechatGateway(actor: Actor): void {
-  if (actor.role !== "channel" || actor.channel !== "wechat") {
-    throw new ForbiddenError("仅限微信渠道密钥 / only a wechat channel key may call this endpoint");
-  }
-}
 
 /**
  * POST /v1/channels/wechat/messages — the WeChat bot relays one resident message; the conversation runs here

@@ -4,7 +4,7 @@ import { fromZodIssues, ValidationError } from "../shared/domain/errors.js";
 import "../shared/zod.js";
 import { httpHandler, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
-import { assertWechatGateway } from "./wechat-messages.js";
+import { assertWechatGateway } from "./lib/wechat-gateway.js";
 
 const Body = /* @__PURE__ */ (() =>
   z.object({

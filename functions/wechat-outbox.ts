@@ -1,7 +1,7 @@
 import { pollOutbox } from "../shared/channels/wechat/outbox.js";
 import { httpHandler, queryInt, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
-import { assertWechatGateway } from "./wechat-messages.js";
+import { assertWechatGateway } from "./lib/wechat-gateway.js";
 
 /**
  * GET /v1/channels/wechat/outbox?wait=0–20 — the WeChat bot long-polls the progress messages for its contacts;

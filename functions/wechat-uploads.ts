@@ -1,7 +1,7 @@
 import { requestUpload } from "../shared/channels/web/uploads.js";
 import { httpHandler, type Route } from "./lib/http.js";
 import { fromEnvironment } from "./lib/runtime.js";
-import { assertWechatGateway } from "./wechat-messages.js";
+import { assertWechatGateway } from "./lib/wechat-gateway.js";
 
 /**
  * POST /v1/channels/wechat/uploads `{contentType, size}` — the WeChat bot keeps a resident's photo: the same

@@ -14,8 +14,8 @@ export const VALIDATED_CONFIG_KEY = "intake.cityConfig";
  * with the same zod schema (infra/settings.ts), so each bundle carries the *result* of that check and a cold
  * start only reads it (JSON.parse) instead of validating 75 KB of city and grid polygons again (~28 ms of CPU
  * per cold start, measured with the bundle bench). The module is put into each bundle with esbuild `inject`, so
- * it runs before anything else; Lambda environment variables (4 KB) are too small for a city. A
- * CITY_CONFIG_JSON in a function's environment still wins (and is validated when read). Returns the file.
+ * it runs before anything else; Lambda environment variables (4 KB) are too small for a city. A deployed
+ * function reads only this (functions/lib/runtime.ts refuses a CITY_CONFIG_JSON there). Returns the file.
  */
 export function configInjectFile(settings: DeploySettings): string {
   return validatedConfigModule(

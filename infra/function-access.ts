@@ -42,6 +42,12 @@ export interface FunctionAccess {
   readonly uploads?: "put" | "head";
   /** Reads the WeChat Official Account's secret (Secrets Manager) at initialisation. */
   readonly wechatSecret?: boolean;
+  /**
+   * Files tickets (shared/services/intake.ts createTicket): its runtime builds the area index and the category
+   * suggester at start-up; any other function's only on first use (test/infra/bundling.test.ts checks the list
+   * against what each bundle contains).
+   */
+  readonly intake?: boolean;
 }
 
 /**
@@ -53,7 +59,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   health: { table: "read", inspect: ["triage"], timeoutSeconds: 5 },
   // Ticket + history + idempotency record in one transaction and a block of the day counter; the outbox
   // function delivers it from the table's stream, so intake sends to no queue.
-  "tickets-create": { table: "read-write", timeoutSeconds: 10 },
+  "tickets-create": { table: "read-write", intake: true, timeoutSeconds: 10 },
   "tickets-list": { table: "read", timeoutSeconds: 10 },
   "tickets-get": { table: "read", timeoutSeconds: 10 },
   // Transition + save (the outbox function re-delivers assign / return / reopen from the table's stream), the
@@ -77,11 +83,11 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // Rate counter, then a presigned PUT into the uploads bucket (the role signs it: s3:PutObject on uploads/*).
   "public-uploads": { table: "read-write", uploads: "put", timeoutSeconds: 5 },
   // Rate counter, the photos' existence (HeadObject), then intake like tickets-create (the outbox sends).
-  "public-reports-create": { table: "read-write", uploads: "head", timeoutSeconds: 10 },
+  "public-reports-create": { table: "read-write", intake: true, uploads: "head", timeoutSeconds: 10 },
   // Rate counter, number lookup and one ticket read.
   "public-ticket-get": { table: "read-write", timeoutSeconds: 5 },
   // Patrol report: photos' existence, then intake (the outbox sends; on-site ones are stored closed, never sent).
-  "patrols-report": { table: "read-write", uploads: "head", timeoutSeconds: 10 },
+  "patrols-report": { table: "read-write", intake: true, uploads: "head", timeoutSeconds: 10 },
   // One conditional put of the day's zero report.
   "patrols-zero-report": { table: "read-write", timeoutSeconds: 5 },
   "patrols-mine": { table: "read", timeoutSeconds: 10 },
@@ -90,7 +96,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   "open311-get": { table: "read-write", timeoutSeconds: 15 },
   "open311-get-item": { table: "read-write", timeoutSeconds: 10 },
   // Open311 posts: the client's key, then intake like tickets-create (rate counter not needed: keyed clients).
-  "open311-post": { table: "read-write", timeoutSeconds: 10 },
+  "open311-post": { table: "read-write", intake: true, timeoutSeconds: 10 },
   // The dispatch outbox: sends what the table's stream shows written dispatch-pending, clears the mark.
   outbox: {
     table: "read-write",
@@ -126,7 +132,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   "rate-page": { table: "read", timeoutSeconds: 10 },
   // The bot relays a resident message: conversation (conditional put), ticket lookups, createTicket (the
   // dispatch outbox delivers from the table's stream).
-  "wechat-messages": { table: "read-write", timeoutSeconds: 10 },
+  "wechat-messages": { table: "read-write", intake: true, timeoutSeconds: 10 },
   // The bot long-polls (up to 20 s) its contacts' progress messages and acknowledges them once sent.
   "wechat-outbox": {
     table: "read",
@@ -142,6 +148,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // WeChat waits 5 s for a passive reply: the same path as wechat-messages, signed by the OA token.
   "wechat-oa": {
     table: "read-write",
+    intake: true,
     timeoutSeconds: 5,
     wechatSecret: true,
   },
@@ -172,3 +179,22 @@ export const TABLE_STREAM_ACTIONS = [
   "dynamodb:GetShardIterator",
   "dynamodb:ListStreams",
 ];
+
+/** Whether a function's role may call SQS at all (send, receive, delete or inspect any queue). */
+export function mayUseQueues(access: FunctionAccess): boolean {
+  return [access.send, access.receive, access.delete, access.inspect].some((sets) => (sets?.length ?? 0) > 0);
+}
+
+/**
+ * What a function's runtime is told about its own needs (functions/lib/runtime.ts settingsFromEnv): a
+ * function whose role may use no queue builds no SQS client at start-up (`SQS_CLIENT=on-demand`; the client is
+ * only loaded if a queue call ever comes, which its role would refuse anyway); one that files no ticket builds
+ * the area index and the category suggester only if ever used (`INTAKE_INDEXES=on-demand`). The stacks and the
+ * bundle bench both set them from here, so what is measured is what is deployed.
+ */
+export function runtimeNeedsEnv(access: FunctionAccess): Record<string, string> {
+  return {
+    ...(mayUseQueues(access) ? {} : { SQS_CLIENT: "on-demand" }),
+    ...(access.intake ? {} : { INTAKE_INDEXES: "on-demand" }),
+  };
+}

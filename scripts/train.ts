@@ -169,7 +169,11 @@ async function main(argv: string[]): Promise<number> {
   const text = serializeModel(model);
   console.log(
     `trained in ${seconds.toFixed(1)} s: ${model.labels.length} labels, ${model.vocab.length} features, ` +
-      `temperature ${model.temperature}`,
+      `temperature ${model.temperature}` +
+      (model.companion
+        ? `; companion on the residents'-voice rows: ${model.companion.vocab.length} features, ` +
+          `temperature ${model.companion.temperature}, weight ${model.companionWeight}`
+        : ""),
   );
 
   if (fromTable) {

@@ -39,6 +39,7 @@ import {
   FUNCTION_ACCESS,
   type FunctionName,
   type QueueSet,
+  runtimeNeedsEnv,
   TABLE_READ_ACTIONS,
   TABLE_STREAM_ACTIONS,
   TABLE_WRITE_ACTIONS,
@@ -147,6 +148,7 @@ export class AppStack extends Stack {
           ...(access.uploads ? { UPLOAD_BUCKET: photoBucket } : {}),
           ...(access.wechatSecret ? { WECHAT_OA_SECRET_ARN: wechatSecretName(prefix) } : {}),
           INTAKE_SECRET_ID: intakeSecretName(prefix),
+          ...runtimeNeedsEnv(access),
         },
         timeout: Duration.seconds(access.timeoutSeconds),
         ...(access.memorySize ? { memorySize: access.memorySize } : {}),
@@ -154,8 +156,9 @@ export class AppStack extends Stack {
         bundleSdk: settings.bundleSdk,
         alarmTopic: this.alarmTopic,
         ...(props.inject ? { inject: props.inject } : {}),
-        // Only intake classifies; the other functions load the model lazily and never need the file.
-        ...(config.classifier.modelPath && f.name === "tickets-create"
+        // Every function that files tickets classifies (FUNCTION_ACCESS `intake`: the web form, the patrol
+        // reports, Open311 and WeChat too, not only tickets-create); the others never read the file.
+        ...(config.classifier.modelPath && access.intake
           ? { extraFiles: [config.classifier.modelPath] }
           : {}),
       });

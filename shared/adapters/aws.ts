@@ -1,21 +1,21 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createWechatApiClient } from "../channels/wechat/api-client.js";
 import { createWechatSender } from "../channels/wechat/sender.js";
-import type { WechatSettings } from "../channels/wechat/settings.js";
 import { createChannelCallbacks } from "../closure/callbacks.js";
 import { smsNotificationSender } from "../closure/sms.js";
 import type { CityConfig } from "../config/schema.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import type { Clock, SmsNotifier, UploadStore } from "../ports.js";
+import type { Clock, Queue, SmsNotifier, UploadStore } from "../ports.js";
+import type { AreaLocator } from "../routing/area.js";
 import { secretsFrom } from "../security/secrets.js";
 import { type CategorySuggester, type Core, createCore } from "../services/context.js";
+import { type AwsSettings, CALL_LIMITS, LOCAL_CREDENTIALS } from "./aws-settings.js";
 import { DynamoConversationStore } from "./dynamo-conversations.js";
 import { DynamoTicketStore } from "./dynamo-store.js";
 import { FileSmsOutbox } from "./sms.js";
-import { SqsQueue } from "./sqs-queue.js";
 
 /**
  * The photo bucket, with the S3 client and presigner loaded on first use: only the upload routes ever call it,
@@ -36,44 +36,50 @@ function lazyS3Uploads(region: string, bucket: string): UploadStore {
   };
 }
 
-/** Where the adapters connect. With no endpoints they talk to real AWS through the default credential chain. */
-export interface AwsSettings {
-  region: string;
-  tableName: string;
-  queueUrlBase: string;
-  queuePrefix: string;
-  dynamoEndpoint?: string;
-  sqsEndpoint?: string;
-  /** Local runs: SMS goes to this JSON-lines file instead of Amazon SNS. */
-  smsOutboxFile?: string;
-  /** Public base URL of the API, for rating links (回访 `/rate/<token>`). */
-  publicBaseUrl?: string;
-  /** The deployment secret (INTAKE_SECRET); without it a public key derived from the table name. */
-  secret?: string;
-  /** Secrets Manager secret holding the deployment secret (AWS: INTAKE_SECRET_ID); read by createRuntime. */
-  secretId?: string;
-  /** Read every transaction back before acknowledging it (the embedded DynamoDB Local; see dynamo-store.ts). */
-  confirmWrites?: boolean;
-  /** Overrides CALL_LIMITS (tests of a paused store use short ones). */
-  limits?: Partial<typeof CALL_LIMITS>;
-  /** Bucket for residents' photo uploads (presigned PUT); without it the public upload route refuses. */
-  uploadBucket?: string;
-  /** WeChat (Official Account, API base URL); absent: no Official Account, bot contacts only. */
-  wechat?: WechatSettings;
-  /** Secrets Manager secret holding the Official Account's settings (AWS); read once by createRuntime. */
-  wechatSecretId?: string;
-}
-
-const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+export { type AwsSettings, CALL_LIMITS } from "./aws-settings.js";
 
 /**
- * The process's own time limits on every call (a paused store or queue must not hang a request): connecting
- * within 1 s, an answer within 3 s (DynamoDB) / 5 s (SQS; a long poll adds its wait), at most 3 attempts.
- * A call that runs out answers 503 with Retry-After (functions/lib/http.ts).
+ * The SQS queue now: @aws-sdk/client-sqs imported (a chunk of its own in a bundle) and its client built. The
+ * runtime does this at start-up unless the function's role may use no queue (`sqsClient: "on-demand"`).
  */
-export const CALL_LIMITS = { connectionTimeout: 1000, dynamoRequestTimeout: 3000, sqsRequestTimeout: 5000 };
+export async function createSqsQueue(
+  settings: AwsSettings,
+  client?: SQSClient,
+): Promise<{ queue: Queue; sqs: SQSClient }> {
+  const { SqsQueue, createSqsClient } = await import("./sqs-queue.js");
+  const sqs = client ?? createSqsClient(settings);
+  return { queue: new SqsQueue(sqs, settings.queueUrlBase, settings.queuePrefix), sqs };
+}
 
-/** One DocumentClient and one SQS client per process, created at initialisation. */
+/**
+ * The SQS queue with its client loaded and built on the first call: for the functions that never send or
+ * receive (24 of 34), so that their cold start never evaluates @aws-sdk/client-sqs (docs/deploy.md).
+ */
+function lazySqsQueue(settings: AwsSettings, client?: SQSClient): Queue {
+  let queue: Promise<Queue> | undefined;
+  const load = () =>
+    (queue ??= createSqsQueue(settings, client)
+      .then((q) => q.queue)
+      .catch((err: unknown) => {
+        queue = undefined;
+        throw err;
+      }));
+  return {
+    send: async (target, message) => (await load()).send(target, message),
+    receive: async (target, options) => (await load()).receive(target, options),
+    delete: async (target, lease) => (await load()).delete(target, lease),
+    ping: async () => (await load()).ping?.(),
+  };
+}
+
+/** The process's AWS clients; `sqs` once built (at start-up, or by a test that mocks it). */
+export interface AwsClients {
+  ddb: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  sqs?: SQSClient;
+}
+
+/** One DynamoDB DocumentClient per process, created at initialisation (SQS: createSqsQueue). */
 export function createClients(s: AwsSettings) {
   const limits = { ...CALL_LIMITS, ...s.limits };
   const ddb = new DynamoDBClient({
@@ -87,17 +93,7 @@ export function createClients(s: AwsSettings) {
     ...(s.dynamoEndpoint ? { endpoint: s.dynamoEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
   });
   const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
-  const sqs = new SQSClient({
-    region: s.region,
-    maxAttempts: 3,
-    requestHandler: {
-      connectionTimeout: limits.connectionTimeout,
-      requestTimeout: limits.sqsRequestTimeout,
-      throwOnRequestTimeout: true,
-    },
-    ...(s.sqsEndpoint ? { endpoint: s.sqsEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
-  });
-  return { ddb, doc, sqs };
+  return { ddb, doc };
 }
 
 export function createAwsCore(
@@ -108,12 +104,16 @@ export function createAwsCore(
     metrics?: Metrics;
     clock?: Clock;
     classifier?: CategorySuggester | null;
-    clients?: ReturnType<typeof createClients>;
+    clients?: AwsClients;
+    /** The queue already built (createSqsQueue); else SQS is loaded on the first queue call. */
+    queue?: Queue;
+    /** The area index, when not built now (createCore). */
+    areas?: AreaLocator;
     dispatch?: "stream" | "inline";
     uploads?: UploadStore;
   } = {},
-): Core & { clients: ReturnType<typeof createClients> } {
-  const clients = extra.clients ?? createClients(settings);
+): Core & { clients: AwsClients } {
+  const clients: AwsClients = extra.clients ?? createClients(settings);
   // Without INTAKE_SECRET every process must still agree (Lambda containers, the CLI): a key derived from the
   // table name, public and so no better than the bare hash it replaced — set INTAKE_SECRET in production.
   const secrets = secretsFrom(settings.secret ?? `intake-unkeyed/${settings.tableName}`.padEnd(16, "#"));
@@ -125,7 +125,7 @@ export function createAwsCore(
     config.deadlines,
     config.city.timezoneOffsetMinutes,
   );
-  const queue = new SqsQueue(clients.sqs, settings.queueUrlBase, settings.queuePrefix);
+  const queue = extra.queue ?? lazySqsQueue(settings, clients.sqs);
   // SMS for web, hotline and Open311 reporters: a recorder locally, Amazon SNS in AWS (loaded on first use, so
   // functions that never text pay nothing for the SNS client at cold start).
   let sns: Promise<SmsNotifier> | undefined;
@@ -155,7 +155,7 @@ export function createAwsCore(
     ...(oa?.templateId ? { templateId: oa.templateId } : {}),
     log: extra.log ?? silentLogger,
   });
-  const core: Core & { clients: ReturnType<typeof createClients> } = {
+  const core: Core & { clients: AwsClients } = {
     ...createCore({
       config,
       store,
@@ -172,6 +172,7 @@ export function createAwsCore(
       publicBaseUrl: settings.publicBaseUrl ?? null,
       secrets,
       dispatch: extra.dispatch,
+      ...(extra.areas ? { areas: extra.areas } : {}),
       uploads:
         extra.uploads ??
         (settings.uploadBucket ? lazyS3Uploads(settings.region, settings.uploadBucket) : null),

@@ -3,9 +3,10 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  type SQSClient,
+  SQSClient,
 } from "@aws-sdk/client-sqs";
 import { type Queue, type QueueTarget, type ReceivedMessage, TRIAGE } from "../ports.js";
+import { type AwsSettings, CALL_LIMITS, LOCAL_CREDENTIALS } from "./aws-settings.js";
 
 type Message = Parameters<Queue["send"]>[1];
 
@@ -16,6 +17,21 @@ export function queueName(prefix: string, target: QueueTarget): string {
 
 export function dlqName(prefix: string, target: QueueTarget): string {
   return `${prefix}-${target}-dlq`;
+}
+
+/** The process's SQS client (created once, by the runtime or on a function's first queue call). */
+export function createSqsClient(s: AwsSettings): SQSClient {
+  const limits = { ...CALL_LIMITS, ...s.limits };
+  return new SQSClient({
+    region: s.region,
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: limits.connectionTimeout,
+      requestTimeout: limits.sqsRequestTimeout,
+      throwOnRequestTimeout: true,
+    },
+    ...(s.sqsEndpoint ? { endpoint: s.sqsEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+  });
 }
 
 /** Queue port on SQS. `urlBase` is "https://sqs.<region>.amazonaws.com/<account>/" (or the local server's). */

@@ -38,21 +38,41 @@ export interface Model {
    * every length.
    */
   lexiconBoostChars?: number;
+  /**
+   * A second, small model trained only on the examples in the residents' own voice (seed data, tickets a
+   * dispatcher or a closure confirmed), on the same features. Its confidences are averaged with this model's:
+   * confidence = (1 − a) × this + a × companion, with a = {@link companionWeight} up to
+   * {@link companionChars} characters and shrinking in proportion above. The contest data that dominates the
+   * main model's weights files bus, road and pollution matters under 城乡建设; the companion knows only the city's
+   * taxonomy. Absent: off.
+   */
+  companion?: Model;
+  /** Weight a of the companion's confidences (0 < a < 1); needs {@link companion}. */
+  companionWeight?: number;
+  /** Length above which the companion's weight shrinks in proportion (× this / length); absent: every length. */
+  companionChars?: number;
 }
 
 /** At most this many keywords of one label count towards {@link Model.lexiconBoost}. */
 export const LEXICON_BOOST_CAP = 3;
 
+/**
+ * Below this share of the average (long messages: a formal letter of 240 characters at weight 0.3 shrinking
+ * above 40) the companion is not consulted: it could only tip a near-tie, and long messages are where the time
+ * per message goes.
+ */
+export const COMPANION_MIN_SHARE = 0.05;
+
 /** Default of {@link Model.fullEvidence}: about what a four-character message yields. */
 export const FULL_EVIDENCE = 16;
 
 const MODEL_TYPE = "category-model";
-const MODEL_VERSION = 3;
+const MODEL_VERSION = 4;
 /**
  * Versions this code reads: 1 (before colloquial normalisation and lexicon features), 2 (before the lexicon
- * boost), 3.
+ * boost), 3 (before the companion model), 4.
  */
-const READABLE_VERSIONS = new Set([1, 2, 3]);
+const READABLE_VERSIONS = new Set([1, 2, 3, 4]);
 /** Idf values are stored as integers in thousandths. */
 export const IDF_SCALE = 1000;
 
@@ -115,22 +135,72 @@ export function createModelClassifier(
   model: Model,
   options: { extraWords?: (normalized: string) => string[] } = {},
 ): Classifier {
-  const lookup = new Map(model.vocab.map((f, i) => [f, i]));
   const L = model.labels.length;
+  const main = modelScorer(model);
+  const companion =
+    model.companion && model.companionWeight && model.companionWeight > 0
+      ? {
+          score: modelScorer(model.companion),
+          // Trained with the same options, the companion reads the same features: extract them once.
+          sameFeatures: JSON.stringify(model.companion.features) === JSON.stringify(model.features),
+          // The companion's label order mapped onto this model's (a label it never saw gets 0).
+          index: model.labels.map((l) => model.companion!.labels.indexOf(l)),
+          weight: Math.min(1, model.companionWeight),
+          chars: model.companionChars,
+        }
+      : null;
   return {
     suggest(text: string, limit?: number): Suggestion[] {
       const max = limit === undefined ? L : Math.max(0, Math.floor(limit));
       if (typeof text !== "string" || max === 0) return [];
       const counts = extractFeatures(text, model.features, options.extraWords);
-      const x = vectorize(counts, lookup, model.idf);
-      if (x.index.length === 0) return [];
-      const scores = scoreVector(model, x, counts);
-      for (let c = 0; c < L; c++) scores[c] = scores[c]! / model.temperature;
-      softmaxInPlace(scores);
-      const ranked = model.labels.map((label, c) => ({ label, confidence: scores[c]! }));
+      const scored = main(counts);
+      if (!scored) return [];
+      const probs = scored.probs;
+      let share = 0;
+      if (companion) {
+        share = companion.weight;
+        if (companion.chars && scored.chars > companion.chars) share *= companion.chars / scored.chars;
+      }
+      if (companion && share >= COMPANION_MIN_SHARE) {
+        const other = companion.score(
+          companion.sameFeatures
+            ? counts
+            : extractFeatures(text, model.companion!.features, options.extraWords),
+        );
+        if (other) {
+          const a = share;
+          for (let c = 0; c < L; c++) {
+            const k = companion.index[c]!;
+            probs[c] = (1 - a) * probs[c]! + a * (k >= 0 ? other.probs[k]! : 0);
+          }
+        }
+      }
+      const ranked = model.labels.map((label, c) => ({ label, confidence: probs[c]! }));
       ranked.sort((a, b) => b.confidence - a.confidence || compareStrings(a.label, b.label));
       return ranked.slice(0, max);
     },
+  };
+}
+
+/**
+ * Calibrated confidences of one model for a text's feature counts (in label order) and the text's length; null
+ * without signal.
+ */
+function modelScorer(
+  model: Model,
+): (counts: ReadonlyMap<string, number>) => { probs: Float64Array; chars: number } | null {
+  const lookup = new Map(model.vocab.map((f, i) => [f, i]));
+  const L = model.labels.length;
+  return (counts) => {
+    const x = vectorize(counts, lookup, model.idf);
+    if (x.index.length === 0) return null;
+    const scores = scoreVector(model, x, counts);
+    for (let c = 0; c < L; c++) scores[c] = scores[c]! / model.temperature;
+    softmaxInPlace(scores);
+    let chars = 0;
+    for (const [f, n] of counts) if (f.length === 1) chars += n;
+    return { probs: scores, chars };
   };
 }
 
@@ -143,6 +213,9 @@ interface ModelFile {
   fullEvidence: number;
   lexiconBoost?: number;
   lexiconBoostChars?: number;
+  companion?: Omit<ModelFile, "type" | "version">;
+  companionWeight?: number;
+  companionChars?: number;
   bias: number[];
   weightScale: number;
   vocab: string;
@@ -155,6 +228,10 @@ interface ModelFile {
  * features whose weights all quantise to zero are dropped. Deterministic: same model → same string.
  */
 export function serializeModel(model: Model): string {
+  return `${JSON.stringify(modelFile(model))}\n`;
+}
+
+function modelFile(model: Model): ModelFile {
   const L = model.labels.length;
   let maxAbs = 0;
   for (const w of model.weights) maxAbs = Math.max(maxAbs, Math.abs(w));
@@ -195,13 +272,23 @@ export function serializeModel(model: Model): string {
     fullEvidence: model.fullEvidence,
     ...(model.lexiconBoost ? { lexiconBoost: model.lexiconBoost } : {}),
     ...(model.lexiconBoost && model.lexiconBoostChars ? { lexiconBoostChars: model.lexiconBoostChars } : {}),
+    ...(model.companion && model.companionWeight
+      ? (() => {
+          const { type: _type, version: _version, ...companion } = modelFile(model.companion);
+          return {
+            companion,
+            companionWeight: model.companionWeight,
+            ...(model.companionChars ? { companionChars: model.companionChars } : {}),
+          };
+        })()
+      : {}),
     bias: Array.from(model.bias, (b) => Number(b.toPrecision(8))),
     weightScale: Number(weightScale.toPrecision(8)),
     vocab: keep.map((i) => model.vocab[i]!).join("\n"),
     idf: Buffer.from(idfView.buffer).toString("base64"),
     weights: Buffer.from(weightView.buffer).toString("base64"),
   };
-  return `${JSON.stringify(file)}\n`;
+  return file;
 }
 
 function sortedLexicon(lexicon: Record<string, string[]>): Record<string, string[]> {
@@ -239,6 +326,21 @@ export function parseModel(bytes: string | Uint8Array): Model {
   if (f.type !== MODEL_TYPE) fail(`type must be "${MODEL_TYPE}"`);
   if (typeof f.version !== "number" || !READABLE_VERSIONS.has(f.version))
     fail(`unsupported version ${String(f.version)}`);
+  return modelFromFile(f);
+}
+
+function modelFromFile(f: Partial<ModelFile>): Model {
+  let companion: Model | undefined;
+  if (f.companion !== undefined || f.companionWeight !== undefined) {
+    if (typeof f.companion !== "object" || f.companion === null || Array.isArray(f.companion))
+      fail("bad companion");
+    if (typeof f.companionWeight !== "number" || !(f.companionWeight > 0 && f.companionWeight < 1))
+      fail("bad companionWeight");
+    if (f.companionChars !== undefined && (typeof f.companionChars !== "number" || !(f.companionChars > 0)))
+      fail("bad companionChars");
+    if ((f.companion as Partial<ModelFile>).companion !== undefined) fail("bad companion");
+    companion = modelFromFile(f.companion as Partial<ModelFile>);
+  }
   const feat = f.features;
   if (
     !feat ||
@@ -296,6 +398,13 @@ export function parseModel(bytes: string | Uint8Array): Model {
     fullEvidence: f.fullEvidence,
     ...(f.lexiconBoost ? { lexiconBoost: f.lexiconBoost } : {}),
     ...(f.lexiconBoost && f.lexiconBoostChars ? { lexiconBoostChars: f.lexiconBoostChars } : {}),
+    ...(companion
+      ? {
+          companion,
+          companionWeight: f.companionWeight!,
+          ...(f.companionChars ? { companionChars: f.companionChars } : {}),
+        }
+      : {}),
   };
 }
 

@@ -19,8 +19,19 @@ export const LEXICON_BOOST = 0.5;
 export const LEXICON_BOOST_CHARS = 40;
 
 /**
+ * Weight of the companion model trained on the residents'-voice examples only ({@link TrainOptions.companion}),
+ * and the length above which it shrinks in proportion. Chosen with `npm run bench:routing -- --tune --seed-cv`
+ * and the cross-batch check of docs/classifier.md: 0.3 gained 0.012 on the seed cross-validation and 0.011 /
+ * 0.013 across the two seed batches (written by different people) for −0.003 on the formal dev split; 0.5
+ * gained a little more on seed data and cost the formal split twice as much.
+ */
+export const COMPANION_WEIGHT = 0.3;
+export const COMPANION_CHARS = 40;
+
+/**
  * The training options `npm run train` and `npm run bench:routing` use for a city: colloquial normalisation,
- * the city's keyword lexicon (by model label) as features and as a fixed boost, and uniform class priors. Each
+ * the city's keyword lexicon (by model label) as features and as a fixed boost, uniform class priors, and a
+ * companion model on the examples in the residents' voice. Each
  * was kept because it helped on the colloquial dev set without costing much on the formal dev split
  * (docs/classifier.md).
  */
@@ -30,6 +41,7 @@ export function cityTrainOptions(lexicon: Record<string, string[]> | null, seed?
     features: { colloquial: true, ...(hasLexicon ? { lexicon } : {}) },
     priors: "uniform",
     ...(hasLexicon ? { lexiconBoost: LEXICON_BOOST, lexiconBoostChars: LEXICON_BOOST_CHARS } : {}),
+    companion: { weight: COMPANION_WEIGHT, chars: COMPANION_CHARS },
     ...(seed === undefined ? {} : { seed }),
   };
 }

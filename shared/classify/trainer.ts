@@ -46,6 +46,14 @@ export interface TrainOptions {
   /** Length above which the boost shrinks in proportion ({@link Model.lexiconBoostChars}); default none. */
   lexiconBoostChars?: number;
   /**
+   * Train a companion model ({@link Model.companion}) on the rows in the residents' own voice — those whose
+   * `weight` is above 1 (seed data, tickets a dispatcher or a closure confirmed) — with the same options, and
+   * average its confidences with the main model's at `weight` (shrinking in proportion above `chars`
+   * characters). The companion is always calibrated (its temperature decides its share of the average). Needs at
+   * least 20 such rows of 2 labels; otherwise no companion is trained. Default: off.
+   */
+  companion?: { weight: number; chars?: number };
+  /**
    * Experiments only (see bench/routing.ts --compare): a word segmenter whose words are added as features.
    * It is not stored in the model file, so a model trained with it must be used with the same segmenter.
    */
@@ -133,7 +141,18 @@ export function trainModel(rows: readonly TrainingRow[], options: TrainOptions =
     }
     if (held.length > 0) temperature = fitTemperature(held);
   }
-  return { ...trainCore(rows, opts), temperature };
+  const model: Model = { ...trainCore(rows, opts), temperature };
+  const companion = options.companion;
+  if (companion && companion.weight > 0 && companion.weight < 1) {
+    const voice = rows.filter((r) => (r.weight ?? 1) > 1);
+    if (voice.length >= CALIBRATION_MIN_ROWS && new Set(voice.map((r) => r.label)).size >= 2) {
+      const { companion: _off, calibrate: _calibrate, ...rest } = options;
+      model.companion = trainModel(voice, rest);
+      model.companionWeight = companion.weight;
+      if (companion.chars && companion.chars > 0) model.companionChars = companion.chars;
+    }
+  }
+  return model;
 }
 
 function trainCore(rows: readonly TrainingRow[], opts: Resolved): Model {

@@ -89,6 +89,8 @@ export function createCore(parts: {
   newId?: () => string;
   secrets?: Secrets;
   dispatch?: "stream" | "inline";
+  /** The area index when the caller builds it (functions/lib/runtime.ts: on first use where nothing files). */
+  areas?: AreaLocator;
 }): Core {
   return {
     ...parts,
@@ -108,7 +110,7 @@ export function createCore(parts: {
     numbers: createTicketNumbers((day, count) => parts.store.nextSequence(day, count)),
     router: createRouter(parts.config),
     decider: createDecider(parts.config),
-    areas: createAreaLocator(parts.config),
+    areas: parts.areas ?? createAreaLocator(parts.config),
     dedup: parts.dedup ?? null,
     deadlines: createDeadlinePolicy(parts.config),
     departments: new Set(parts.config.departments.map((d) => d.id)),

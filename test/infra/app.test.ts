@@ -10,6 +10,7 @@ import {
   SCHEDULED_FUNCTIONS,
   STREAM_FUNCTIONS,
 } from "../../functions/routes.js";
+import { FUNCTION_ACCESS } from "../../infra/function-access.js";
 import { dlqName, queueName, queueTargets } from "../../infra/naming.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { DEPARTMENT_QUEUE_ACTIONS } from "../../infra/stacks/data-stack.js";
@@ -347,6 +348,23 @@ describe("least privilege", () => {
       new Set(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
     );
     expect(tableActions("department-inbox")).not.toContain("dynamodb:PutItem");
+  });
+
+  it("a function whose role may use no queue builds no SQS client at start-up (SQS_CLIENT=on-demand), and only such a one", () => {
+    const onDemand: string[] = [];
+    for (const name of FUNCTION_NAMES) {
+      const env = resourcesOf(s.templates.service, "AWS::Lambda::Function")[
+        logicalId(s.service, s.service.functions.get(name)!.fn)
+      ]!.Properties.Environment as { Variables: Record<string, unknown> };
+      const sqs = actionsOf(policyOf(name)).filter((a) => a.startsWith("sqs:"));
+      expect(env.Variables.SQS_CLIENT, name).toBe(sqs.length ? undefined : "on-demand");
+      // The area index and the category suggester: built at start-up only where tickets are filed.
+      expect(env.Variables.INTAKE_INDEXES, name).toBe(FUNCTION_ACCESS[name].intake ? undefined : "on-demand");
+      if (!sqs.length) onDemand.push(name);
+    }
+    expect(onDemand).toEqual(expect.arrayContaining(["tickets-get", "tickets-create", "wechat-messages"]));
+    expect(onDemand).not.toEqual(expect.arrayContaining(["health"])); // it probes the triage queue
+    expect(onDemand).toHaveLength(24);
   });
 
   it("queue permissions name department and triage queues, never the notification/callback queues or DLQs", () => {

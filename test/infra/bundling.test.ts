@@ -5,8 +5,15 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  HTTP_ROUTES,
+  QUEUE_CONSUMERS,
+  SCHEDULED_FUNCTIONS,
+  STREAM_FUNCTIONS,
+} from "../../functions/routes.js";
 import { BUNDLE, esbuildBuildOptions, startupOutputs } from "../../infra/bundling.js";
 import { validatedConfigModule } from "../../infra/config-inject.js";
+import { FUNCTION_ACCESS } from "../../infra/function-access.js";
 import { DEFAULT_CONFIG_PATH, REPO_ROOT } from "../../infra/paths.js";
 import { loadConfigFile } from "../../infra/settings.js";
 
@@ -51,6 +58,72 @@ describe("what a function evaluates at start-up (docs/deploy.md, What a cold sta
       [...m].filter(([p]) => p.endsWith("shared/domain/ticket.ts")).reduce((n, [, b]) => n + b, 0);
     expect(bytes(get)).toBeLessThan(bytes(create));
   }, 60_000);
+
+  it("a deployed bundle holds no configuration validator at all, and refuses CITY_CONFIG_JSON with the reason", async () => {
+    const outdir = join(dir, "health-config");
+    const { metafile } = await build({
+      ...esbuildBuildOptions(join(REPO_ROOT, "functions/health.ts"), outdir, inject),
+      metafile: true,
+    });
+    // Not even as a chunk loaded on demand: esbuild would put the parts of zod's core that zod classic uses into
+    // the start-up chunks the two share (docs/deploy.md, What a cold start costs).
+    const everything = Object.values(metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(everything.filter((p) => p.includes("node_modules/zod/v4/classic/"))).toEqual([]);
+    expect(everything.filter((p) => /shared\/config\/(schema|load)\.ts$/.test(p))).toEqual([]);
+    const start = (env: Record<string, string>) =>
+      run(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `await import(${JSON.stringify(join(outdir, `index${BUNDLE.outExtension}`))});
+           const { core } = await globalThis[Symbol.for("intake.fromEnvironment")]();
+           console.log(JSON.stringify(core.config.city.id));`,
+        ],
+        {
+          env: {
+            PATH: process.env.PATH,
+            TABLE_NAME: "t",
+            QUEUE_URL_BASE: "https://sqs.example/",
+            QUEUE_PREFIX: "p",
+            ...env,
+          },
+        },
+      );
+    const { stdout } = await start({});
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toBe(
+      loadConfigFile(DEFAULT_CONFIG_PATH).config.city.id,
+    );
+    await expect(start({ CITY_CONFIG_JSON: "{}" })).rejects.toThrow(
+      /CITY_CONFIG_JSON is not read by a deployed function/,
+    );
+  }, 60_000);
+
+  it("exactly the functions that can file a ticket are declared `intake` (their runtime builds the area index and the category suggester at start-up)", async () => {
+    const functions = [...HTTP_ROUTES, ...SCHEDULED_FUNCTIONS, ...STREAM_FUNCTIONS, ...QUEUE_CONSUMERS];
+    // One build of every entry, unminified so that names survive tree-shaking: a bundle in which createTicket
+    // survived can file a ticket.
+    const { outputFiles } = await build({
+      ...esbuildBuildOptions(join(REPO_ROOT, "functions/health.ts"), join(dir, "intake-check"), inject),
+      entryPoints: Object.fromEntries(functions.map((f) => [f.name, join(REPO_ROOT, f.entry)])),
+      splitting: false,
+      minify: false,
+      sourcemap: false,
+      write: false,
+    });
+    const files = new Set(
+      functions
+        .filter((f) =>
+          outputFiles
+            .find((o) => o.path.endsWith(`/${f.name}${BUNDLE.outExtension}`))!
+            .text.includes("async function createTicket("),
+        )
+        .map((f) => f.name),
+    );
+    expect(files.size).toBeGreaterThan(0);
+    const declared = functions.filter((f) => FUNCTION_ACCESS[f.name].intake).map((f) => f.name);
+    expect(declared.sort()).toEqual([...files].sort());
+  }, 120_000);
 
   it("zod/mini alone (no zod classic in the process) gives the API the same English reasons", async () => {
     // A bundle of the domain schema and the error mapping only, run in a fresh node: nothing loads zod classic,

@@ -17,6 +17,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { esbuildBuildOptions } from "../../infra/bundling.js";
 import { configInjectFile } from "../../infra/config-inject.js";
+import { FUNCTION_ACCESS } from "../../infra/function-access.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import cityJson from "../../shared/config/city.json" with { type: "json" };
 import { resourcesOf, synthIntakeApp } from "./synth.js";
@@ -228,7 +229,7 @@ describe("a trained classifier model", () => {
     );
   });
 
-  it("is copied into the intake function's bundle (the only one that classifies) at the same relative path", () => {
+  it("is copied into the bundle of every function that files (and so classifies) tickets, at the same relative path", () => {
     const modelPath = "infra/web-placeholder/index.html"; // any file of the repo stands in for a model here
     const withModel = { ...SMALL, classifier: { modelPath } };
     const s = synthIntakeApp({ bundling: true, context: { config: configFile("m3.json", withModel) } });
@@ -237,10 +238,13 @@ describe("a trained classifier model", () => {
       const bundles = assets.filter((d) => existsSync(join(s.outdir, d, "index.mjs")));
       expect(bundles).toHaveLength(s.service.functions.size);
       const withFile = bundles.filter((b) => existsSync(join(s.outdir, b, modelPath)));
-      expect(withFile).toHaveLength(1);
-      expect(readFileSync(join(s.outdir, withFile[0]!, modelPath), "utf8")).toBe(
-        readFileSync(join(REPO_ROOT, modelPath), "utf8"),
-      );
+      const intake = Object.values(FUNCTION_ACCESS).filter((a) => a.intake).length;
+      expect(intake).toBe(6);
+      expect(withFile).toHaveLength(intake);
+      for (const b of withFile)
+        expect(readFileSync(join(s.outdir, b, modelPath), "utf8")).toBe(
+          readFileSync(join(REPO_ROOT, modelPath), "utf8"),
+        );
     } finally {
       s.cleanup();
     }

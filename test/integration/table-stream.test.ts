@@ -110,6 +110,7 @@ describe("the local stream poller: an image a newer one supersedes", () => {
         })
         .toBe(false);
       expect(sent.filter((s) => s.ticketId === later.id)).toEqual([{ target: "triage", ticketId: later.id }]);
+      expect(blockerId).toBe(blocker.id); // the first ticket's send was the one held
       expect(sent.filter((s) => s.ticketId === blocker.id)).toEqual([
         { target: "water", ticketId: blocker.id },
       ]);

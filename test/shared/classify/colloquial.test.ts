@@ -69,7 +69,8 @@ describe("lexicon features", () => {
     const loaded = loadModel(bytes);
     for (const row of heldOutRows) expect(loaded.suggest(row.text, 1)[0]?.label).toBe(row.label);
     // A version-1 file (before these features) is read as it was written.
-    const v1 = serializeModel(trainModel(trainRows)).replace('"version":2', '"version":1');
+    const v1 = serializeModel(trainModel(trainRows)).replace(/"version":\d+/, '"version":1');
+    expect(v1).toContain('"version":1');
     expect(loadModel(v1).suggest("停水三天了", 1)[0]?.label).toBe("供水排水");
     const file = JSON.parse(bytes);
     expect(() =>

@@ -91,7 +91,8 @@ describe("lexicon boost", () => {
       /bad lexiconBoostChars/,
     );
     // A version-2 file (before the boost) still loads.
-    const v2 = serializeModel(plain).replace('"version":3', '"version":2');
+    const v2 = serializeModel(plain).replace(/"version":\d+/, '"version":2');
+    expect(v2).toContain('"version":2');
     expect(loadModel(v2).suggest("停水三天了", 1)[0]?.label).toBe("供水排水");
   });
 
@@ -100,6 +101,77 @@ describe("lexicon boost", () => {
     expect(cityTrainOptions(null).lexiconBoost).toBeUndefined();
     // Without lexicon features there is nothing to boost.
     expect(trainModel(trainRows, { lexiconBoost: 1, calibrate: false }).lexiconBoost).toBeUndefined();
+  });
+});
+
+describe("companion model (residents' voice only)", () => {
+  // Formal rows say nothing of bus stops; the rows in the residents' voice (weight > 1) file them under 交通.
+  const voice: TrainingRow[] = [
+    "公交站牌被撞歪了没人修",
+    "末班公交老是提前开走",
+    "公交站台的雨棚漏雨",
+    "公交车司机不等人就关门",
+    "地铁站出口的台阶坏了",
+    "出租车绕路多收钱",
+  ].map((text) => ({ text, label: "交通", weight: 5 }));
+  const voiceRows: TrainingRow[] = [
+    ...voice,
+    ...trainRows.filter((_, i) => i % 4 === 0).map((r) => ({ ...r, weight: 5 })),
+  ];
+  const all = [...trainRows, ...voiceRows];
+  const withCompanion = trainModel(all, { companion: { weight: 0.3, chars: 12 } });
+  const withoutCompanion = trainModel(all, {});
+
+  it("is trained only on the rows in the residents' voice and stored in the model file", () => {
+    const companion = withCompanion.companion!;
+    expect(companion).toBeDefined();
+    expect(withCompanion.companionWeight).toBe(0.3);
+    // The main model is the one trained without the option.
+    expect(
+      serializeModel({
+        ...withCompanion,
+        companion: undefined,
+        companionWeight: undefined,
+        companionChars: undefined,
+      }),
+    ).toBe(serializeModel(withoutCompanion));
+    expect(companion.vocab.length).toBeLessThan(withCompanion.vocab.length);
+    expect(companion.companion).toBeUndefined();
+    const bytes = serializeModel(withCompanion);
+    const parsed = parseModel(bytes);
+    expect(serializeModel(parsed)).toBe(bytes);
+    expect(parsed.companionChars).toBe(12);
+    expect(loadModel(bytes).suggest("公交站台没有雨棚")).toEqual(
+      createModelClassifier(parsed).suggest("公交站台没有雨棚"),
+    );
+    expect(JSON.parse(serializeModel(withoutCompanion))).not.toHaveProperty("companion");
+    const file = JSON.parse(bytes);
+    expect(() => loadModel(JSON.stringify({ ...file, companionWeight: 1 }))).toThrow(/bad companionWeight/);
+    expect(() => loadModel(JSON.stringify({ ...file, companion: [] }))).toThrow(/bad companion/);
+  });
+
+  it("averages its confidences with the main model's, less so above `chars` characters", () => {
+    const model = parseModel(serializeModel(withCompanion));
+    const main = createModelClassifier({ ...model, companion: undefined });
+    const companion = createModelClassifier(model.companion!);
+    const both = createModelClassifier(model);
+    const expected = (text: string, a: number) =>
+      model.labels.map((l) => (1 - a) * confidenceOf(main, text, l) + a * confidenceOf(companion, text, l));
+    const short = "公交站没有雨棚"; // 7 characters: full weight
+    expect(model.labels.map((l) => confidenceOf(both, short, l))).toEqual(
+      expected(short, 0.3).map((v) => expect.closeTo(v, 12)),
+    );
+    const long = "公交站没有雨棚下雨天等车的人全身都湿透了"; // 20 characters: 0.3 × 12 / 20
+    expect(model.labels.map((l) => confidenceOf(both, long, l))).toEqual(
+      expected(long, (0.3 * 12) / 20).map((v) => expect.closeTo(v, 12)),
+    );
+    // Below a 5 % share (here above 72 characters) the companion is not consulted.
+    const letter = "公交站没有雨棚".repeat(11);
+    expect(both.suggest(letter)).toEqual(main.suggest(letter));
+  });
+
+  it("is skipped when fewer than 20 rows are in the residents' voice", () => {
+    expect(trainModel([...trainRows, ...voice], { companion: { weight: 0.3 } }).companion).toBeUndefined();
   });
 });
 
