@@ -6,7 +6,7 @@ import { handler as createHandler } from "../../functions/tickets-create.js";
 import { handler as getHandler } from "../../functions/tickets-get.js";
 import { ensureQueues, ensureTable } from "../../scripts/local/stand-ins.js";
 import { issueApiKey } from "../../shared/services/auth.js";
-import { defaultConfig, report } from "../support/system.js";
+import { defaultConfig, report, standInSettings } from "../support/system.js";
 
 /** An API Gateway HTTP API (payload 2.0) event, as AWS sends it. */
 function apiEvent(
@@ -94,18 +94,7 @@ describe("the deployed Lambda entry points (middy handler + runtime from the env
       DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
       SQS_ENDPOINT: inject("sqsEndpoint"),
     });
-    const admin = await createRuntime(
-      {
-        region: "us-east-1",
-        tableName: name,
-        queueUrlBase: inject("sqsUrlBase"),
-        queuePrefix: name,
-        dynamoEndpoint: inject("dynamoEndpoint"),
-        sqsEndpoint: inject("sqsEndpoint"),
-      },
-      config,
-      { quiet: true },
-    );
+    const admin = await createRuntime(standInSettings(name), config, { quiet: true });
     const { key } = await issueApiKey(admin.core.keys, { role: "operator" });
     vi.spyOn(process.stdout, "write").mockImplementation(() => true);
 

@@ -7,6 +7,7 @@ import {
   type LocalSystem,
   startLocalSystem,
 } from "../../scripts/local/system.js";
+import type { AwsSettings } from "../../shared/adapters/aws.js";
 import type { WechatSettings } from "../../shared/channels/wechat/settings.js";
 import { loadCityConfigFile } from "../../shared/config/load.js";
 import type { CityConfig } from "../../shared/config/schema.js";
@@ -97,4 +98,16 @@ export async function heldBy(system: TestSystem, ticket: { id: string; departmen
   });
   if (assigned.status !== 200) throw new Error(`assign failed: ${assigned.status}`);
   return department;
+}
+
+/** Settings for a table and queues named `name` on the run's shared stand-ins (create them with ensureTable/ensureQueues). */
+export function standInSettings(name: string): AwsSettings {
+  return {
+    region: "us-east-1",
+    tableName: name,
+    queueUrlBase: inject("sqsUrlBase"),
+    queuePrefix: name,
+    dynamoEndpoint: inject("dynamoEndpoint"),
+    sqsEndpoint: inject("sqsEndpoint"),
+  };
 }

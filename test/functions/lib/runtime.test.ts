@@ -4,7 +4,7 @@ import { createRuntime, settingsFromEnv } from "../../../functions/lib/runtime.j
 import { ensureQueues, ensureTable } from "../../../scripts/local/stand-ins.js";
 import type { AwsClients, AwsSettings } from "../../../shared/adapters/aws.js";
 import type { QueueMessage } from "../../../shared/domain/ticket.js";
-import { defaultConfig } from "../../support/system.js";
+import { defaultConfig, standInSettings } from "../../support/system.js";
 
 const ENV = { TABLE_NAME: "t", QUEUE_URL_BASE: "https://sqs.example/", QUEUE_PREFIX: "p" };
 
@@ -56,14 +56,7 @@ describe("the runtime's SQS client (docs/deploy.md, What a cold start costs)", (
     const name = `sqs-${randomBytes(3).toString("hex")}`;
     await ensureTable(inject("dynamoEndpoint"), name);
     await ensureQueues(inject("sqsEndpoint"), name, config);
-    return {
-      region: "us-east-1",
-      tableName: name,
-      queueUrlBase: inject("sqsUrlBase"),
-      queuePrefix: name,
-      dynamoEndpoint: inject("dynamoEndpoint"),
-      sqsEndpoint: inject("sqsEndpoint"),
-    };
+    return standInSettings(name);
   }
   const message: QueueMessage = {
     ticketId: "t-1",
