@@ -229,14 +229,21 @@ describe("a trained classifier model", () => {
     );
   });
 
-  it("is copied into the bundle of every function that files (and so classifies) tickets, at the same relative path", () => {
+  it("is copied into the bundle of every function that files (and so classifies) tickets, at the same relative path", async () => {
     const modelPath = "infra/web-placeholder/index.html"; // any file of the repo stands in for a model here
     const withModel = { ...SMALL, classifier: { modelPath } };
-    const s = synthIntakeApp({ bundling: true, context: { config: configFile("m3.json", withModel) } });
+    // Synthesized in a child process (test/infra/synth-bundled.ts): the bundling would block this worker.
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", join(REPO_ROOT, "test/infra/synth-bundled.ts"), configFile("m3.json", withModel)],
+      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const s = JSON.parse(stdout.trim().split("\n").at(-1)!) as { outdir: string; functions: number };
     try {
       const assets = readdirSync(s.outdir).filter((d) => d.startsWith("asset."));
       const bundles = assets.filter((d) => existsSync(join(s.outdir, d, "index.mjs")));
-      expect(bundles).toHaveLength(s.service.functions.size);
+      expect(s.functions).toBeGreaterThan(30);
+      expect(bundles).toHaveLength(s.functions);
       const withFile = bundles.filter((b) => existsSync(join(s.outdir, b, modelPath)));
       const intake = Object.values(FUNCTION_ACCESS).filter((a) => a.intake).length;
       expect(intake).toBe(6);
@@ -246,7 +253,7 @@ describe("a trained classifier model", () => {
           readFileSync(join(REPO_ROOT, modelPath), "utf8"),
         );
     } finally {
-      s.cleanup();
+      rmSync(s.outdir, { recursive: true, force: true });
     }
   }, 180_000);
 });

@@ -25,7 +25,8 @@ export interface Synthesized extends IntakeApp {
 export interface SynthOptions {
   /** Context on top of cdk.json's (e.g. { config: "path", prefix: "x" }). */
   context?: Record<string, unknown>;
-  /** Run esbuild for every function (slow: one synth per test file at most). Default false. */
+  /** Run esbuild for every function (slow and synchronous: from a test, run it in a child process with
+   *  test/infra/synth-bundled.ts, or it blocks the vitest worker). Default false. */
   bundling?: boolean;
   /** CDK's built-in CloudFormation schema validation (about 8 s for the three stacks). Default false. */
   cfnValidation?: boolean;
