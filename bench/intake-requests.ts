@@ -15,7 +15,7 @@ import { ensureTable } from "../scripts/local/stand-ins.js";
 import { issueDemoKeys } from "../scripts/local/system.js";
 import { TABLE_INDEXES } from "../shared/adapters/table.js";
 import { loadCityConfigFile } from "../shared/config/load.js";
-import { rawTransactions, startBenchSystem } from "./intake.js";
+import { fileTicket, rawTransactions, startBenchSystem } from "./intake.js";
 
 type Counts = Record<string, number>;
 const add = (c: Counts, k: string, n = 1) => {
@@ -92,25 +92,19 @@ async function main() {
       clients: { ddb: DynamoDBClient; sqs: SQSClient };
     };
     // Warm the key cache and the number block before counting.
-    const file = async (i: number) => {
-      const res = await fetch(`${system.baseUrl}/v1/tickets`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${keys.operator}`,
-          "content-type": "application/json",
-          "idempotency-key": `req-${id}-${i}`,
-        },
-        body: JSON.stringify({
+    const file = (i: number) =>
+      fileTicket(
+        system.baseUrl,
+        keys.operator,
+        JSON.stringify({
           categoryId: "drainage",
           title: `污水井冒水 ${i}`,
           description: `小区门口污水井冒水，路面积水严重。第${i}次`,
           location: { address: "西湖区北山街道保俶路1号" },
           reporter: { phone: `139${String(i + 1000).padStart(8, "0")}` },
         }),
-      });
-      if (res.status !== 201) throw new Error(`create: ${res.status}`);
-      return (await res.json()) as { id: string };
-    };
+        `req-${id}-${i}`,
+      );
     await file(-1);
     await new Promise((r) => setTimeout(r, 500));
     countRequests(clients.ddb, counts, items);

@@ -99,6 +99,26 @@ async function measure(clients: number, total: number, op: (i: number) => Promis
   };
 }
 
+/** POST /v1/tickets as the operator; the created ticket (throws unless 201). */
+export async function fileTicket(
+  baseUrl: string,
+  operatorKey: string,
+  body: string,
+  idempotencyKey?: string,
+): Promise<{ id: string; department: string | null }> {
+  const res = await fetch(`${baseUrl}/v1/tickets`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${operatorKey}`,
+      "content-type": "application/json",
+      ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
+    },
+    body,
+  });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status}`);
+  return (await res.json()) as { id: string; department: string | null };
+}
+
 function body(n: number) {
   const r = REPORTS[n % REPORTS.length]!;
   return JSON.stringify({
@@ -299,20 +319,9 @@ export async function runIntakeBench(opts: { perLevel?: number; inboxSamples?: n
     await ensureTable(dynamo.endpoint, rawTable);
     const keys = await issueDemoKeys(system.runtime);
     let n = 0;
-    const create = async () => {
+    const create = () => {
       const i = n++;
-      const res = await fetch(`${system.baseUrl}/v1/tickets`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${keys.operator}`,
-          "content-type": "application/json",
-          "idempotency-key": `bench-${id}-${i}`,
-        },
-        body: body(i),
-      });
-      const out = (await res.json()) as { id: string; department: string | null };
-      if (res.status !== 201) throw new Error(`create failed: ${res.status}`);
-      return out;
+      return fileTicket(system.baseUrl, keys.operator, body(i), `bench-${id}-${i}`);
     };
     for (let i = 0; i < 30; i++) await create(); // warm-up
     await rawTransactions(dynamo.endpoint, rawTable, 4, 100); // warm-up
@@ -331,18 +340,17 @@ export async function runIntakeBench(opts: { perLevel?: number; inboxSamples?: n
     const inbox: number[] = [];
     for (let s = 0; s < (opts.inboxSamples ?? 40); s++) {
       const t0 = performance.now();
-      const res0 = await fetch(`${system.baseUrl}/v1/tickets`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${keys.operator}`, "content-type": "application/json" },
-        body: JSON.stringify({
+      const created = await fileTicket(
+        system.baseUrl,
+        keys.operator,
+        JSON.stringify({
           categoryId: "schooling",
           title: "孩子入学问题",
           description: "孩子今年入学，学校说学位已满，请帮忙协调。",
           location: { address: "西湖区北山街道保俶路1号" },
           reporter: { phone: "13900009999" },
         }),
-      });
-      const created = (await res0.json()) as { id: string; department: string | null };
+      );
       if (created.department !== "education") throw new Error("the inbox sample was not routed to education");
       // Short polls (the SQS stand-in answers a long poll only when its wait ends, unlike SQS).
       for (let tries = 0; tries < 400; tries++) {

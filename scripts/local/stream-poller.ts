@@ -13,7 +13,6 @@ import { errorFields } from "../../shared/log.js";
 import type { Core } from "../../shared/services/context.js";
 import { dispatchChanged } from "../../shared/services/outbox.js";
 
-const TICKET_PREFIX = keys.ticketPartition("");
 const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
 
 /**
@@ -138,7 +137,7 @@ export function startStreamPoller(
       const image = record.dynamodb?.NewImage;
       // Any newer image of a ticket whose delivery waits (pending or not: a change after it was handled)
       // supersedes the waiting one.
-      const id = image?.SK?.S === "META" ? image.PK?.S?.slice(TICKET_PREFIX.length) : undefined;
+      const id = image?.SK?.S === "META" ? keys.ticketIdOf(image.PK?.S) : null;
       if (id && chains.has(id) && image?.version?.N) {
         newest.set(id, Math.max(newest.get(id) ?? 0, Number(image.version.N)));
       }

@@ -90,7 +90,7 @@ function decodeCursor(
   if (entries.some(([, v]) => typeof v !== "string" || v.length === 0 || v.length > 1024)) throw bad();
   // Only a ticket's own key can be a position in a ticket listing: `{"PK":"","SK":""…}` and the like are refused.
   const key = value as Record<string, string>;
-  const id = key[PK]!.startsWith("TICKET#") ? key[PK]!.slice("TICKET#".length) : "";
+  const id = keys.ticketIdOf(key[PK]);
   if (!id || key[SK] !== "META" || !key[index.skName]!.endsWith(`#${id}`)) throw bad();
   return { ...(value as Record<string, unknown>), [index.pkName]: index.pkValue };
 }
@@ -796,7 +796,10 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
             ExclusiveStartKey: start,
           }),
         );
-        for (const item of out.Items ?? []) ids.push(String(item[PK]).slice(keys.ticketPartition("").length));
+        for (const item of out.Items ?? []) {
+          const id = keys.ticketIdOf(item[PK] as string | undefined);
+          if (id) ids.push(id);
+        }
         start = ids.length < limit ? out.LastEvaluatedKey : undefined;
       } while (start);
       month.setUTCMonth(month.getUTCMonth() + 1);

@@ -101,6 +101,9 @@ export const TABLE_INDEXES = [
 export const keys = {
   ticket: (id: string) => ({ [PK]: `TICKET#${id}`, [SK]: "META" }),
   ticketPartition: (id: string) => `TICKET#${id}`,
+  /** The ticket id of a ticket partition key (`TICKET#<id>`); null for any other partition. */
+  ticketIdOf: (pk: string | undefined): string | null =>
+    pk?.startsWith("TICKET#") && pk.length > "TICKET#".length ? pk.slice("TICKET#".length) : null,
   event: (id: string, e: HistoryEvent) => ({
     [PK]: `TICKET#${id}`,
     [SK]: `EVENT#${e.at}#${String(e.seq).padStart(6, "0")}`,
