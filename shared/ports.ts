@@ -93,6 +93,8 @@ export interface TicketStore {
   ): Promise<void>;
   /** Clears the dispatch-pending mark if the ticket is still at `version`; false when it moved on. */
   clearDispatchPending(id: string, version: number): Promise<boolean>;
+  /** `clearDispatchPending` for many tickets at once (a few requests); how many marks were cleared. */
+  clearDispatchPendingMany(marks: readonly { id: string; version: number }[]): Promise<number>;
   /** The stored ticket's version and dispatch-pending mark (one consistent read of that item); null if none. */
   dispatchState(id: string): Promise<{ version: number; pending: boolean } | null>;
   /** Tickets still marked dispatch-pending, oldest first (sparse index). */

@@ -11,7 +11,7 @@ import { isPendingTicketImage, ticketFromStreamImage } from "../../shared/adapte
 import type { Ticket } from "../../shared/domain/ticket.js";
 import { errorFields } from "../../shared/log.js";
 import type { Core } from "../../shared/services/context.js";
-import { dispatchChanged } from "../../shared/services/outbox.js";
+import { batchedClears, dispatchChanged } from "../../shared/services/outbox.js";
 
 const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
 
@@ -78,6 +78,9 @@ export function startStreamPoller(
     }
   }
 
+  // The marks of delivered tickets are cleared in batches: one transaction for up to 25 instead of an update each.
+  const clears = batchedClears(core);
+
   /** One record, tried up to `attempts` times; one that still fails is left to the sweeper. */
   async function deliver(ticket: Ticket) {
     for (let attempt = 1; ; attempt++) {
@@ -85,7 +88,7 @@ export function startStreamPoller(
       // learns this from a consistent read; the poller knows it from the stream, which it reads in order).
       if ((newest.get(ticket.id) ?? 0) > ticket.version) return;
       try {
-        await dispatchChanged(core, ticket, { once: true });
+        await dispatchChanged(core, ticket, { once: true, clear: clears.clear });
         return;
       } catch (err) {
         if (attempt >= attempts || stopped) {
@@ -217,6 +220,7 @@ export function startStreamPoller(
       for (const waiter of slotWaiters.splice(0)) waiter();
       await loop;
       await Promise.all(chains.values());
+      await clears.drain();
       ddb.destroy();
       streams.destroy();
     },

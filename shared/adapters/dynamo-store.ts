@@ -407,6 +407,53 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     );
   }
 
+  /**
+   * Clears many marks in transactions of up to 25 (one request instead of one each). A transaction is all or
+   * nothing, so the marks whose ticket moved on (their condition failed) are left out and the rest written
+   * again; anything else (a conflict with a concurrent write) falls back to one conditional update each.
+   */
+  async clearDispatchPendingMany(marks: readonly { id: string; version: number }[]): Promise<number> {
+    const latest = new Map<string, number>();
+    for (const m of marks) latest.set(m.id, Math.max(latest.get(m.id) ?? 0, m.version));
+    const all = [...latest].map(([id, version]) => ({ id, version }));
+    let cleared = 0;
+    for (let i = 0; i < all.length; i += 25) {
+      let chunk = all.slice(i, i + 25);
+      for (let round = 0; chunk.length; round++) {
+        if (chunk.length === 1 || round >= 3) {
+          for (const m of chunk) if (await this.clearDispatchPending(m.id, m.version)) cleared++;
+          break;
+        }
+        try {
+          await this.doc.send(
+            new TransactWriteCommand({
+              TransactItems: chunk.map((m) => ({
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.ticket(m.id),
+                  UpdateExpression: "SET #t.#dp = :false REMOVE GSI1PK, GSI1SK",
+                  ConditionExpression: "#v = :v",
+                  ExpressionAttributeNames: { "#t": "ticket", "#dp": "dispatchPending", "#v": "version" },
+                  ExpressionAttributeValues: { ":false": false, ":v": m.version },
+                },
+              })),
+            }),
+          );
+          cleared += chunk.length;
+          break;
+        } catch (err) {
+          const codes = cancellationCodes(err);
+          if (!codes) throw err;
+          const moved = chunk.filter((_, k) => codes[k] === "ConditionalCheckFailed");
+          // Nothing moved on: a conflict or throttling — one at a time from here.
+          chunk = moved.length ? chunk.filter((_, k) => codes[k] !== "ConditionalCheckFailed") : chunk;
+          if (!moved.length) round = 3;
+        }
+      }
+    }
+    return cleared;
+  }
+
   async dispatchState(id: string): Promise<{ version: number; pending: boolean } | null> {
     const out = await this.doc.send(
       new GetCommand({

@@ -73,6 +73,9 @@ export async function deliver(core: Core, ticket: Ticket): Promise<boolean> {
   }
 }
 
+/** Hands a delivered ticket's mark to a batch that clears it later (`clearDispatchPendingMany`). */
+export type ClearMark = (id: string, version: number) => void;
+
 /**
  * Sends every queue message a ticket is owed (the lead's or triage's, and one per co-handler still to accept),
  * then clears the dispatch-pending mark while the ticket is still at this version. Throws when a send fails (the
@@ -80,16 +83,24 @@ export async function deliver(core: Core, ticket: Ticket): Promise<boolean> {
  * consumers drop the duplicate). False when nothing was owed. The one path of inline delivery, the table-stream
  * outbox and the sweeper.
  */
-export async function sendOwed(core: Core, ticket: Ticket): Promise<boolean> {
+export async function sendOwed(
+  core: Core,
+  ticket: Ticket,
+  opts: { clear?: ClearMark } = {},
+): Promise<boolean> {
   const all = queueMessagesFor(ticket);
   const out = all[0];
   if (!out) {
-    if (ticket.dispatchPending) await core.store.clearDispatchPending(ticket.id, ticket.version);
+    if (ticket.dispatchPending) {
+      if (opts.clear) opts.clear(ticket.id, ticket.version);
+      else await core.store.clearDispatchPending(ticket.id, ticket.version);
+    }
     return false;
   }
   for (const m of all) await core.queue.send(m.target, m.message);
   try {
-    await core.store.clearDispatchPending(ticket.id, ticket.version);
+    if (opts.clear) opts.clear(ticket.id, ticket.version);
+    else await core.store.clearDispatchPending(ticket.id, ticket.version);
   } catch (err) {
     core.log.log("warn", "could not clear dispatch-pending mark", {
       ticketId: ticket.id,
