@@ -51,6 +51,19 @@ export interface Model {
   companionWeight?: number;
   /** Length above which the companion's weight shrinks in proportion (× this / length); absent: every length. */
   companionChars?: number;
+  /**
+   * How fast the lexicon boost and the companion's share shrink above {@link lexiconBoostChars} and
+   * {@link companionChars}: they are multiplied by (chars₀ / length) ^ shrinkPower. Absent: 1 (in proportion).
+   * The contest's short formal messages (40–150 characters) follow the contest's taxonomy; a faster shrink
+   * leaves them more of their learned answer without changing anything up to chars₀.
+   */
+  shrinkPower?: number;
+}
+
+/** The factor of the boost or the companion's share for a text of `chars` characters (see {@link Model.shrinkPower}). */
+export function shrinkFactor(limit: number | undefined, chars: number, power = 1): number {
+  if (!limit || chars <= limit) return 1;
+  return power === 1 ? limit / chars : (limit / chars) ** power;
 }
 
 /** At most this many keywords of one label count towards {@link Model.lexiconBoost}. */
@@ -67,12 +80,12 @@ export const COMPANION_MIN_SHARE = 0.05;
 export const FULL_EVIDENCE = 16;
 
 const MODEL_TYPE = "category-model";
-const MODEL_VERSION = 4;
+const MODEL_VERSION = 5;
 /**
  * Versions this code reads: 1 (before colloquial normalisation and lexicon features), 2 (before the lexicon
- * boost), 3 (before the companion model), 4.
+ * boost), 3 (before the companion model), 4 (before {@link Model.shrinkPower}), 5.
  */
-const READABLE_VERSIONS = new Set([1, 2, 3, 4]);
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5]);
 /** Idf values are stored as integers in thousandths. */
 export const IDF_SCALE = 1000;
 
@@ -105,7 +118,7 @@ export function scoreVector(
       // Text length = occurrences of single characters (1-grams); head and lexicon features are longer.
       let chars = 0;
       for (const [f, n] of counts) if (f.length === 1) chars += n;
-      if (chars > model.lexiconBoostChars) scale = model.lexiconBoostChars / chars;
+      scale = shrinkFactor(model.lexiconBoostChars, chars, model.shrinkPower);
     }
     for (let c = 0; c < L; c++) {
       const n = counts.get(LEXICON_PREFIX + model.labels[c]!) ?? 0;
@@ -147,6 +160,7 @@ export function createModelClassifier(
           index: model.labels.map((l) => model.companion!.labels.indexOf(l)),
           weight: Math.min(1, model.companionWeight),
           chars: model.companionChars,
+          power: model.shrinkPower,
         }
       : null;
   return {
@@ -159,8 +173,7 @@ export function createModelClassifier(
       const probs = scored.probs;
       let share = 0;
       if (companion) {
-        share = companion.weight;
-        if (companion.chars && scored.chars > companion.chars) share *= companion.chars / scored.chars;
+        share = companion.weight * shrinkFactor(companion.chars, scored.chars, companion.power);
       }
       if (companion && share >= COMPANION_MIN_SHARE) {
         const other = companion.score(
@@ -216,6 +229,7 @@ interface ModelFile {
   companion?: Omit<ModelFile, "type" | "version">;
   companionWeight?: number;
   companionChars?: number;
+  shrinkPower?: number;
   bias: number[];
   weightScale: number;
   vocab: string;
@@ -282,6 +296,7 @@ function modelFile(model: Model): ModelFile {
           };
         })()
       : {}),
+    ...(model.shrinkPower !== undefined && model.shrinkPower !== 1 ? { shrinkPower: model.shrinkPower } : {}),
     bias: Array.from(model.bias, (b) => Number(b.toPrecision(8))),
     weightScale: Number(weightScale.toPrecision(8)),
     vocab: keep.map((i) => model.vocab[i]!).join("\n"),
@@ -374,6 +389,11 @@ function modelFromFile(f: Partial<ModelFile>): Model {
     (typeof f.lexiconBoostChars !== "number" || !(f.lexiconBoostChars > 0))
   )
     fail("bad lexiconBoostChars");
+  if (
+    f.shrinkPower !== undefined &&
+    (typeof f.shrinkPower !== "number" || !Number.isFinite(f.shrinkPower) || !(f.shrinkPower > 0))
+  )
+    fail("bad shrinkPower");
   if (typeof f.vocab !== "string" || typeof f.idf !== "string" || typeof f.weights !== "string")
     fail("bad vocab/idf/weights");
   const vocab = f.vocab === "" ? [] : f.vocab.split("\n");
@@ -405,6 +425,7 @@ function modelFromFile(f: Partial<ModelFile>): Model {
           ...(f.companionChars ? { companionChars: f.companionChars } : {}),
         }
       : {}),
+    ...(f.shrinkPower !== undefined && f.shrinkPower !== 1 ? { shrinkPower: f.shrinkPower } : {}),
   };
 }
 

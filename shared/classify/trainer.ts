@@ -46,6 +46,11 @@ export interface TrainOptions {
   /** Length above which the boost shrinks in proportion ({@link Model.lexiconBoostChars}); default none. */
   lexiconBoostChars?: number;
   /**
+   * How fast the boost and the companion's share shrink above their lengths ({@link Model.shrinkPower}):
+   * × (chars₀ / length) ^ shrinkPower (default 1: in proportion). The temperature is fitted with it in place.
+   */
+  shrinkPower?: number;
+  /**
    * Train a companion model ({@link Model.companion}) on the rows in the residents' own voice — those whose
    * `weight` is above 1 (seed data, tickets a dispatcher or a closure confirmed) — with the same options, and
    * average its confidences with the main model's at `weight` (shrinking in proportion above `chars`
@@ -84,6 +89,7 @@ interface Resolved {
   priors: "learned" | "uniform";
   lexiconBoost: number;
   lexiconBoostChars: number | undefined;
+  shrinkPower: number;
   extraWords: ((normalized: string) => string[]) | undefined;
 }
 
@@ -105,6 +111,7 @@ function resolve(rows: readonly TrainingRow[], options: TrainOptions): Resolved 
     lexiconBoost: features.lexicon ? Math.max(0, options.lexiconBoost ?? 0) : 0,
     lexiconBoostChars:
       options.lexiconBoostChars && options.lexiconBoostChars > 0 ? options.lexiconBoostChars : undefined,
+    shrinkPower: options.shrinkPower && options.shrinkPower > 0 ? options.shrinkPower : 1,
     extraWords: options.extraWords,
   };
 }
@@ -208,6 +215,7 @@ function trainCore(rows: readonly TrainingRow[], opts: Resolved): Model {
     fullEvidence: FULL_EVIDENCE,
     ...(opts.lexiconBoost > 0 ? { lexiconBoost: opts.lexiconBoost } : {}),
     ...(opts.lexiconBoost > 0 && opts.lexiconBoostChars ? { lexiconBoostChars: opts.lexiconBoostChars } : {}),
+    ...(opts.shrinkPower !== 1 ? { shrinkPower: opts.shrinkPower } : {}),
   };
 }
 

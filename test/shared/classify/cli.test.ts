@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { routeReports, runRoutingBench } from "../../../bench/routing.js";
+import { framedReports, routeReports, runRoutingBench, twinsOf } from "../../../bench/routing.js";
 import { loadModelFile } from "../../../shared/classify/index.js";
 import type { Classifier } from "../../../shared/classify/types.js";
 import { defaultConfig } from "../../support/system.js";
@@ -138,6 +138,29 @@ describe("routing bench", () => {
     expect(result.colloquial?.count).toBeGreaterThanOrEqual(350);
     for (const o of result.colloquial!.endToEnd.outcomes)
       expect(o.right + o.triage + o.wrong).toBeCloseTo(1, 9);
+    // The dev set is also scored in a web-form frame; the fixture has no raw/pre-cut twins across train and test.
+    expect(result.framedDev?.count).toBe(result.colloquialDev?.count);
+    expect(result.twins.count).toBe(0);
+    expect(result.formalCv).toBeNull();
+  });
+
+  it("frames reports in a web-form sentence and finds a message held twice, once pre-cut", () => {
+    const framed = framedReports([{ text: "路灯坏了三天", label: "市政" }]);
+    expect(framed[0]!.label).toBe("市政");
+    expect(framed[0]!.text).toContain("路灯坏了三天");
+    expect(framed[0]!.text.length).toBeGreaterThan(30);
+    const raw = "小区东门的路灯坏了三个星期，晚上出门一片漆黑，老人孩子都不敢下楼，请尽快派人修理。";
+    const cut = "小区 东门 路灯 坏 三个 星期 晚上 出门 一片漆黑 老人 孩子 不敢 下楼 请 尽快 派人 修理";
+    const other = "学校门口的早餐摊卫生条件很差，苍蝇到处飞，孩子吃了拉肚子，希望有关部门查一查。";
+    const train = [{ text: raw, label: "市政" }];
+    expect(
+      twinsOf(train, [
+        { text: cut, label: "市政" },
+        { text: other, label: "卫生" },
+      ]),
+    ).toEqual([true, false]);
+    // The same format twice is the split's own duplicate check, not a twin.
+    expect(twinsOf(train, [{ text: raw, label: "市政" }])).toEqual([false]);
   });
 
   it("routes reports through chooseCategory, lexicon refinement and the city's router", () => {

@@ -18,7 +18,7 @@ import {
   parseModel,
   serializeModel,
 } from "../../../shared/classify/model.js";
-import { cityTrainOptions, LEXICON_BOOST } from "../../../shared/classify/recipe.js";
+import { cityTrainOptions, LEXICON_BOOST, SHRINK_POWER } from "../../../shared/classify/recipe.js";
 import { trainModel } from "../../../shared/classify/trainer.js";
 import type { Classifier, TrainingRow } from "../../../shared/classify/types.js";
 import { modelLexicon } from "../../../shared/services/classifier-setup.js";
@@ -75,6 +75,19 @@ describe("lexicon boost", () => {
     );
   });
 
+  it("shrinks with the square of lexiconBoostChars / length when shrinkPower is 2", () => {
+    const options = { features: { lexicon }, lexiconBoost: 0.8, lexiconBoostChars: 10, calibrate: false };
+    const linear = createModelClassifier(trainModel(rows, options));
+    const squared = createModelClassifier(trainModel(rows, { ...options, shrinkPower: 2 }));
+    const short = "路灯又坏了";
+    const long = `路灯又坏了${"我们这里晚上出门很不方便".repeat(4)}`;
+    // Up to 10 characters nothing changes; above, the squared boost is smaller but still a boost.
+    expect(squared.suggest(short)).toEqual(linear.suggest(short));
+    const plainLong = confidenceOf(createModelClassifier(plain), long, "市政设施");
+    expect(confidenceOf(squared, long, "市政设施")).toBeGreaterThan(plainLong);
+    expect(confidenceOf(squared, long, "市政设施")).toBeLessThan(confidenceOf(linear, long, "市政设施"));
+  });
+
   it("is stored in the model file and read back; a model without it writes no field", () => {
     const bytes = serializeModel(boosted);
     const parsed = parseModel(bytes);
@@ -99,6 +112,7 @@ describe("lexicon boost", () => {
   it("is part of the city recipe only when the city has keywords", () => {
     expect(cityTrainOptions(modelLexicon(defaultConfig())).lexiconBoost).toBe(LEXICON_BOOST);
     expect(cityTrainOptions(null).lexiconBoost).toBeUndefined();
+    expect(cityTrainOptions(null).shrinkPower).toBe(SHRINK_POWER);
     // Without lexicon features there is nothing to boost.
     expect(trainModel(trainRows, { lexiconBoost: 1, calibrate: false }).lexiconBoost).toBeUndefined();
   });
@@ -168,6 +182,33 @@ describe("companion model (residents' voice only)", () => {
     // Below a 5 % share (here above 72 characters) the companion is not consulted.
     const letter = "公交站没有雨棚".repeat(11);
     expect(both.suggest(letter)).toEqual(main.suggest(letter));
+  });
+
+  it("shrinks with (chars / length) ^ shrinkPower above `chars` when a power is set, and stores it", () => {
+    const squared = trainModel(all, { companion: { weight: 0.3, chars: 12 }, shrinkPower: 2 });
+    const bytes = serializeModel(squared);
+    const model = parseModel(bytes);
+    expect(model.shrinkPower).toBe(2);
+    expect(JSON.parse(bytes).version).toBe(5);
+    expect(serializeModel(model)).toBe(bytes);
+    const main = createModelClassifier({ ...model, companion: undefined });
+    const companion = createModelClassifier(model.companion!);
+    const both = createModelClassifier(model);
+    const long = "公交站没有雨棚下雨天等车的人全身都湿透了"; // 20 characters: 0.3 × (12 / 20)²
+    const a = 0.3 * (12 / 20) ** 2;
+    expect(model.labels.map((l) => confidenceOf(both, long, l))).toEqual(
+      model.labels.map((l) =>
+        expect.closeTo((1 - a) * confidenceOf(main, long, l) + a * confidenceOf(companion, long, l), 12),
+      ),
+    );
+    // The default power (1) writes no field; a bad one is refused.
+    expect(JSON.parse(serializeModel(withCompanion))).not.toHaveProperty("shrinkPower");
+    expect(() => loadModel(JSON.stringify({ ...JSON.parse(bytes), shrinkPower: 0 }))).toThrow(
+      /bad shrinkPower/,
+    );
+    // A version-4 file (before the power) still loads and scores as written.
+    const v4 = serializeModel(withCompanion).replace(/"version":\d+/, '"version":4');
+    expect(loadModel(v4).suggest(long)).toEqual(loadModel(serializeModel(withCompanion)).suggest(long));
   });
 
   it("is skipped when fewer than 20 rows are in the residents' voice", () => {
