@@ -39,6 +39,7 @@ import {
   indexSignature,
   repeatCandidates,
   repeatCells,
+  repeatLeaves,
   scoreCandidates,
   textSignature,
 } from "../shared/routing/dedup/index.js";
@@ -199,7 +200,13 @@ function placeOf(row: Row, coarseShare: number): AreaPath {
 async function evaluate(
   rows: Row[],
   index: DedupIndex,
-  add: (key: string, e: DedupEntry, cells: string[], textSignature: string) => Promise<void>,
+  add: (
+    key: string,
+    e: DedupEntry,
+    cells: string[],
+    leaves: string[],
+    textSignature: string,
+  ) => Promise<void>,
   coarseShare: number,
 ) {
   let queries = 0;
@@ -275,6 +282,7 @@ async function evaluate(
           signature: indexSignature(signature)!,
         },
         repeatCells(config, place),
+        repeatLeaves(config, place, s?.categoryId ?? null),
         signature,
       );
   }
@@ -382,7 +390,7 @@ async function main() {
   console.log(`index built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   print(
     `in memory, ${open.toLocaleString()} open tickets`,
-    await evaluate(rows, memory, async (k, e, cells) => memory.add(k, e, cells), coarse),
+    await evaluate(rows, memory, async (k, e, cells, leaves) => memory.add(k, e, cells, leaves), coarse),
   );
 
   if (dynamoSize > 0) {
@@ -426,6 +434,7 @@ async function main() {
         dedupKey: string,
         createdAt: string,
         dedupCells: string[] = [],
+        dedupLeaves: string[] = [],
       ) =>
         ({
           id,
@@ -443,6 +452,7 @@ async function main() {
           textSignature: signature,
           dedupKey,
           ...(dedupCells.length ? { dedupCells } : {}),
+          ...(dedupLeaves.length ? { dedupLeaves } : {}),
           history: [],
         }) as unknown as Ticket;
       const l0 = performance.now();
@@ -462,8 +472,8 @@ async function main() {
         await evaluate(
           rows,
           store,
-          async (k, e, cells, sig) => {
-            const t = ticketOf(e.ticketId, e.title ?? "", sig, k, e.createdAt, cells);
+          async (k, e, cells, leaves, sig) => {
+            const t = ticketOf(e.ticketId, e.title ?? "", sig, k, e.createdAt, cells, leaves);
             await put([ticketItem(t, PHONE_KEY), ...dedupEntryItems(t)]);
           },
           coarse,

@@ -31,10 +31,10 @@ import type {
   TicketStore,
   ZeroReport,
 } from "../ports.js";
-import { indexSignature, parseSlotKey } from "../routing/dedup/index.js";
 import { type StatsRow, statsDeltas } from "../routing/stats.js";
 import { ephemeralSecrets, type Secrets } from "../security/secrets.js";
 import { conditionFailed, writeIf } from "./conditional.js";
+import { readCandidatesRaw } from "./dedup-query.js";
 import {
   callbackItem,
   createdMonth,
@@ -535,44 +535,30 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
   /**
    * One query on the sparse GSI8: a key range of one repeat partition, holding only the fields a check reads
    * (INCLUDE projection: number, the signature's 128-byte index copy, point; id and creation time from the sort
-   * key), on small entry items of their own (table.ts dedupEntryItems). Sent as the
-   * low-level command and read field by field: a partition is parsed without unmarshalling every item.
+   * key), on small entry items of their own (table.ts dedupEntryItems). Sent as the low-level command; the
+   * response's items are read from its JSON by hand (dedup-query.ts), not by the SDK's deserialiser.
    */
   async dedupCandidates(query: DedupQuery): Promise<DedupEntry[]> {
     const out: DedupEntry[] = [];
     const ranged = query.from !== undefined && query.to !== undefined;
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.doc.send(
-        new LowLevelQueryCommand({
-          TableName: this.tableName,
-          IndexName: "GSI8",
-          KeyConditionExpression: ranged ? "#pk = :pk AND #sk BETWEEN :from AND :to" : "#pk = :pk",
-          ExpressionAttributeNames: { "#pk": "GSI8PK", "#sk": "GSI8SK" },
-          ExpressionAttributeValues: {
-            ":pk": { S: keys.dedupPartition(query.pk) },
-            ...(ranged ? { ":from": { S: query.from! }, ":to": { S: query.to! } } : {}),
-          },
-          // Not the table's or the index's partition keys (always projected): fewer attributes to parse each.
-          ProjectionExpression: `#sk, ${DEDUP_ATTRIBUTES.join(", ")}`,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page?.Items ?? []) {
-        // Binary since the entries are items of their own; a META item keyed before carries the base64 text.
-        const sig = item.ddSig?.B ?? (item.ddSig?.S ? indexSignature(item.ddSig.S) : null);
-        const slot = item.GSI8SK?.S ? parseSlotKey(item.GSI8SK.S) : null;
-        if (!sig || !slot) continue;
-        const lat = item.ddLat?.N;
-        const lng = item.ddLng?.N;
-        out.push({
-          ticketId: slot.ticketId,
-          ticketNo: item.ddNo?.S ?? "",
-          createdAt: slot.createdAt,
-          signature: sig,
-          ...(lat !== undefined && lng !== undefined ? { lat: Number(lat), lng: Number(lng) } : {}),
-        });
-      }
+      const command = new LowLevelQueryCommand({
+        TableName: this.tableName,
+        IndexName: "GSI8",
+        KeyConditionExpression: ranged ? "#pk = :pk AND #sk BETWEEN :from AND :to" : "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": "GSI8PK", "#sk": "GSI8SK" },
+        ExpressionAttributeValues: {
+          ":pk": { S: keys.dedupPartition(query.pk) },
+          ...(ranged ? { ":from": { S: query.from! }, ":to": { S: query.to! } } : {}),
+        },
+        // Not the table's or the index's partition keys (always projected): fewer attributes to parse each.
+        ProjectionExpression: `#sk, ${DEDUP_ATTRIBUTES.join(", ")}`,
+        ExclusiveStartKey: start,
+      });
+      const reader = readCandidatesRaw(command);
+      const page = await this.doc.send(command);
+      out.push(...reader.entries());
       start = page?.LastEvaluatedKey;
     } while (start);
     return out;

@@ -2,7 +2,7 @@ import { createHash, createHmac } from "node:crypto";
 import { type CallbackRecord, withClosureDefaults } from "../closure/schema.js";
 import { nextSupervisionAt, type SupervisionPolicy } from "../closure/supervision.js";
 import type { HistoryEvent, Ticket } from "../domain/ticket.js";
-import { dedupCellSlots, dedupSlot, indexSignature } from "../routing/dedup/index.js";
+import { dedupCellSlots, dedupLeafSlots, dedupSlot, indexSignature } from "../routing/dedup/index.js";
 import type { StatsDelta } from "../routing/stats.js";
 
 /**
@@ -32,8 +32,11 @@ import type { StatsDelta } from "../routing/stats.js";
  *                                            not the META item (expires after the longest window)
  *   TICKET#<id> / DEDUPCELL#<community>/<grid> a coarse report's extra repeat index entry (GSI8) per basic cell,
  *                                            while the ticket is open (expires after the longest window)
+ *   TICKET#<id> / DEDUPLEAF#<category>       a cell report known only to its top category: an extra repeat index
+ *                                            entry (GSI8) per category below that top, while open (expires too)
  * GSI8 (sparse) holds open tickets with a text signature under DEDUP#<district>/<street>#<top category>, sorted
- * by <community>#<grid>#<createdAt>#<id> (shared/routing/dedup dedupSlot), projecting only the dd* fields a repeat
+ * by <community>#<grid>#<category>#<createdAt>#<id> (shared/routing/dedup dedupSlot; an empty category for a
+ * report known only to its top, and none at all in entries written before), projecting only the dd* fields a repeat
  * check reads. Its keys are on those small entry items only: DynamoDB Local answers an index query by reading
  * and parsing each row's whole base item, so a check over 160 META items cost it ~5× the CPU of 160 small ones
  * (docs/routing.md). (GSI7, its street-keyed predecessor projecting ALL, is gone: tickets keyed for it are no
@@ -148,6 +151,10 @@ export const keys = {
   dedupCell: (ticketId: string, cell: string) => ({ [PK]: `TICKET#${ticketId}`, [SK]: `DEDUPCELL#${cell}` }),
   /** An open ticket's own repeat index entry. */
   dedupEntry: (ticketId: string) => ({ [PK]: `TICKET#${ticketId}`, [SK]: "DEDUP" }),
+  dedupLeaf: (ticketId: string, category: string) => ({
+    [PK]: `TICKET#${ticketId}`,
+    [SK]: `DEDUPLEAF#${category}`,
+  }),
   statsPartition: (month: string) => `STATS#${month}`,
   /** GSI3 partition of the tickets a grid cell's workers handle (小事一格解决), by status. */
   gridHandlerPartition: (grid: string, status: string) => `GRID#${grid}#${status}`,
@@ -346,8 +353,9 @@ const DEDUP_ENTRY_TTL_DAYS = 366;
  * The repeat index entries of an open ticket with a repeat key and a signature, as items of their own beside
  * the META item: `TICKET#<id> / DEDUP` for its own place and, for a report placed only to its community or
  * street (`dedupCells`), one `TICKET#<id> / DEDUPCELL#<community>/<grid>` per basic cell, so that a later report
- * placed to that cell meets it with its one query. Written while the ticket is open; they expire after the
- * longest window. None for a key of the older street-level form.
+ * placed to that cell meets it with its one query, and for a cell report known only to its top-level category
+ * (`dedupLeaves`), one `TICKET#<id> / DEDUPLEAF#<category>` per category below it. Written while the ticket is
+ * open; they expire after the longest window. None for a key of the older street-level form.
  */
 export function dedupEntryItems(ticket: Ticket): Record<string, unknown>[] {
   if (!ticket.dedupKey || !ticket.textSignature) return [];
@@ -366,6 +374,12 @@ export function dedupEntryItems(ticket: Ticket): Record<string, unknown>[] {
     ...cells.map((slot) => ({
       ...keys.dedupCell(ticket.id, slot.cell),
       entity: "dedup-cell",
+      ...dedupAttributes(ticket, slot, sig),
+      [TTL_ATTRIBUTE]: ttl,
+    })),
+    ...dedupLeafSlots(ticket.dedupKey, ticket.dedupLeaves ?? [], ticket.createdAt, ticket.id).map((slot) => ({
+      ...keys.dedupLeaf(ticket.id, slot.leaf),
+      entity: "dedup-leaf",
       ...dedupAttributes(ticket, slot, sig),
       [TTL_ATTRIBUTE]: ttl,
     })),

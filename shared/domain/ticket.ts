@@ -184,6 +184,11 @@ export const Ticket = /* @__PURE__ */ (() =>
      */
     dedupCells: z.optional(z.array(z.string())),
     /**
+     * A report placed to a cell and known only to its top-level category: the categories below that top it is also
+     * indexed under in its cell while open, so that a later report of one of them meets it (shared/routing/dedup).
+     */
+    dedupLeaves: z.optional(z.array(z.string())),
+    /**
      * 小事一格解决 to the grid worker: the grid cell (full path) whose grid workers handle the ticket; `department`
      * is then the street office answerable for it, which gets no queue message while the grid handles it.
      */

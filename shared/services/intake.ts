@@ -11,6 +11,7 @@ import {
   type RepeatFinding,
   repeatArea,
   repeatCells,
+  repeatLeaves,
   textSignature,
 } from "../routing/dedup/index.js";
 import type { Core } from "./context.js";
@@ -138,6 +139,7 @@ export async function createTicket(
       : null,
   );
   const cells = repeatCells(core.config, place);
+  const leaves = repeatLeaves(core.config, place, category.categoryId);
   const day = cityDay(now, core.config.city.timezoneOffsetMinutes);
   const seq = await core.numbers.next(day);
   const received = newTicket(
@@ -157,6 +159,7 @@ export async function createTicket(
       // only the repeat check: none while it is switched off
       ...(core.config.dedup.enabled ? { textSignature: textSignature(input.title, input.description) } : {}),
       ...(cells.length && core.config.dedup.enabled ? { dedupCells: cells } : {}),
+      ...(leaves.length && core.config.dedup.enabled ? { dedupLeaves: leaves } : {}),
       reporter: input.reporter,
       attachments: input.attachments,
       urgency: input.urgency,

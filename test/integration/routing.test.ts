@@ -469,20 +469,26 @@ describe("repeat partitions: grid cell, then community, street, district, city (
     i: ["雨污管道混接河道发黑", "小河边的雨污管道接错了，生活污水直接排进河里，河水发黑发臭。"],
     j: ["检查井盖缺失无人围挡", "人行道上的检查井盖子不见了，只剩一个黑洞，也没有任何围挡或警示牌。"],
     k: ["泵站停转低洼处被淹", "附近排涝泵站停转了，低洼处的车库已经被淹，积水还在上涨，请尽快恢复抽水。"],
+    l: ["小区门口管道爆裂喷水", "小区门口地下的管道爆了，水柱喷起一米多高，路面全是水，车都开不过去。"],
+    m: ["盖板松动车过哐当响", "路中间那块盖板松了，每过一辆车就哐当一声，半夜吵得人睡不着，还怕掉下去。"],
+    n: [
+      "井口塌陷围挡被风吹倒",
+      "人行道上井口周围塌下去一圈，施工围挡也被大风吹倒了，路过的人得绕到机动车道上。",
+    ],
   };
   const problem = (what: string) => {
     const [title, description] = PROBLEMS[what]!;
     return { categoryId: "drainage", title, description };
   };
-  const fileAt = (what: string, location: Record<string, unknown>) =>
-    file({ ...problem(what), location: { address: "某处", ...location } }, rp);
+  const fileAt = (what: string, location: Record<string, unknown>, categoryId = "drainage") =>
+    file({ ...problem(what), categoryId, location: { address: "某处", ...location } }, rp);
   const area = (grid?: string) => ({
     area: { district: "xihu", street: "beishan", community: "baoshu", ...(grid ? { grid } : {}) },
   });
 
   it("two reports of one problem in one grid cell merge", async () => {
     const first = await fileAt("a", at(0.3, 0.3));
-    expect(first.dedupKey).toBe("xihu/beishan/baoshu/g01#urban-construction");
+    expect(first.dedupKey).toBe("xihu/beishan/baoshu/g01#urban-construction#drainage");
     const second = await fileAt("a", at(0.35, 0.3));
     expect(second.status).toBe("merged");
     expect(second.parentId).toBe(first.id);
@@ -513,7 +519,7 @@ describe("repeat partitions: grid cell, then community, street, district, city (
   it("a report placed only to its community and one placed to a cell of it meet, whichever comes first", async () => {
     const grid = await fileAt("e", area("g02"));
     const community = await fileAt("e", area());
-    expect(community.dedupKey).toBe("xihu/beishan/baoshu/-#urban-construction");
+    expect(community.dedupKey).toBe("xihu/beishan/baoshu/-#urban-construction#drainage");
     expect(community.status).toBe("merged");
     expect(community.parentId).toBe(grid.id);
 
@@ -560,7 +566,7 @@ describe("repeat partitions: grid cell, then community, street, district, city (
     const entry = stored.find((i) => i.SK === "DEDUP");
     expect(entry).toMatchObject({
       GSI8PK: "DEDUP#xihu/beishan#urban-construction",
-      GSI8SK: `baoshu#g04#${first.createdAt}#${first.id}`,
+      GSI8SK: `baoshu#g04#drainage#${first.createdAt}#${first.id}`,
       ddNo: first.ticketNo,
     });
     // the signature's index copy: 8 bits of each of the title's and the text's 64 positions, Binary
@@ -588,7 +594,7 @@ describe("repeat partitions: grid cell, then community, street, district, city (
   it("street, district and city-wide fallbacks: reports of one level meet; a street check sees the street's grids", async () => {
     const onStreet = { area: { district: "xihu", street: "lingyin" } };
     const s1 = await fileAt("g", onStreet);
-    expect(s1.dedupKey).toBe("xihu/lingyin/-/-#urban-construction");
+    expect(s1.dedupKey).toBe("xihu/lingyin/-/-#urban-construction#drainage");
     const s2 = await fileAt("g", onStreet);
     expect(s2.parentId).toBe(s1.id);
 
@@ -599,15 +605,50 @@ describe("repeat partitions: grid cell, then community, street, district, city (
     expect(streetOnly.parentId).toBe(inGrid.id);
 
     const d1 = await fileAt("i", { area: { district: "xihu" } });
-    expect(d1.dedupKey).toBe("xihu/-/-/-#urban-construction");
+    expect(d1.dedupKey).toBe("xihu/-/-/-#urban-construction#drainage");
     const d2 = await fileAt("i", { area: { district: "xihu" } });
     expect(d2.parentId).toBe(d1.id);
 
     const c1 = await file({ ...problem("a"), location: { address: "说不清楚的地方" } }, rp);
     expect(c1.location.areaSource).toBe("none");
-    expect(c1.dedupKey).toBe("-/-/-/-#urban-construction");
+    expect(c1.dedupKey).toBe("-/-/-/-#urban-construction#drainage");
     const c2 = await file({ ...problem("a"), location: { address: "说不清楚的地方" } }, rp);
     expect(c2.parentId).toBe(c1.id);
+  });
+
+  it("in a grid cell a check reads its category's entries; a report known only to its top category meets every category below it, either way", async () => {
+    const top = "urban-construction";
+    // the top-only report first: indexed under each category below its top in its cell (DEDUPLEAF items)
+    const unsure = await fileAt("l", area("g03"), top);
+    expect(unsure.dedupKey).toBe(`xihu/beishan/baoshu/g03#${top}`);
+    expect(unsure.dedupLeaves).toContain("drainage");
+    const leafItems = (await storedItems(unsure.id, rp)).filter((i) => String(i.SK).startsWith("DEDUPLEAF#"));
+    expect(leafItems.map((i) => i.SK)).toContain("DEDUPLEAF#drainage");
+    expect(leafItems).toHaveLength(unsure.dedupLeaves.length);
+    expect(leafItems.find((i) => i.SK === "DEDUPLEAF#drainage")?.GSI8SK).toBe(
+      `baoshu#g03#drainage#${unsure.createdAt}#${unsure.id}`,
+    );
+    const sure = await fileAt("l", area("g03"));
+    expect(sure).toMatchObject({ status: "merged", parentId: unsure.id });
+
+    // the category report first: a later top-only check reads every category of its cell
+    const drainage = await fileAt("m", area("g03"));
+    expect(drainage.dedupKey).toBe(`xihu/beishan/baoshu/g03#${top}#drainage`);
+    const later = await fileAt("m", area("g03"), top);
+    expect(later).toMatchObject({ status: "merged", parentId: drainage.id });
+  });
+
+  it("two categories below one top in one cell are two ranges: the same words filed as 排水 and as 井盖 do not meet", async () => {
+    const asDrainage = await fileAt("n", area("g02"));
+    expect(asDrainage.status).toBe("dispatched");
+    const asManhole = await fileAt("n", area("g02"), "manhole");
+    expect(asManhole.dedupKey).toBe("xihu/beishan/baoshu/g02#urban-construction#manhole");
+    expect(asManhole.status).toBe("dispatched");
+    expect(asManhole.duplicateCandidates ?? []).toEqual([]);
+    // a report of the community (no cell) still reads every category of its top there
+    const community = await fileAt("n", area(), "manhole");
+    expect(community.status).toBe("merged");
+    expect([asDrainage.id, asManhole.id]).toContain(community.parentId);
   });
 });
 

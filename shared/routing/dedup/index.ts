@@ -51,9 +51,12 @@ export function repeatArea(
 const UNKNOWN = "-";
 
 /**
- * The repeat key a ticket keeps while open (`dedupKey`): `<district>/<street>/<community>/<grid>#<top category>`,
- * "-" for each part not known; `area` as {@link repeatArea} gives it. Keys of the older street-level form
- * (`<district>/<street>#<top>`, two path parts) are no longer indexed.
+ * The repeat key a ticket keeps while open (`dedupKey`):
+ * `<district>/<street>/<community>/<grid>#<top category>[#<category>]`, "-" for each part not known; the third
+ * part is the report's own category when it is below the top level (a leaf: 排水设施, 井盖…), absent when the
+ * report is known only to its top-level category (城乡建设: the classifier's unsure answer) or to none. `area` as
+ * {@link repeatArea} gives it. Keys of the older street-level form (`<district>/<street>#<top>`, two path parts)
+ * are no longer indexed; keys without a category part (written before it) read as top-level only.
  */
 export function dedupPartition(
   config: Pick<CityConfig, "categories">,
@@ -61,7 +64,9 @@ export function dedupPartition(
   categoryId: string | null,
 ): string {
   const parts = [area?.district, area?.street, area?.community, area?.grid].map((p) => p || UNKNOWN);
-  return `${parts.join("/")}#${topCategory(config, categoryId) ?? UNKNOWN}`;
+  const top = topCategory(config, categoryId);
+  const leaf = categoryId && top && categoryId !== top ? `#${categoryId}` : "";
+  return `${parts.join("/")}#${top ?? UNKNOWN}${leaf}`;
 }
 
 interface ParsedKey {
@@ -70,25 +75,28 @@ interface ParsedKey {
   community: string;
   grid: string;
   top: string;
+  /** The report's category below the top level; "" when it is known only to its top (or to none). */
+  leaf: string;
 }
 
 function parseKey(key: string): ParsedKey | null {
-  const [path, top, ...extra] = key.split("#");
+  const [path, top, leaf, ...extra] = key.split("#");
   const parts = path?.split("/") ?? [];
-  if (extra.length || !top || parts.length !== 4) return null;
+  if (extra.length || !top || leaf === "" || parts.length !== 4) return null;
   const [district, street, community, grid] = parts.map((p) => (p === UNKNOWN ? "" : p)) as [
     string,
     string,
     string,
     string,
   ];
-  return { district, street, community, grid, top };
+  return { district, street, community, grid, top, leaf: leaf ?? "" };
 }
 
 /**
  * The index partition of a key: the street (or district, or city) + top-level category. Within it entries sort
- * by `<community>#<grid>#<createdAt>#<id>` (empty community / grid when not known; "#" sorts before every id
- * character), so one partition answers every level of check with one query on a key range.
+ * by `<community>#<grid>#<category>#<createdAt>#<id>` (empty community / grid / category when not known; "#"
+ * sorts before every id character), so one partition answers every level of check with one query on a key range,
+ * and a check placed to a cell with a category reads only that category's entries of its cell.
  */
 function indexPartition(k: ParsedKey): string {
   return `${k.district || UNKNOWN}/${k.street || UNKNOWN}#${k.top}`;
@@ -98,7 +106,42 @@ function indexPartition(k: ParsedKey): string {
 export function dedupSlot(key: string, createdAt: string, id: string): { pk: string; sk: string } | null {
   const k = parseKey(key);
   if (!k) return null;
-  return { pk: indexPartition(k), sk: `${k.community}#${k.grid}#${createdAt}#${id}` };
+  return { pk: indexPartition(k), sk: `${k.community}#${k.grid}#${k.leaf}#${createdAt}#${id}` };
+}
+
+/**
+ * The categories a report known only to its top-level category (the classifier unsure between, say, 排水设施 and
+ * 井盖) is also indexed under in its grid cell: every category below that top. So a later report of the cell
+ * with one of those categories meets it with its one query (as a top-only check reads all of its cell's
+ * categories). None for a report with a category below the top, for a top without sub-categories, and for a
+ * report not placed to a cell (its cell entries, `dedupCells`, carry no category: cells × categories would be
+ * up to 160 items in one write).
+ */
+export function repeatLeaves(
+  config: Pick<CityConfig, "categories">,
+  area: AreaPath,
+  categoryId: string | null,
+): string[] {
+  if (!area.grid || !categoryId || topCategory(config, categoryId) !== categoryId) return [];
+  return config.categories
+    .filter((c) => c.id !== categoryId && topCategory(config, c.id) === categoryId)
+    .map((c) => c.id);
+}
+
+/** The extra index entries of a top-only report's `dedupLeaves`: one per category, in its cell's range. */
+export function dedupLeafSlots(
+  key: string,
+  leaves: readonly string[],
+  createdAt: string,
+  id: string,
+): { leaf: string; pk: string; sk: string }[] {
+  const k = parseKey(key);
+  if (!k || k.leaf) return [];
+  return leaves.map((leaf) => ({
+    leaf,
+    pk: indexPartition(k),
+    sk: `${k.community}#${k.grid}#${leaf}#${createdAt}#${id}`,
+  }));
 }
 
 /**
@@ -127,23 +170,26 @@ export function dedupCellSlots(
   if (!k) return [];
   return cells.map((cell) => {
     const [community, grid] = cell.split("/");
-    return { cell, pk: indexPartition(k), sk: `${community}#${grid}#${createdAt}#${id}` };
+    return { cell, pk: indexPartition(k), sk: `${community}#${grid}#${k.leaf}#${createdAt}#${id}` };
   });
 }
 
-/** The sort key's creation time and ticket id. */
+/** The sort key's creation time and ticket id (also of an entry written before the category part). */
 export function parseSlotKey(sk: string): { createdAt: string; ticketId: string } | null {
   const parts = sk.split("#");
-  if (parts.length !== 4) return null;
-  return { createdAt: parts[2]!, ticketId: parts[3]! };
+  if (parts.length === 5) return { createdAt: parts[3]!, ticketId: parts[4]! };
+  if (parts.length === 4) return { createdAt: parts[2]!, ticketId: parts[3]! };
+  return null;
 }
 
 /**
  * The one query of a check, by the finest level its key knows:
- *   - grid: that grid's entries since `since` (the time window is part of the key range);
+ *   - grid and category: that grid's entries of that category since `since` (the window is in the key range);
+ *     they include the cell's top-only reports of that category's top (their dedupLeaves entries);
+ *   - grid, top-level category only: every entry of the grid, of every category of the top;
  *   - community (no grid): every entry of the community — its grid cells' and its community-only ones;
  *   - street, district or city: the whole partition.
- * The coarser ranges carry no time in the key; the entries older than `since` are dropped after reading.
+ * The other ranges carry no time in the key; the entries older than `since` are dropped after reading.
  * A report placed only to its community or street is in its cells' ranges too (dedupCells), so a later report
  * placed to one of those cells meets it, and a later coarser one meets earlier finer ones (docs/routing.md).
  */
@@ -152,7 +198,13 @@ export function dedupQuery(key: string, since: string): DedupQuery | null {
   const k = parseKey(key);
   if (!k) return null;
   const pk = indexPartition(k);
-  if (k.grid) return { pk, from: `${k.community}#${k.grid}#${since}`, to: `${k.community}#${k.grid}#~` };
+  if (k.grid && k.leaf)
+    return {
+      pk,
+      from: `${k.community}#${k.grid}#${k.leaf}#${since}`,
+      to: `${k.community}#${k.grid}#${k.leaf}#~`,
+    };
+  if (k.grid) return { pk, from: `${k.community}#${k.grid}#`, to: `${k.community}#${k.grid}#~` };
   if (k.community) return { pk, from: `${k.community}#`, to: `${k.community}#~` };
   return { pk };
 }
@@ -162,8 +214,8 @@ export async function repeatCandidates(index: DedupIndex, key: string, since: st
   const query = dedupQuery(key, since);
   if (!query) return [];
   const entries = await index.dedupCandidates(query);
-  // A grid query's range already starts at `since`; the coarser ranges do not (a string compare each). A coarse
-  // report is in a community's or street's range once for itself and once per cell (dedupCells): kept once.
+  // A grid + category query's range already starts at `since`; the others do not (a string compare each). A
+  // report is in a wider range once for itself and once per cell (dedupCells) or category (dedupLeaves): kept once.
   const seen = new Set<string>();
   return entries.filter((e) => {
     if (e.createdAt < since || seen.has(e.ticketId)) return false;

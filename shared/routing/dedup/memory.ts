@@ -1,5 +1,5 @@
 import type { DedupEntry, DedupIndex, DedupQuery } from "../../ports.js";
-import { dedupCellSlots, dedupSlot } from "./index.js";
+import { dedupCellSlots, dedupLeafSlots, dedupSlot } from "./index.js";
 
 interface Slot {
   sk: string;
@@ -8,7 +8,7 @@ interface Slot {
 
 /**
  * The dedup index port in memory: partition → entries sorted by sort key, the same shape as the table's sparse
- * index (partition key street + top category, sort key community#grid#createdAt#id). Used by the dedup
+ * index (partition key street + top category, sort key community#grid#category#createdAt#id). Used by the dedup
  * benchmark for 100,000 open tickets.
  */
 export class MemoryDedupIndex implements DedupIndex {
@@ -17,12 +17,17 @@ export class MemoryDedupIndex implements DedupIndex {
 
   /**
    * Adds an open ticket under its repeat key (`dedupKey`) and, for a report placed only to its community or
-   * street, under its `dedupCells` too; a legacy key is not indexed, as in the table.
+   * street, under its `dedupCells` too, and for a report known only to its top-level category, under its
+   * `dedupLeaves`; a legacy key is not indexed, as in the table.
    */
-  add(key: string, entry: DedupEntry, cells: readonly string[] = []): void {
+  add(key: string, entry: DedupEntry, cells: readonly string[] = [], leaves: readonly string[] = []): void {
     const own = dedupSlot(key, entry.createdAt, entry.ticketId);
     if (!own) return;
-    for (const slot of [own, ...dedupCellSlots(key, cells, entry.createdAt, entry.ticketId)]) {
+    for (const slot of [
+      own,
+      ...dedupCellSlots(key, cells, entry.createdAt, entry.ticketId),
+      ...dedupLeafSlots(key, leaves, entry.createdAt, entry.ticketId),
+    ]) {
       const list = this.partitions.get(slot.pk) ?? [];
       const at = list.length && list[list.length - 1]!.sk > slot.sk ? lowerBound(list, slot.sk) : list.length;
       list.splice(at, 0, { sk: slot.sk, entry });

@@ -3,11 +3,14 @@ import { loadCityConfigFile } from "../../../shared/config/load.js";
 import type { AreaPath } from "../../../shared/domain/ticket.js";
 import {
   dedupPartition,
+  dedupSlot,
   indexSignature,
   pairScore,
+  parseSlotKey,
   repeatArea,
   repeatCandidates,
   repeatCells,
+  repeatLeaves,
   textSignature,
 } from "../../../shared/routing/dedup/index.js";
 import { MemoryDedupIndex } from "../../../shared/routing/dedup/memory.js";
@@ -146,5 +149,71 @@ describe("repeat partitions (grid cell, community, street, district, city) in th
       community: "renmin",
     });
     expect(repeatArea(config, under, null)).toEqual(under);
+  });
+});
+
+describe("categories in a grid cell's range (the report's category below its top)", () => {
+  const config = loadCityConfigFile("shared/config/city.json");
+  const cell = { district: "xihu", street: "beishan", community: "baoshu", grid: "g01" };
+  const since = "2026-01-01T00:00:00.000Z";
+  const sig = indexSignature(textSignature(...A))!;
+  const index = new MemoryDedupIndex();
+  const put = (id: string, categoryId: string, createdAt = "2026-02-01T00:00:00.000Z") =>
+    index.add(
+      dedupPartition(config, cell, categoryId),
+      { ticketId: id, ticketNo: id, createdAt, signature: sig },
+      [],
+      repeatLeaves(config, cell, categoryId),
+    );
+  put("drainage", "drainage");
+  put("drainage-old", "drainage", "2025-12-01T00:00:00.000Z");
+  put("manhole", "manhole");
+  put("unsure", "urban-construction");
+  // an entry written before the category part of the sort key (4 parts): read by a top-only check only
+  index.add("xihu/beishan/baoshu/g01#urban-construction", {
+    ticketId: "before",
+    ticketNo: "before",
+    createdAt: "2026-02-01T00:00:00.000Z",
+    signature: sig,
+  });
+  const found = async (categoryId: string) =>
+    (await repeatCandidates(index, dedupPartition(config, cell, categoryId), since))
+      .map((e) => e.ticketId)
+      .sort();
+
+  it("a category check reads its category's entries in the window and the cell's top-only reports", async () => {
+    expect(await found("drainage")).toEqual(["drainage", "unsure"]);
+    expect(await found("manhole")).toEqual(["manhole", "unsure"]);
+    expect(await found("street-light")).toEqual(["unsure"]);
+  });
+
+  it("a top-only check reads every category of its cell (each ticket once, the window after reading)", async () => {
+    expect(await found("urban-construction")).toEqual(["before", "drainage", "manhole", "unsure"]);
+  });
+
+  it("the key, the slot and the extra categories", () => {
+    expect(dedupPartition(config, cell, "drainage")).toBe(
+      "xihu/beishan/baoshu/g01#urban-construction#drainage",
+    );
+    expect(dedupPartition(config, cell, "urban-construction")).toBe(
+      "xihu/beishan/baoshu/g01#urban-construction",
+    );
+    expect(dedupSlot("xihu/beishan/baoshu/g01#urban-construction#drainage", "T", "id")).toEqual({
+      pk: "xihu/beishan#urban-construction",
+      sk: "baoshu#g01#drainage#T#id",
+    });
+    expect(parseSlotKey("baoshu#g01#drainage#T#id")).toEqual({ createdAt: "T", ticketId: "id" });
+    expect(parseSlotKey("baoshu#g01#T#id")).toEqual({ createdAt: "T", ticketId: "id" });
+    expect(repeatLeaves(config, cell, "urban-construction")).toContain("manhole");
+    expect(repeatLeaves(config, cell, "drainage")).toEqual([]);
+    // not placed to a cell: its cell entries carry no category (cells × categories would be too many items)
+    expect(
+      repeatLeaves(
+        config,
+        { district: "xihu", street: "beishan", community: "baoshu" },
+        "urban-construction",
+      ),
+    ).toEqual([]);
+    expect(repeatLeaves(config, cell, "health-care")).toEqual([]);
   });
 });
