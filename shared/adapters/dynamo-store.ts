@@ -392,19 +392,20 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     ];
   }
 
+  /** The conditional update that clears a ticket's mark while it is at `version` (alone or in a transaction). */
+  private clearingUpdate(id: string, version: number) {
+    return {
+      TableName: this.tableName,
+      Key: keys.ticket(id),
+      UpdateExpression: "SET #t.#dp = :false REMOVE GSI1PK, GSI1SK",
+      ConditionExpression: "#v = :v",
+      ExpressionAttributeNames: { "#t": "ticket", "#dp": "dispatchPending", "#v": "version" },
+      ExpressionAttributeValues: { ":false": false, ":v": version },
+    };
+  }
+
   async clearDispatchPending(id: string, version: number): Promise<boolean> {
-    return writeIf(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.ticket(id),
-          UpdateExpression: "SET #t.#dp = :false REMOVE GSI1PK, GSI1SK",
-          ConditionExpression: "#v = :v",
-          ExpressionAttributeNames: { "#t": "ticket", "#dp": "dispatchPending", "#v": "version" },
-          ExpressionAttributeValues: { ":false": false, ":v": version },
-        }),
-      ),
-    );
+    return writeIf(() => this.doc.send(new UpdateCommand(this.clearingUpdate(id, version))));
   }
 
   /**
@@ -418,38 +419,27 @@ export class DynamoTicketStore implements TicketStore, KeyStore {
     const all = [...latest].map(([id, version]) => ({ id, version }));
     let cleared = 0;
     for (let i = 0; i < all.length; i += 25) {
-      let chunk = all.slice(i, i + 25);
-      for (let round = 0; chunk.length; round++) {
-        if (chunk.length === 1 || round >= 3) {
-          for (const m of chunk) if (await this.clearDispatchPending(m.id, m.version)) cleared++;
-          break;
-        }
+      let rest = all.slice(i, i + 25);
+      // Each failed round drops at least one mark whose ticket moved on; a round that drops none (a conflict
+      // with a concurrent write, throttling) leaves the rest to one update each, as does a single mark.
+      while (rest.length > 1) {
         try {
           await this.doc.send(
             new TransactWriteCommand({
-              TransactItems: chunk.map((m) => ({
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.ticket(m.id),
-                  UpdateExpression: "SET #t.#dp = :false REMOVE GSI1PK, GSI1SK",
-                  ConditionExpression: "#v = :v",
-                  ExpressionAttributeNames: { "#t": "ticket", "#dp": "dispatchPending", "#v": "version" },
-                  ExpressionAttributeValues: { ":false": false, ":v": m.version },
-                },
-              })),
+              TransactItems: rest.map((m) => ({ Update: this.clearingUpdate(m.id, m.version) })),
             }),
           );
-          cleared += chunk.length;
-          break;
+          cleared += rest.length;
+          rest = [];
         } catch (err) {
           const codes = cancellationCodes(err);
           if (!codes) throw err;
-          const moved = chunk.filter((_, k) => codes[k] === "ConditionalCheckFailed");
-          // Nothing moved on: a conflict or throttling — one at a time from here.
-          chunk = moved.length ? chunk.filter((_, k) => codes[k] !== "ConditionalCheckFailed") : chunk;
-          if (!moved.length) round = 3;
+          const kept = rest.filter((_, k) => codes[k] !== "ConditionalCheckFailed");
+          if (kept.length === rest.length) break;
+          rest = kept;
         }
       }
+      for (const m of rest) if (await this.clearDispatchPending(m.id, m.version)) cleared++;
     }
     return cleared;
   }

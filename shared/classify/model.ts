@@ -63,7 +63,7 @@ export interface Model {
 /** The factor of the boost or the companion's share for a text of `chars` characters (see {@link Model.shrinkPower}). */
 export function shrinkFactor(limit: number | undefined, chars: number, power = 1): number {
   if (!limit || chars <= limit) return 1;
-  return power === 1 ? limit / chars : (limit / chars) ** power;
+  return (limit / chars) ** power;
 }
 
 /** At most this many keywords of one label count towards {@link Model.lexiconBoost}. */

@@ -88,19 +88,19 @@ export async function sendOwed(
   ticket: Ticket,
   opts: { clear?: ClearMark } = {},
 ): Promise<boolean> {
+  const clear = async () => {
+    if (opts.clear) opts.clear(ticket.id, ticket.version);
+    else await core.store.clearDispatchPending(ticket.id, ticket.version);
+  };
   const all = queueMessagesFor(ticket);
   const out = all[0];
   if (!out) {
-    if (ticket.dispatchPending) {
-      if (opts.clear) opts.clear(ticket.id, ticket.version);
-      else await core.store.clearDispatchPending(ticket.id, ticket.version);
-    }
+    if (ticket.dispatchPending) await clear();
     return false;
   }
   for (const m of all) await core.queue.send(m.target, m.message);
   try {
-    if (opts.clear) opts.clear(ticket.id, ticket.version);
-    else await core.store.clearDispatchPending(ticket.id, ticket.version);
+    await clear();
   } catch (err) {
     core.log.log("warn", "could not clear dispatch-pending mark", {
       ticketId: ticket.id,

@@ -106,7 +106,7 @@ function indexPartition(k: ParsedKey): string {
 export function dedupSlot(key: string, createdAt: string, id: string): { pk: string; sk: string } | null {
   const k = parseKey(key);
   if (!k) return null;
-  return { pk: indexPartition(k), sk: `${k.community}#${k.grid}#${k.leaf}#${createdAt}#${id}` };
+  return { pk: indexPartition(k), sk: slotKey(k.community, k.grid, k.leaf, createdAt, id) };
 }
 
 /**
@@ -140,7 +140,7 @@ export function dedupLeafSlots(
   return leaves.map((leaf) => ({
     leaf,
     pk: indexPartition(k),
-    sk: `${k.community}#${k.grid}#${leaf}#${createdAt}#${id}`,
+    sk: slotKey(k.community, k.grid, leaf, createdAt, id),
   }));
 }
 
@@ -169,9 +169,14 @@ export function dedupCellSlots(
   const k = parseKey(key);
   if (!k) return [];
   return cells.map((cell) => {
-    const [community, grid] = cell.split("/");
-    return { cell, pk: indexPartition(k), sk: `${community}#${grid}#${k.leaf}#${createdAt}#${id}` };
+    const [community = "", grid = ""] = cell.split("/");
+    return { cell, pk: indexPartition(k), sk: slotKey(community, grid, k.leaf, createdAt, id) };
   });
+}
+
+/** An index entry's sort key: `<community>#<grid>#<category>#<createdAt>#<id>` (read back by parseSlotKey). */
+function slotKey(community: string, grid: string, leaf: string, createdAt: string, id: string): string {
+  return `${community}#${grid}#${leaf}#${createdAt}#${id}`;
 }
 
 /** The sort key's creation time and ticket id (also of an entry written before the category part). */
