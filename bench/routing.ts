@@ -603,7 +603,7 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     ...(note ? { note } : {}),
   });
   variants.push(
-    variant("city recipe (default): seed + colloquial + lexicon features and boost + uniform priors", main),
+    variant("city recipe (default): seed + colloquial + lexicon features and boost + learned priors", main),
   );
   if (options.compare) {
     const score = (name: string, rowsToTrain: readonly TrainingRow[], opts: TrainOptions, note?: string) => {
@@ -650,7 +650,10 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     });
     score("recipe, boost 0.6", withSeed, { ...recipe, lexiconBoost: 0.6 });
     score("recipe, boost at every length", withSeed, { ...recipe, lexiconBoostChars: undefined });
-    score("recipe + learned priors", withSeed, { ...recipe, priors: "learned" });
+    score("recipe + uniform priors (the recipe before the fourth seed batch)", withSeed, {
+      ...recipe,
+      priors: "uniform",
+    });
     score("recipe, C = 4", withSeed, { ...recipe, C: 4 });
     score("recipe + salutation/operator frames dropped", withSeed, {
       ...recipe,
