@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { lunarDates } from "../../../scripts/lunar-dates.js";
 import {
   calendarWarning,
   createCalendar,
   monthDays,
+  statutoryHolidays,
   uncoveredDays,
 } from "../../../shared/closure/calendar.js";
 import { addDuration, createDeadlinePolicy } from "../../../shared/closure/deadline.js";
+import lunarFile from "../../../shared/closure/lunar-dates.json" with { type: "json" };
 import type { CityConfig } from "../../../shared/config/schema.js";
 
 const OFFICIAL: CityConfig["calendar"] = {
@@ -66,6 +69,58 @@ describe("the official 2026 calendar (chinese-days 1.5.7)", () => {
     expect(days).toHaveLength(28);
     expect(days.filter((d) => d.working)).toHaveLength(16);
     expect(() => monthDays(calendar, "2026-13")).toThrow();
+  });
+});
+
+describe("a year whose arrangement is not published yet: the statutory holidays", () => {
+  it("the lunar table is what chinese-days' lunar calendar and solar terms give (scripts/lunar-dates.ts)", () => {
+    expect(lunarFile).toEqual(lunarDates());
+  });
+
+  it("in 2025 and 2026 every statutory day and make-up day is a day off of the published arrangement", () => {
+    const noOfficial = createCalendar({ calendar: { ...OFFICIAL, official: false } });
+    for (const year of [2025, 2026]) {
+      const days = statutoryHolidays(year);
+      expect(days.size, String(year)).toBeGreaterThanOrEqual(13);
+      for (const [date, name] of days) {
+        expect(calendar.describe(date).working, `${date} ${name}`).toBe(false);
+        // …and a statutory day is never a Saturday or Sunday counted twice: the make-up lands on a weekday.
+        if (name.startsWith("补休")) expect(noOfficial.describe(date).kind, date).toBe("workday");
+      }
+    }
+  });
+
+  it("2027: 元旦 on a Friday, 春节 from 除夕 (5–8 February), 劳动节 on a weekend made up on 3–4 May", () => {
+    expect(calendar.covers("2027-01-01")).toBe(false);
+    expect(calendar.describe("2027-01-01")).toMatchObject({
+      working: false,
+      kind: "holiday",
+      name: "元旦（法定）",
+    });
+    for (const d of ["2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08"])
+      expect(calendar.describe(d), d).toMatchObject({ working: false, name: "春节（法定）" });
+    // 6 and 7 February are a Saturday and a Sunday: made up on Tuesday 9 and Wednesday 10.
+    expect(calendar.describe("2027-02-09")).toMatchObject({ working: false, name: "补休（法定）" });
+    expect(calendar.describe("2027-02-10")).toMatchObject({ working: false, name: "补休（法定）" });
+    expect(calendar.isWorkingDay("2027-02-11")).toBe(true);
+    expect(calendar.describe("2027-05-03")).toMatchObject({ working: false, name: "补休（法定）" });
+    expect(calendar.describe("2027-05-04")).toMatchObject({ working: false, name: "补休（法定）" });
+    expect(calendar.isWorkingDay("2027-05-05")).toBe(true);
+    // A five-working-day deadline from Thursday 31 December 2026 skips 1 January and the weekend.
+    expect(addDuration(local("2026-12-31T10:00:00"), { workingDays: 5 }, calendar, EIGHT_HOURS)).toEqual(
+      local("2027-01-08T10:00:00"),
+    );
+  });
+
+  it("a year added to the configuration replaces the statutory guess, and official: false turns it off", () => {
+    const published = createCalendar({
+      calendar: { ...OFFICIAL, years: [{ year: 2027, holidays: ["2027-01-02"], makeupWorkdays: [] }] },
+    });
+    expect(published.isWorkingDay("2027-01-01")).toBe(true); // not in this (made-up) arrangement
+    expect(published.isWorkingDay("2027-02-09")).toBe(true);
+    const own = createCalendar({ calendar: { ...OFFICIAL, official: false } });
+    expect(own.isWorkingDay("2027-01-01")).toBe(true);
+    expect(statutoryHolidays(2099).size).toBe(0);
   });
 });
 
