@@ -102,20 +102,29 @@ export function createCalendar(config: CalendarConfig): Calendar {
     }
     for (const d of y.makeupWorkdays) makeup.set(d, "调休");
   }
-  // A year neither the package nor the configuration covers: the statutory days (the official data, when on).
-  if (useOfficial)
-    for (const year of Object.keys(LUNAR).map(Number))
-      if (!years.has(year)) for (const [d, name] of statutoryHolidays(year)) holidays.set(d, name);
   for (const d of cal.holidays ?? []) holidays.set(d, "节假日");
   for (const d of cal.makeupWorkdays ?? []) makeup.set(d, "调休");
   for (const c of cal.closures ?? []) closures.set(c.date, c.name);
+  // A year neither the package nor the configuration covers gets its statutory days (with the official data
+  // only), worked out on the first question about that year, not at every cold start.
+  const statutory = new Map<number, Map<string, string>>();
+  const statutoryName = (date: string): string | undefined => {
+    const year = Number(date.slice(0, 4));
+    if (!useOfficial || years.has(year)) return undefined;
+    let days = statutory.get(year);
+    if (!days) {
+      days = statutoryHolidays(year);
+      statutory.set(year, days);
+    }
+    return days.get(date);
+  };
 
   const describe = (date: string): DayInfo => {
     const closure = closures.get(date);
     if (closure !== undefined) return { date, working: false, kind: "closure", name: closure };
     const m = makeup.get(date);
     if (m !== undefined) return { date, working: true, kind: "makeup", name: m };
-    const h = holidays.get(date);
+    const h = holidays.get(date) ?? statutoryName(date);
     if (h !== undefined) return { date, working: false, kind: "holiday", name: h };
     return isWeekend(date)
       ? { date, working: false, kind: "weekend" }
