@@ -10,6 +10,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import chineseDays from "chinese-days";
+import { addDays } from "../shared/closure/calendar.js";
 
 export const FIRST_YEAR = 2025;
 export const LAST_YEAR = 2060;
@@ -25,9 +26,6 @@ export interface LunarDates {
   zhongqiu: string;
 }
 
-const dayBefore = (date: string) =>
-  new Date(new Date(`${date}T00:00:00Z`).getTime() - 86_400_000).toISOString().slice(0, 10);
-
 export function lunarDates(from = FIRST_YEAR, to = LAST_YEAR): Record<string, LunarDates> {
   const out: Record<string, LunarDates> = {};
   for (let year = from; year <= to; year++) {
@@ -36,7 +34,7 @@ export function lunarDates(from = FIRST_YEAR, to = LAST_YEAR): Record<string, Lu
       .find((t) => t.name === "清明");
     if (!qingming) throw new Error(`no 清明 in April ${year}`);
     out[year] = {
-      chuxi: dayBefore(chineseDays.getSolarDateFromLunar(`${year}-01-01`).date),
+      chuxi: addDays(chineseDays.getSolarDateFromLunar(`${year}-01-01`).date, -1),
       qingming: qingming.date,
       duanwu: chineseDays.getSolarDateFromLunar(`${year}-05-05`).date,
       zhongqiu: chineseDays.getSolarDateFromLunar(`${year}-08-15`).date,

@@ -44,7 +44,8 @@ function officialYears(): Set<number> {
 
 const LUNAR = lunar as Record<string, { chuxi: string; qingming: string; duanwu: string; zhongqiu: string }>;
 
-const addDays = (date: string, days: number) =>
+/** The calendar day `days` after (or before) a YYYY-MM-DD date. */
+export const addDays = (date: string, days: number) =>
   new Date(new Date(`${date}T00:00:00Z`).getTime() + days * 86_400_000).toISOString().slice(0, 10);
 const isWeekend = (date: string) => {
   const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
