@@ -10,21 +10,10 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import chineseDays from "chinese-days";
-import { addDays } from "../shared/closure/calendar.js";
+import { addDays, type LunarDates } from "../shared/closure/calendar.js";
 
 export const FIRST_YEAR = 2025;
 export const LAST_YEAR = 2060;
-
-export interface LunarDates {
-  /** 除夕: the day before the first day of the first lunar month. */
-  chuxi: string;
-  /** 清明: the day of the solar term. */
-  qingming: string;
-  /** 端午: the fifth day of the fifth lunar month. */
-  duanwu: string;
-  /** 中秋: the fifteenth day of the eighth lunar month. */
-  zhongqiu: string;
-}
 
 export function lunarDates(from = FIRST_YEAR, to = LAST_YEAR): Record<string, LunarDates> {
   const out: Record<string, LunarDates> = {};

@@ -42,7 +42,19 @@ function officialYears(): Set<number> {
   return years;
 }
 
-const LUNAR = lunar as Record<string, { chuxi: string; qingming: string; duanwu: string; zhongqiu: string }>;
+/** One year's dates of the statutory holidays that follow the lunar calendar or the solar terms (lunar-dates.json). */
+export interface LunarDates {
+  /** 除夕: the day before the first day of the first lunar month. */
+  chuxi: string;
+  /** 清明: the day of the solar term. */
+  qingming: string;
+  /** 端午: the fifth day of the fifth lunar month. */
+  duanwu: string;
+  /** 中秋: the fifteenth day of the eighth lunar month. */
+  zhongqiu: string;
+}
+
+const LUNAR = lunar as Record<string, LunarDates>;
 
 /** The calendar day `days` after (or before) a YYYY-MM-DD date. */
 export const addDays = (date: string, days: number) =>
